@@ -1,0 +1,93 @@
+# BaaS server: plain GNU make. `make` builds build/baas-server; `make run` and
+# `make test` are the two commands a new user needs (see README.md).
+
+BUILD   ?= build
+SAN     ?=
+CC      ?= cc
+PKGS     = libevent libevent_pthreads libevent_openssl jansson libjwt openssl libpq
+PG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+
+WARN     = -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wpointer-arith \
+	   -Wmissing-prototypes -Wstrict-prototypes -Wformat=2 -Wformat-security \
+	   -Wcast-align -Wno-missing-field-initializers
+CFLAGS  ?= -O2 -g
+ifeq ($(SAN),1)
+CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	   -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Ilib -Iserver $(PG_CFLAGS) -MMD -MP
+LIBS     = $(PG_LIBS) -lpthread
+
+LIB_SRC    := $(wildcard lib/*.c)
+SERVER_SRC := $(wildcard server/*.c)
+UNIT_SRC   := $(wildcard test/unit/check_*.c)
+LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_BIN   := $(UNIT_SRC:test/unit/%.c=$(BUILD)/test/%)
+
+.PHONY: all run test check unit integration asan clean migrate deps db-start \
+	db-stop bench
+all: $(BUILD)/baas-server
+
+$(BUILD)/libbaas.a: $(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+$(BUILD)/baas-server: $(SERVER_OBJ) $(BUILD)/libbaas.a
+	$(CC) $(LDFLAGS) -o $@ $(SERVER_OBJ) $(BUILD)/libbaas.a $(LIBS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/test/%: $(BUILD)/obj/test/unit/%.o $(BUILD)/libbaas.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libbaas.a $(CHECK_LIBS) $(LIBS)
+
+# Installs missing Debian packages (root) or prints the apt-get line.
+deps:
+	@scripts/deps.sh
+
+# Serve in the foreground against the private cluster under var/.
+run: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/pg.sh start var/pg
+	@scripts/run.sh $(BUILD)/baas-server
+
+migrate: all
+	@scripts/pg.sh start var/pg
+	@BAAS_DATABASE_URL="$$(scripts/pg.sh url var/pg)" $(BUILD)/baas-server migrate
+
+db-start:
+	@scripts/pg.sh start var/pg
+
+db-stop:
+	@scripts/pg.sh stop var/pg
+
+unit: $(UNIT_BIN)
+	@scripts/run-unit.sh $(UNIT_BIN)
+
+integration: all
+	@scripts/run-integration.sh $(BUILD)/baas-server
+
+check: unit integration
+
+# The whole suite again under AddressSanitizer and UBSan.
+asan:
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 check
+
+# Everything: the suite, then the suite under sanitizers.
+test: deps
+	@$(MAKE) --no-print-directory check
+	@$(MAKE) --no-print-directory asan
+
+bench: all
+	@bench/run.sh
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

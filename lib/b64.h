@@ -1,0 +1,15 @@
+/* b64: base64 (standard, for image uploads) and base64url without padding (JWTs, JWKs). */
+#ifndef BAAS_B64_H
+#define BAAS_B64_H
+
+#include <stddef.h>
+#include "util.h"
+
+/* Encodes n bytes as base64url without padding; caller frees. */
+char	*b64url_encode_new(const void *data, size_t n);
+/* Decodes base64url (padding optional); NULL on any invalid character. *outlen set. */
+unsigned char *b64url_decode_new(const char *s, size_t len, size_t *outlen);
+/* Decodes standard base64 (padding optional, no whitespace); NULL on invalid input. */
+unsigned char *b64_decode_new(const char *s, size_t len, size_t *outlen);
+
+#endif

@@ -1,0 +1,54 @@
+/* config: every setting of API.md section 7, from one table of names, defaults
+ * and parsers. Nothing else in the tree calls getenv. */
+#ifndef BAAS_CONFIG_H
+#define BAAS_CONFIG_H
+
+#include <stdio.h>
+#include "log.h"
+
+enum trust_policy {
+	TRUST_VERIFY = 0,
+	TRUST_DECODE,
+};
+
+struct listen_addr {
+	int	 enabled;	/* 0 for "off" */
+	char	 host[64];	/* numeric IPv4/IPv6 or a name, without brackets */
+	int	 port;		/* 0..65535; 0 picks a free port */
+};
+
+struct config {
+	struct listen_addr	 http_addr;
+	struct listen_addr	 https_addr;
+	char			*tls_cert;
+	char			*tls_key;
+	char			*database_url;
+	char			*keys_dir;
+	char			*trusted_id_keys;
+	char			*issuer;		/* no trailing slash */
+	char			*client_id;
+	char			*image_base_url;	/* no trailing slash */
+	enum trust_policy	 device_token_policy;
+	char			*device_token_keys;
+	enum trust_policy	 na_token_policy;
+	char			*na_token_keys;
+	char			*na_client_id;		/* "" means not checked */
+	enum trust_policy	 app_token_policy;
+	char			*app_token_keys;
+	int			 threads;		/* >= 1 */
+	int			 db_pool;		/* >= 1 */
+	int			 presence_lease;	/* seconds, >= 1 */
+	enum log_level		 log_level;
+};
+
+/* Fills c from the environment through getenv_fn (getenv in the server, a fake
+ * in tests). On a bad value returns -1 with a message naming the variable in
+ * err. The default of BAAS_DATABASE_URL is the private cluster under
+ * ./var/pg (an absolute socket path derived from the working directory). */
+int	 config_load(struct config *c, const char *(*getenv_fn)(const char *),
+	    char *err, size_t errlen) WUR;
+void	 config_free(struct config *c);
+/* The settings table: name, default, meaning; for --help. */
+void	 config_usage(FILE *f);
+
+#endif

@@ -1,0 +1,40 @@
+/* jwt: RS256 JSON Web Tokens signed and verified with keys parsed once (OpenSSL
+ * EVP), claims as jansson objects. */
+#ifndef BAAS_JWT_H
+#define BAAS_JWT_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include "keys.h"
+
+/* Signs claims with key; header {"alg":"RS256","kid":key->kid,"jku":jku} (jku
+ * left out when NULL). Returns the compact token; caller frees. NULL only if
+ * the key cannot sign. */
+char	*jwt_sign_new(const struct key *key, const char *jku, json_t *claims);
+
+/* What a token must satisfy. NULL string members are not checked. */
+struct jwt_expect {
+	const char	*iss;
+	const char	*aud;		/* matches a string aud or a member of an array aud */
+	const char	*typ;		/* the "typ" claim */
+	const char	*jku;		/* if the header has jku it must equal this */
+	int64_t		 now;
+	int64_t		 leeway;	/* seconds of clock skew allowed */
+	int		 any_key;	/* try every key when the kid is not in the set */
+};
+
+/* Verifies an RS256 token against ks: alg must be RS256 (none and HS* are
+ * refused), kid known (unless any_key), signature, exp (required), nbf, iss,
+ * aud, typ. On success stores the claims (caller decrefs) and returns 0;
+ * otherwise -1 with a reason in err. */
+int	 jwt_verify(const char *token, const struct keyset *ks,
+	    const struct jwt_expect *expect, json_t **claims,
+	    char *err, size_t errlen) WUR;
+
+/* Parses a token's header and claims without checking the signature (the
+ * "decode" trust policy); still requires exp in the future (with leeway) and
+ * the expected iss/aud/typ. */
+int	 jwt_decode(const char *token, const struct jwt_expect *expect,
+	    json_t **claims, char *err, size_t errlen) WUR;
+
+#endif

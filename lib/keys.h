@@ -1,0 +1,48 @@
+/* keys: RSA key sets (internal, id, trusted issuers): loading, generation, kid
+ * (RFC 7638 thumbprint), JWKS rendering. Parsed once; read-only afterwards, so
+ * every event-loop thread may use them. */
+#ifndef BAAS_KEYS_H
+#define BAAS_KEYS_H
+
+#include <openssl/evp.h>
+#include <stddef.h>
+#include "util.h"
+
+struct key {
+	char		 kid[96];
+	EVP_PKEY	*pkey;
+	int		 has_private;
+	char		*source;	/* file it came from; for messages */
+};
+
+struct keyset {
+	struct key	*keys;
+	size_t		 n;
+	struct key	*signer;	/* newest private key, or NULL */
+	char		*jwks;		/* {"keys":[...]} rendered once */
+};
+
+/* Loads every *.pem private key in dir (created with mode 0700 when missing).
+ * When generate is set and dir has none, writes a new RSA-2048 key
+ * <UTC timestamp>.pem with mode 0600. The key whose file name sorts last
+ * signs. kid = RFC 7638 SHA-256 thumbprint (base64url), so it is stable
+ * across restarts and instances. Returns -1 with a message in err. */
+int	 keyset_load_private(struct keyset *ks, const char *dir, int generate,
+	    char *err, size_t errlen) WUR;
+
+/* Adds the public keys found in dir (no subfolders): *.pem public keys (or
+ * certificates) under the kid of their file name without extension, and
+ * *.json JWKS files under their own kids. A missing dir adds nothing. */
+int	 keyset_add_public_dir(struct keyset *ks, const char *dir,
+	    char *err, size_t errlen) WUR;
+
+/* Renders ks->jwks from the current keys (call after loading). */
+void	 keyset_render_jwks(struct keyset *ks);
+
+const struct key *keyset_find(const struct keyset *ks, const char *kid);
+void	 keyset_free(struct keyset *ks);
+
+/* Writes a new RSA-2048 private key PEM at path (mode 0600); for dev tools and tests. */
+int	 key_generate_file(const char *path, char *err, size_t errlen) WUR;
+
+#endif

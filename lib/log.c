@@ -1,0 +1,82 @@
+/* log: one formatted line per call, written with a single write(2) so lines from
+ * several event-loop threads never interleave. */
+#include "log.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+static enum log_level log_current = LOG_INFO;
+static const char *log_names[] = { "error", "warn", "info", "debug" };
+
+void
+log_set_level(enum log_level level)
+{
+	log_current = level;
+}
+
+int
+log_level_parse(const char *s, enum log_level *out)
+{
+	for (size_t i = 0; i < NELEM(log_names); i++) {
+		if (strcasecmp(s, log_names[i]) == 0) {
+			*out = (enum log_level)i;
+			return (0);
+		}
+	}
+	return (-1);
+}
+
+int
+log_enabled(enum log_level level)
+{
+	return (level <= log_current);
+}
+
+void
+log_write(enum log_level level, const char *fmt, ...)
+{
+	char		 line[4096];
+	struct tm	 tm;
+	time_t		 t;
+	int		 off, n;
+	va_list		 ap;
+
+	if (!log_enabled(level))
+		return;
+	t = time(NULL);
+	gmtime_r(&t, &tm);
+	off = (int)strftime(line, sizeof line, "%Y-%m-%dT%H:%M:%SZ ", &tm);
+	off += snprintf(line + off, sizeof line - off, "%s ", log_names[level]);
+	va_start(ap, fmt);
+	n = vsnprintf(line + off, sizeof line - off, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	off += n;
+	if (off > (int)sizeof line - 2)
+		off = sizeof line - 2;
+	line[off++] = '\n';
+	(void)!write(STDERR_FILENO, line, off);
+}
+
+const char *
+log_escape(const char *s, char *buf, size_t n)
+{
+	size_t	o = 0;
+
+	if (n == 0)
+		return ("");
+	for (; s != NULL && *s != '\0' && o + 5 < n; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f || c == '"' || c == '\\')
+			o += snprintf(buf + o, n - o, "\\x%02x", c);
+		else
+			buf[o++] = (char)c;
+	}
+	buf[o] = '\0';
+	return (buf);
+}

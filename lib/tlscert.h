@@ -1,0 +1,16 @@
+/* tlscert: the local CA and server certificate created on first start. */
+#ifndef BAAS_TLSCERT_H
+#define BAAS_TLSCERT_H
+
+#include <stddef.h>
+#include "util.h"
+
+/* When cert_path or key_path is missing, creates (if missing) a local CA as
+ * ca.crt/ca.key in the folder of cert_path, then an RSA-2048 server key and a
+ * certificate signed by that CA whose SANs are the three BaaS host names of
+ * API.md section 1, localhost and 127.0.0.1. Private keys get mode 0600.
+ * Returns -1 with a message in err. */
+int	 tlscert_ensure(const char *cert_path, const char *key_path,
+	    char *err, size_t errlen) WUR;
+
+#endif
