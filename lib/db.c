@@ -1,0 +1,529 @@
+/* db: a per-loop pool of non-blocking libpq connections (the pattern of
+ * pgbouncer's test/asynctest.c on libevent). Each connection is a small state
+ * machine: DOWN -> CONNECTING -> PREPARING -> IDLE <-> BUSY. Queries wait in a
+ * FIFO when no connection is idle; with no usable connection they fail at once
+ * with DB_ERR_UNAVAILABLE (the route layer answers 503), and a timer keeps
+ * reconnecting in the background. */
+#include "db.h"
+
+#include <libpq-fe.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+
+#define DB_RETRY_SECS		1	/* between reconnect attempts */
+#define DB_QUERY_TIMEOUT_SECS	15	/* a query running longer breaks its connection */
+#define DB_QUEUE_MAX		8192	/* queued queries per pool before failing fast */
+
+enum db_conn_state {
+	DBC_DOWN = 0,
+	DBC_CONNECTING,
+	DBC_PREPARING,
+	DBC_IDLE,
+	DBC_BUSY,
+};
+
+struct db_query {
+	TAILQ_ENTRY(db_query)	 entry;
+	const char		*stmt;
+	int			 nparams;
+	char			**values;
+	int			 binary;
+	db_cb			 cb;
+	void			*arg;
+};
+TAILQ_HEAD(db_queue, db_query);
+
+struct db_result {
+	enum db_status		 status;
+	PGresult		*pg;
+	const char		*message;
+};
+
+struct db_conn {
+	struct db_pool		*pool;
+	PGconn			*pg;
+	enum db_conn_state	 state;
+	struct event		*ev;		/* socket readiness */
+	struct event		*timer;		/* query timeout */
+	size_t			 prep_next;	/* next statement to prepare */
+	struct db_query		*q;		/* in flight */
+	PGresult		*result;	/* kept result of q (the first error, or the last) */
+};
+
+struct db_pool {
+	struct event_base	*base;
+	char			*conninfo;
+	struct db_conn		*conns;
+	int			 nconns;
+	struct db_queue		 queue;
+	int			 queued;
+	struct event		*retry;
+};
+
+static struct db_stmt	*db_stmts;
+static size_t		 db_nstmts;
+
+static void	db_conn_connect(struct db_conn *);
+static void	db_conn_watch(struct db_conn *, short);
+static void	db_conn_next(struct db_conn *);
+static void	db_conn_event_cb(evutil_socket_t, short, void *);
+
+void
+db_register(const struct db_stmt *stmts, size_t n)
+{
+	db_stmts = xrealloc(db_stmts, (db_nstmts + n) * sizeof *db_stmts);
+	memcpy(db_stmts + db_nstmts, stmts, n * sizeof *stmts);
+	db_nstmts += n;
+}
+
+static void
+db_query_free(struct db_query *q)
+{
+	for (int i = 0; i < q->nparams; i++)
+		free(q->values[i]);
+	free(q->values);
+	free(q);
+}
+
+/* Invokes the callback with a result and frees the query. */
+static void
+db_query_finish(struct db_query *q, enum db_status status, PGresult *pg,
+    const char *message)
+{
+	struct db_result res = { status, pg, message };
+
+	q->cb(&res, q->arg);
+	db_query_free(q);
+}
+
+static void
+db_deferred_fail_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct db_query *q = arg;
+
+	db_query_finish(q, DB_ERR_UNAVAILABLE, NULL, "database unavailable");
+}
+
+/* Fails q later from the loop, so callbacks never run inside db_query. */
+static void
+db_fail_soon(struct db_pool *pool, struct db_query *q)
+{
+	if (event_base_once(pool->base, -1, EV_TIMEOUT, db_deferred_fail_cb, q,
+	    NULL) != 0)
+		fatal("event_base_once failed");
+}
+
+static int
+db_conn_usable(const struct db_conn *c)
+{
+	return (c->state == DBC_PREPARING || c->state == DBC_IDLE ||
+	    c->state == DBC_BUSY);
+}
+
+/* Drops the connection; fails its query; leaves the retry timer to reconnect. */
+static void
+db_conn_reset(struct db_conn *c, const char *why)
+{
+	struct db_query	*q = c->q;
+
+	if (c->ev != NULL) {
+		event_free(c->ev);
+		c->ev = NULL;
+	}
+	evtimer_del(c->timer);
+	if (c->result != NULL) {
+		PQclear(c->result);
+		c->result = NULL;
+	}
+	if (c->pg != NULL) {
+		PQfinish(c->pg);
+		c->pg = NULL;
+	}
+	c->state = DBC_DOWN;
+	c->q = NULL;
+	(void)why;	/* the route layer logs the failure with the request id */
+	if (q != NULL)
+		db_fail_soon(c->pool, q);
+
+	/* With no usable connection left, queued queries would wait for a
+	 * reconnect that may take long: fail them now (503) instead. */
+	for (int i = 0; i < c->pool->nconns; i++)
+		if (db_conn_usable(&c->pool->conns[i]))
+			return;
+	while ((q = TAILQ_FIRST(&c->pool->queue)) != NULL) {
+		TAILQ_REMOVE(&c->pool->queue, q, entry);
+		c->pool->queued--;
+		db_fail_soon(c->pool, q);
+	}
+}
+
+static void
+db_conn_watch(struct db_conn *c, short what)
+{
+	if (c->ev != NULL)
+		event_free(c->ev);
+	c->ev = event_new(c->pool->base, PQsocket(c->pg), what,
+	    db_conn_event_cb, c);
+	if (c->ev == NULL || event_add(c->ev, NULL) != 0)
+		fatal("cannot watch database socket");
+}
+
+static void
+db_conn_connect(struct db_conn *c)
+{
+	c->pg = PQconnectStart(c->pool->conninfo);
+	if (c->pg == NULL)
+		fatal("out of memory (PQconnectStart)");
+	if (PQstatus(c->pg) == CONNECTION_BAD) {
+		db_conn_reset(c, "connect failed");
+		return;
+	}
+	c->state = DBC_CONNECTING;
+	db_conn_watch(c, EV_WRITE);
+}
+
+/* Sends the next PREPARE, or turns idle when all are prepared. */
+static void
+db_conn_prepare_next(struct db_conn *c)
+{
+	const struct db_stmt *s;
+
+	if (c->prep_next == db_nstmts) {
+		c->state = DBC_IDLE;
+		db_conn_watch(c, EV_READ | EV_PERSIST);
+		db_conn_next(c);
+		return;
+	}
+	s = &db_stmts[c->prep_next++];
+	if (!PQsendPrepare(c->pg, s->name, s->sql, 0, NULL)) {
+		db_conn_reset(c, PQerrorMessage(c->pg));
+		return;
+	}
+	db_conn_watch(c, EV_READ | EV_PERSIST);
+}
+
+static void
+db_conn_connect_poll(struct db_conn *c)
+{
+	switch (PQconnectPoll(c->pg)) {
+	case PGRES_POLLING_READING:
+		db_conn_watch(c, EV_READ);
+		break;
+	case PGRES_POLLING_WRITING:
+		db_conn_watch(c, EV_WRITE);
+		break;
+	case PGRES_POLLING_OK:
+		if (PQsetnonblocking(c->pg, 1) != 0) {
+			db_conn_reset(c, "cannot set non-blocking");
+			break;
+		}
+		c->state = DBC_PREPARING;
+		c->prep_next = 0;
+		db_conn_prepare_next(c);
+		break;
+	default:
+		db_conn_reset(c, "connect failed");
+		break;
+	}
+}
+
+/* Starts the next queued query on an idle connection. */
+static void
+db_conn_next(struct db_conn *c)
+{
+	struct db_pool	*pool = c->pool;
+	struct db_query	*q;
+	struct timeval	 tv = { DB_QUERY_TIMEOUT_SECS, 0 };
+	int		 flushed;
+
+	if (c->state != DBC_IDLE || (q = TAILQ_FIRST(&pool->queue)) == NULL)
+		return;
+	TAILQ_REMOVE(&pool->queue, q, entry);
+	pool->queued--;
+	c->q = q;
+	c->state = DBC_BUSY;
+	if (!PQsendQueryPrepared(c->pg, q->stmt, q->nparams,
+	    (const char *const *)q->values, NULL, NULL, q->binary)) {
+		db_conn_reset(c, PQerrorMessage(c->pg));
+		return;
+	}
+	evtimer_add(c->timer, &tv);
+	flushed = PQflush(c->pg);
+	if (flushed < 0)
+		db_conn_reset(c, PQerrorMessage(c->pg));
+	else if (flushed == 1)
+		db_conn_watch(c, EV_READ | EV_WRITE | EV_PERSIST);
+}
+
+/* Reads what arrived; completes the query (or PREPARE) when libpq has all. */
+static void
+db_conn_read(struct db_conn *c)
+{
+	PGresult	*r;
+
+	if (!PQconsumeInput(c->pg)) {
+		db_conn_reset(c, PQerrorMessage(c->pg));
+		return;
+	}
+	while (!PQisBusy(c->pg)) {
+		r = PQgetResult(c->pg);
+		if (r == NULL)
+			break;
+		/* Keep the first error, otherwise the last result. */
+		if (c->result != NULL &&
+		    PQresultStatus(c->result) == PGRES_FATAL_ERROR)
+			PQclear(r);
+		else {
+			if (c->result != NULL)
+				PQclear(c->result);
+			c->result = r;
+		}
+	}
+	if (PQisBusy(c->pg))
+		return;
+
+	/* All results of the command are in. */
+	r = c->result;
+	c->result = NULL;
+	if (c->state == DBC_PREPARING) {
+		ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+
+		if (st != PGRES_COMMAND_OK) {
+			/* A broken statement is a bug: say which, loudly. */
+			fatal("prepare %s failed: %s",
+			    db_stmts[c->prep_next - 1].name,
+			    r ? PQresultErrorMessage(r) : "no result");
+		}
+		PQclear(r);
+		db_conn_prepare_next(c);
+		return;
+	}
+	if (c->state == DBC_BUSY) {
+		struct db_query	*q = c->q;
+		ExecStatusType	 st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+
+		evtimer_del(c->timer);
+		c->q = NULL;
+		c->state = DBC_IDLE;
+		if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+			db_query_finish(q, DB_OK, r, NULL);
+		else if (r != NULL && PQresultErrorField(r, PG_DIAG_SQLSTATE))
+			db_query_finish(q, DB_ERR_SQL, r,
+			    PQresultErrorMessage(r));
+		else
+			db_query_finish(q, DB_ERR_UNAVAILABLE, r,
+			    "no result from the database");
+		if (r != NULL)
+			PQclear(r);
+		if (PQstatus(c->pg) == CONNECTION_BAD) {
+			db_conn_reset(c, "connection lost");
+			return;
+		}
+		db_conn_next(c);
+		return;
+	}
+	if (r != NULL)
+		PQclear(r);
+}
+
+static void
+db_conn_event_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct db_conn	*c = arg;
+	int		 flushed;
+
+	switch (c->state) {
+	case DBC_CONNECTING:
+		db_conn_connect_poll(c);
+		return;
+	case DBC_IDLE:
+		/* Only a notice or the server closing the connection. */
+		if (!PQconsumeInput(c->pg) || PQstatus(c->pg) == CONNECTION_BAD)
+			db_conn_reset(c, "connection lost");
+		return;
+	case DBC_PREPARING:
+	case DBC_BUSY:
+		if (what & EV_WRITE) {
+			flushed = PQflush(c->pg);
+			if (flushed < 0) {
+				db_conn_reset(c, PQerrorMessage(c->pg));
+				return;
+			}
+			if (flushed == 0)
+				db_conn_watch(c, EV_READ | EV_PERSIST);
+		}
+		if (what & EV_READ)
+			db_conn_read(c);
+		return;
+	case DBC_DOWN:
+		return;
+	}
+}
+
+static void
+db_conn_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	db_conn_reset(arg, "query timed out");
+}
+
+static void
+db_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct db_pool	*pool = arg;
+
+	for (int i = 0; i < pool->nconns; i++)
+		if (pool->conns[i].state == DBC_DOWN)
+			db_conn_connect(&pool->conns[i]);
+}
+
+struct db_pool *
+db_pool_new(struct event_base *base, const char *conninfo, int size)
+{
+	struct db_pool	*pool = xcalloc(1, sizeof *pool);
+	struct timeval	 tv = { DB_RETRY_SECS, 0 };
+
+	pool->base = base;
+	pool->conninfo = xstrdup(conninfo);
+	pool->nconns = size;
+	pool->conns = xcalloc(size, sizeof *pool->conns);
+	TAILQ_INIT(&pool->queue);
+	for (int i = 0; i < size; i++) {
+		pool->conns[i].pool = pool;
+		pool->conns[i].timer = evtimer_new(base, db_conn_timeout_cb,
+		    &pool->conns[i]);
+		if (pool->conns[i].timer == NULL)
+			fatal("evtimer_new failed");
+		db_conn_connect(&pool->conns[i]);
+	}
+	pool->retry = event_new(base, -1, EV_PERSIST, db_retry_cb, pool);
+	if (pool->retry == NULL || event_add(pool->retry, &tv) != 0)
+		fatal("cannot start the database retry timer");
+	return (pool);
+}
+
+void
+db_pool_free(struct db_pool *pool)
+{
+	struct db_query	*q;
+
+	if (pool == NULL)
+		return;
+	event_free(pool->retry);
+	while ((q = TAILQ_FIRST(&pool->queue)) != NULL) {
+		TAILQ_REMOVE(&pool->queue, q, entry);
+		db_query_finish(q, DB_ERR_UNAVAILABLE, NULL, "shutting down");
+	}
+	for (int i = 0; i < pool->nconns; i++) {
+		if ((q = pool->conns[i].q) != NULL) {
+			pool->conns[i].q = NULL;
+			db_query_finish(q, DB_ERR_UNAVAILABLE, NULL,
+			    "shutting down");
+		}
+		db_conn_reset(&pool->conns[i], "shutting down");
+		event_free(pool->conns[i].timer);
+	}
+	free(pool->conns);
+	free(pool->conninfo);
+	free(pool);
+}
+
+static void
+db_submit(struct db_pool *pool, const char *stmt, int nparams,
+    const char *const *values, int binary, db_cb cb, void *arg)
+{
+	struct db_query	*q = xcalloc(1, sizeof *q);
+	int		 usable = 0;
+
+	q->stmt = stmt;
+	q->nparams = nparams;
+	q->values = xcalloc(nparams ? nparams : 1, sizeof *q->values);
+	for (int i = 0; i < nparams; i++)
+		q->values[i] = values[i] ? xstrdup(values[i]) : NULL;
+	q->binary = binary;
+	q->cb = cb;
+	q->arg = arg;
+
+	for (int i = 0; i < pool->nconns; i++)
+		usable |= db_conn_usable(&pool->conns[i]);
+	if (!usable || pool->queued >= DB_QUEUE_MAX) {
+		db_fail_soon(pool, q);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&pool->queue, q, entry);
+	pool->queued++;
+	for (int i = 0; i < pool->nconns; i++) {
+		if (pool->conns[i].state == DBC_IDLE) {
+			db_conn_next(&pool->conns[i]);
+			break;
+		}
+	}
+}
+
+void
+db_query(struct db_pool *pool, const char *stmt, int nparams,
+    const char *const *values, db_cb cb, void *arg)
+{
+	db_submit(pool, stmt, nparams, values, 0, cb, arg);
+}
+
+void
+db_query_binary(struct db_pool *pool, const char *stmt, int nparams,
+    const char *const *values, db_cb cb, void *arg)
+{
+	db_submit(pool, stmt, nparams, values, 1, cb, arg);
+}
+
+enum db_status
+db_result_status(const struct db_result *res)
+{
+	return (res->status);
+}
+
+const char *
+db_result_sqlstate(const struct db_result *res)
+{
+	const char *s = NULL;
+
+	if (res->pg != NULL)
+		s = PQresultErrorField(res->pg, PG_DIAG_SQLSTATE);
+	return (s ? s : "");
+}
+
+const char *
+db_result_message(const struct db_result *res)
+{
+	return (res->message ? res->message : "");
+}
+
+int
+db_ntuples(const struct db_result *res)
+{
+	return (res->pg != NULL ? PQntuples(res->pg) : 0);
+}
+
+const char *
+db_value(const struct db_result *res, int row, const char *col)
+{
+	int	f;
+
+	if (res->pg == NULL || row >= PQntuples(res->pg))
+		return (NULL);
+	f = PQfnumber(res->pg, col);
+	if (f < 0 || PQgetisnull(res->pg, row, f))
+		return (NULL);
+	return (PQgetvalue(res->pg, row, f));
+}
+
+size_t
+db_length(const struct db_result *res, int row, const char *col)
+{
+	int	f;
+
+	if (res->pg == NULL || row >= PQntuples(res->pg))
+		return (0);
+	f = PQfnumber(res->pg, col);
+	if (f < 0)
+		return (0);
+	return ((size_t)PQgetlength(res->pg, row, f));
+}

@@ -1,0 +1,53 @@
+/* db: each event loop's pool of non-blocking libpq connections. Statements are
+ * prepared on every (re)connect and run with PQsendQueryPrepared; a request
+ * never blocks its loop on the database. Only db*.c see libpq. */
+#ifndef BAAS_DB_H
+#define BAAS_DB_H
+
+#include <stddef.h>
+#include <event2/event.h>
+#include "util.h"
+
+/* One prepared statement: its name and SQL with $n parameters only. */
+struct db_stmt {
+	const char	*name;
+	const char	*sql;
+};
+
+enum db_status {
+	DB_OK = 0,
+	DB_ERR_SQL,		/* the statement failed: see db_result_sqlstate */
+	DB_ERR_UNAVAILABLE,	/* no connection, connection lost, timed out */
+};
+
+struct db_pool;
+struct db_result;
+
+/* Called exactly once per query, never from inside db_query itself. The result
+ * is borrowed: db.c clears it when the callback returns. */
+typedef void (*db_cb)(const struct db_result *res, void *arg);
+
+/* Adds statements prepared on every connection; call before any pool exists. */
+void	 db_register(const struct db_stmt *stmts, size_t n);
+
+struct db_pool *db_pool_new(struct event_base *base, const char *conninfo, int size);
+/* Fails whatever is queued with DB_ERR_UNAVAILABLE and closes every connection. */
+void	 db_pool_free(struct db_pool *pool);
+
+/* Runs a registered statement with text parameters (NULL value = SQL NULL).
+ * Values are copied, so they may live on the caller's stack. */
+void	 db_query(struct db_pool *pool, const char *stmt, int nparams,
+	    const char *const *values, db_cb cb, void *arg);
+/* The same, asking for results in binary format (for bytea). */
+void	 db_query_binary(struct db_pool *pool, const char *stmt, int nparams,
+	    const char *const *values, db_cb cb, void *arg);
+
+enum db_status	 db_result_status(const struct db_result *res);
+const char	*db_result_sqlstate(const struct db_result *res);	/* "" if none */
+const char	*db_result_message(const struct db_result *res);	/* for logs */
+int		 db_ntuples(const struct db_result *res);
+/* Value of column col in row, or NULL when SQL NULL or no such column. */
+const char	*db_value(const struct db_result *res, int row, const char *col);
+size_t		 db_length(const struct db_result *res, int row, const char *col);
+
+#endif

@@ -1,0 +1,158 @@
+/* auth: checks the bearer of every route but token issuing, JWKS and
+ * thumbnails: RS256 by a key of the internal set, iss, aud, typ, expiry, jku;
+ * then, for user tokens, that the device account and its user still exist
+ * (deleting a device account revokes its tokens at once). */
+#include "auth.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "app.h"
+#include "db.h"
+#include "ids.h"
+#include "jwt.h"
+#include "log.h"
+#include "router.h"
+#include "worker.h"
+
+#define AUTH_LEEWAY_SECS 60
+
+static const struct db_stmt auth_stmts[] = {
+	{ "auth_device_account",
+	  "SELECT 1 FROM device_accounts d JOIN users u ON u.id = d.user_id "
+	  "WHERE d.id = $1 AND d.user_id = $2 AND NOT u.deleted" },
+};
+
+void
+auth_init(void)
+{
+	db_register(auth_stmts, NELEM(auth_stmts));
+}
+
+int
+auth_kind_allowed(const struct req *r)
+{
+	switch (r->route->auth) {
+	case AUTH_NONE:
+		return (1);
+	case AUTH_ANON:
+		return (r->principal.kind == PRINCIPAL_ANONYMOUS);
+	case AUTH_USER:
+		return (r->principal.kind == PRINCIPAL_USER);
+	}
+	return (0);
+}
+
+int
+auth_may_act_for(const struct principal *p, uint64_t user_id)
+{
+	return (p->kind == PRINCIPAL_USER && p->user_id == user_id);
+}
+
+/* Reads a hex id claim; -1 when missing or malformed. */
+static int
+auth_claim_id(json_t *claims, const char *name, uint64_t *out)
+{
+	const char *s = json_string_value(json_object_get(claims, name));
+
+	return (s != NULL && strlen(s) == ID_HEX_LEN && id_parse(s, out) == 0 ?
+	    0 : -1);
+}
+
+static void
+auth_device_account_done(const struct db_result *res, void *arg)
+{
+	struct req	*r = arg;
+
+	if (db_result_status(res) == DB_ERR_UNAVAILABLE) {
+		req_fail_now(r, PROBLEM_UNDER_MAINTENANCE, NULL);
+		return;
+	}
+	if (db_result_status(res) != DB_OK) {
+		req_fail_internal(r, db_result_message(res));
+		return;
+	}
+	if (db_ntuples(res) == 0) {
+		req_fail_now(r, PROBLEM_INVALID_TOKEN,
+		    "The access token was revoked");
+		return;
+	}
+	router_continue(r);
+}
+
+/* Verifies the bearer into r->principal; -1 with r->problem set. */
+static int
+auth_bearer(struct req *r)
+{
+	const char		*h = req_header(r, "Authorization");
+	struct jwt_expect	 expect = { 0 };
+	json_t			*claims = NULL, *grt;
+	char			 err[256];
+
+	if (h == NULL)
+		return (problem_set(&r->problem, PROBLEM_INVALID_REQUEST,
+		    "The Authorization header is missing"));
+	if (strncasecmp(h, "Bearer", 6) != 0 || (h[6] != ' ' && h[6] != '\0'))
+		return (problem_set(&r->problem, PROBLEM_INVALID_REQUEST, NULL));
+	h += 6;
+	while (*h == ' ')
+		h++;
+	expect.iss = app.cfg.issuer;
+	expect.aud = app.cfg.client_id;
+	expect.typ = "token";
+	expect.jku = app.internal_jku;
+	expect.now = now_unix();
+	expect.leeway = AUTH_LEEWAY_SECS;
+	if (*h == '\0' || jwt_verify(h, &app.internal_keys, &expect, &claims,
+	    err, sizeof err) != 0) {
+		rlog_debug(r, "bearer refused: %s", *h ? err : "empty");
+		return (problem_set(&r->problem, PROBLEM_INVALID_TOKEN, NULL));
+	}
+	r->principal.claims = claims;
+	grt = json_object_get(claims, "bs:grt");
+	if (json_integer_value(grt) == 1 && json_is_integer(grt)) {
+		const char *di = json_string_value(json_object_get(
+		    json_object_get(claims, "nintendo"), "di"));
+
+		r->principal.kind = PRINCIPAL_ANONYMOUS;
+		if (di != NULL)
+			snprintf(r->principal.device_id,
+			    sizeof r->principal.device_id, "%s", di);
+		return (0);
+	}
+	if (json_integer_value(grt) == 2 && json_is_integer(grt) &&
+	    auth_claim_id(claims, "sub", &r->principal.user_id) == 0 &&
+	    auth_claim_id(claims, "bs:did",
+	    &r->principal.device_account_id) == 0) {
+		r->principal.kind = PRINCIPAL_USER;
+		return (0);
+	}
+	return (problem_set(&r->problem, PROBLEM_INVALID_TOKEN, NULL));
+}
+
+void
+auth_check(struct req *r)
+{
+	char		 uidd[24], didd[24];
+	const char	*params[2];
+
+	if (r->route->auth == AUTH_NONE) {
+		router_continue(r);
+		return;
+	}
+	if (auth_bearer(r) != 0) {
+		req_reply_problem(r);
+		return;
+	}
+	if (r->principal.kind != PRINCIPAL_USER) {
+		router_continue(r);
+		return;
+	}
+	snprintf(didd, sizeof didd, "%lld",
+	    (long long)r->principal.device_account_id);
+	snprintf(uidd, sizeof uidd, "%lld", (long long)r->principal.user_id);
+	params[0] = didd;
+	params[1] = uidd;
+	db_query(worker_db(r->w), "auth_device_account", 2, params,
+	    auth_device_account_done, r);
+}

@@ -1,0 +1,252 @@
+/* http: builds struct req from an evhttp request, hands it to the router, and
+ * owns the reply path: common headers, problem bodies, the access-log line,
+ * and freeing the request exactly once. */
+#include "http.h"
+
+#include <event2/buffer.h>
+#include <event2/keyvalq_struct.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "ids.h"
+#include "log.h"
+#include "router.h"
+#include "worker.h"
+
+static int64_t
+http_now_us(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return ((int64_t)tv.tv_sec * 1000000 + tv.tv_usec);
+}
+
+static const char *
+http_method_name(int method)
+{
+	switch (method) {
+	case EVHTTP_REQ_GET:	return ("GET");
+	case EVHTTP_REQ_POST:	return ("POST");
+	case EVHTTP_REQ_HEAD:	return ("HEAD");
+	case EVHTTP_REQ_PUT:	return ("PUT");
+	case EVHTTP_REQ_DELETE:	return ("DELETE");
+	case EVHTTP_REQ_OPTIONS: return ("OPTIONS");
+	case EVHTTP_REQ_TRACE:	return ("TRACE");
+	case EVHTTP_REQ_CONNECT: return ("CONNECT");
+	case EVHTTP_REQ_PATCH:	return ("PATCH");
+	default:		return ("?");
+	}
+}
+
+static void
+req_free(struct req *r)
+{
+	if (r->state_free != NULL && r->state != NULL)
+		r->state_free(r->state);
+	for (int i = 0; i < r->nparams; i++)
+		free(r->param[i]);
+	if (r->principal.claims != NULL)
+		json_decref(r->principal.claims);
+	form_free(&r->query);
+	free((char *)r->body);
+	free(r->path);
+	free(r);
+}
+
+/* Sends the reply, writes the access line, frees r. */
+static void
+req_send(struct req *r, int status, struct evbuffer *body)
+{
+	struct evkeyvalq	*out = evhttp_request_get_output_headers(r->ev);
+	char			 path[256];
+	size_t			 len = body ? evbuffer_get_length(body) : 0;
+	struct worker		*w = r->w;
+
+	if (r->replied)
+		fatal("second reply to request %s", r->id);
+	r->replied = 1;
+	evhttp_add_header(out, "X-Request-Id", r->id);
+	if (worker_is_stopping(w))
+		evhttp_add_header(out, "Connection", "close");
+	evhttp_send_reply(r->ev, status, NULL, body);
+	log_info("%s %s %s %d %zu %.3fms", r->id, http_method_name(r->method),
+	    log_escape(r->path, path, sizeof path), status, len,
+	    (double)(http_now_us() - r->start_us) / 1000.0);
+	req_free(r);
+	worker_request_done(w);
+}
+
+void
+req_add_header(struct req *r, const char *name, const char *value)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(r->ev), name, value);
+}
+
+const char *
+req_header(struct req *r, const char *name)
+{
+	return (evhttp_find_header(evhttp_request_get_input_headers(r->ev),
+	    name));
+}
+
+static void
+req_common_headers(struct req *r, const char *content_type,
+    const char *cache_control)
+{
+	req_add_header(r, "Content-Type", content_type);
+	req_add_header(r, "Cache-Control",
+	    cache_control ? cache_control : "no-store, no-cache");
+	if (cache_control == NULL)
+		req_add_header(r, "Pragma", "no-cache");
+}
+
+void
+req_reply_json_text(struct req *r, int status, const char *text, size_t len,
+    const char *cache_control)
+{
+	struct evbuffer	*buf = evbuffer_new();
+
+	if (buf == NULL)
+		fatal("evbuffer_new failed");
+	req_common_headers(r, "application/json", cache_control);
+	if (r->method != EVHTTP_REQ_HEAD)
+		evbuffer_add(buf, text, len);
+	req_send(r, status, buf);
+	evbuffer_free(buf);
+}
+
+void
+req_reply_json(struct req *r, int status, json_t *body)
+{
+	char	*text = json_dumps(body, JSON_COMPACT);
+
+	json_decref(body);
+	if (text == NULL)
+		fatal("json_dumps failed");
+	req_reply_json_text(r, status, text, strlen(text), NULL);
+	free(text);
+}
+
+void
+req_reply_problem(struct req *r)
+{
+	struct evbuffer	*buf = evbuffer_new();
+	char		*text;
+	int		 status;
+
+	if (buf == NULL)
+		fatal("evbuffer_new failed");
+	if (r->problem.code == PROBLEM_NONE)
+		problem_set(&r->problem, PROBLEM_INTERNAL_SERVER_ERROR, NULL);
+	status = problem_status(r->problem.code);
+	text = problem_render_new(&r->problem, r->path);
+	req_common_headers(r, "application/problem+json", NULL);
+	if (r->method != EVHTTP_REQ_HEAD)
+		evbuffer_add(buf, text, strlen(text));
+	free(text);
+	req_send(r, status, buf);
+	evbuffer_free(buf);
+}
+
+void
+req_reply_empty(struct req *r, int status)
+{
+	req_add_header(r, "Cache-Control", "no-store, no-cache");
+	req_add_header(r, "Pragma", "no-cache");
+	req_send(r, status, NULL);
+}
+
+void
+req_reply_bytes(struct req *r, int status, const char *content_type,
+    const void *data, size_t len)
+{
+	struct evbuffer	*buf = evbuffer_new();
+
+	if (buf == NULL)
+		fatal("evbuffer_new failed");
+	req_add_header(r, "Content-Type", content_type);
+	if (r->method != EVHTTP_REQ_HEAD && len > 0)
+		evbuffer_add(buf, data, len);
+	req_send(r, status, buf);
+	evbuffer_free(buf);
+}
+
+static void
+req_set_problem(struct req *r, enum problem_code code, const char *fmt,
+    va_list ap)
+{
+	r->problem.code = code;
+	r->problem.detail[0] = '\0';
+	if (fmt != NULL)
+		vsnprintf(r->problem.detail, sizeof r->problem.detail, fmt, ap);
+}
+
+enum route_result
+req_fail(struct req *r, enum problem_code code, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	req_set_problem(r, code, fmt, ap);
+	va_end(ap);
+	return (ROUTE_ERROR);
+}
+
+void
+req_fail_now(struct req *r, enum problem_code code, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	req_set_problem(r, code, fmt, ap);
+	va_end(ap);
+	req_reply_problem(r);
+}
+
+void
+req_fail_internal(struct req *r, const char *what)
+{
+	rlog_error(r, "internal error: %s", what ? what : "unknown");
+	req_fail_now(r, PROBLEM_INTERNAL_SERVER_ERROR, NULL);
+}
+
+/* Copies the body into a NUL-terminated buffer (parsers want C strings). */
+static void
+req_read_body(struct req *r)
+{
+	struct evbuffer	*in = evhttp_request_get_input_buffer(r->ev);
+	size_t		 n = evbuffer_get_length(in);
+	char		*body;
+
+	body = xmalloc(n + 1);
+	if (n > 0 && evbuffer_copyout(in, body, n) != (ev_ssize_t)n)
+		fatal("evbuffer_copyout failed");
+	body[n] = '\0';
+	r->body = body;
+	r->body_len = n;
+}
+
+void
+http_request_cb(struct evhttp_request *ev, void *arg)
+{
+	struct worker		*w = arg;
+	struct req		*r = xcalloc(1, sizeof *r);
+	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(ev);
+	const char		*path = uri ? evhttp_uri_get_path(uri) : NULL;
+	uint64_t		 rid;
+
+	r->ev = ev;
+	r->w = w;
+	r->start_us = http_now_us();
+	r->method = evhttp_request_get_command(ev);
+	rid = id_random();
+	id_format(rid, r->id);
+	r->path = xstrdup(path && *path ? path : "/");
+	r->content_type = req_header(r, "Content-Type");
+	req_read_body(r);
+	worker_request_start(w);
+	router_dispatch(r);
+}

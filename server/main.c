@@ -1,0 +1,282 @@
+/* main: settings, keys, TLS, migrations, the listening sockets, one worker
+ * per core, and a graceful stop on SIGTERM/SIGINT. Everything that can fail
+ * fails here, at start-up, with a clear message. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/thread.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "auth.h"
+#include "devtool.h"
+#include "log.h"
+#include "migrate.h"
+#include "routes.h"
+#include "tls.h"
+#include "worker.h"
+
+#define MIGRATE_WAIT_SECS 30
+
+struct app app;
+
+static const char *
+main_getenv(const char *name)
+{
+	return (getenv(name));
+}
+
+static void
+main_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: baas-server [migrate | --help]\n"
+	    "       baas-server dev-dauth-key | mint-device-token ID | create-user [N]\n"
+	    "\n"
+	    "Serves the Switch BaaS account and friends API. Without arguments it\n"
+	    "applies pending migrations and serves; `migrate` only migrates.\n"
+	    "Settings come from the environment:\n\n");
+	config_usage(f);
+}
+
+/* Creates, binds and listens on a non-blocking socket; returns the fd and
+ * writes the address actually bound ("host:port") into shown. */
+static int
+main_listen(const struct listen_addr *a, char *shown, size_t shownlen)
+{
+	struct addrinfo		 hints = { 0 }, *ai = NULL;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen = sizeof ss;
+	char			 port[8], host[INET6_ADDRSTRLEN];
+	int			 fd, on = 1, rc;
+
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	snprintf(port, sizeof port, "%d", a->port);
+	if ((rc = getaddrinfo(a->host, port, &hints, &ai)) != 0)
+		fatal("cannot resolve %s: %s", a->host, gai_strerror(rc));
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		fatal("socket: %s", strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0)
+		fatal("cannot listen on %s:%d: %s", a->host, a->port,
+		    strerror(errno));
+	freeaddrinfo(ai);
+	if (listen(fd, 1024) != 0)
+		fatal("listen: %s", strerror(errno));
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) != 0)
+		fatal("getsockname: %s", strerror(errno));
+	if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof host);
+		snprintf(shown, shownlen, "[%s]:%d", host, ntohs(s6->sin6_port));
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof host);
+		snprintf(shown, shownlen, "%s:%d", host, ntohs(s4->sin_port));
+	}
+	return (fd);
+}
+
+static void
+main_load_keys(void)
+{
+	char	 err[512], *dir;
+
+	dir = xasprintf("%s/internal", app.cfg.keys_dir);
+	if (keyset_load_private(&app.internal_keys, dir, 1, err, sizeof err))
+		fatal("%s", err);
+	free(dir);
+	dir = xasprintf("%s/id", app.cfg.keys_dir);
+	if (keyset_load_private(&app.id_keys, dir, 1, err, sizeof err))
+		fatal("%s", err);
+	free(dir);
+	for (size_t i = 0; i < app.internal_keys.n; i++)
+		if (keyset_find(&app.id_keys, app.internal_keys.keys[i].kid))
+			fatal("the internal and id key sets share key %s",
+			    app.internal_keys.keys[i].kid);
+	if (keyset_add_public_dir(&app.id_keys, app.cfg.trusted_id_keys, err,
+	    sizeof err) != 0)
+		fatal("%s", err);
+	keyset_render_jwks(&app.internal_keys);
+	keyset_render_jwks(&app.id_keys);
+
+	if (keyset_add_public_dir(&app.device_keys, app.cfg.device_token_keys,
+	    err, sizeof err) != 0 ||
+	    keyset_add_public_dir(&app.na_keys, app.cfg.na_token_keys, err,
+	    sizeof err) != 0 ||
+	    keyset_add_public_dir(&app.app_keys, app.cfg.app_token_keys, err,
+	    sizeof err) != 0)
+		fatal("%s", err);
+	app.internal_jku = xasprintf("%s/1.0.0/internal_certificates",
+	    app.cfg.issuer);
+	app.id_jku = xasprintf("%s/1.0.0/certificates", app.cfg.issuer);
+}
+
+static void
+main_log_policies(void)
+{
+	static const struct {
+		const char	*what;
+		const char	*env;
+	} kinds[] = {
+		{ "device tokens", "BAAS_DEVICE_TOKEN_POLICY" },
+		{ "Nintendo Account ID tokens", "BAAS_NA_TOKEN_POLICY" },
+		{ "application tokens", "BAAS_APP_TOKEN_POLICY" },
+	};
+	const enum trust_policy policies[] = { app.cfg.device_token_policy,
+	    app.cfg.na_token_policy, app.cfg.app_token_policy };
+	const struct keyset *sets[] = { &app.device_keys, &app.na_keys,
+	    &app.app_keys };
+
+	for (size_t i = 0; i < NELEM(kinds); i++) {
+		if (policies[i] == TRUST_DECODE)
+			log_warn("%s=decode: %s are NOT signature-checked",
+			    kinds[i].env, kinds[i].what);
+		else if (sets[i]->n == 0)
+			log_warn("no public keys for %s: every one will be refused "
+			    "(%s=verify)", kinds[i].what, kinds[i].env);
+	}
+}
+
+static int
+main_migrate(void)
+{
+	char	 err[1024], *dir = migrate_find_dir();
+	int	 applied;
+
+	if (migrate_run(app.cfg.database_url, dir, MIGRATE_WAIT_SECS, &applied,
+	    err, sizeof err) != 0) {
+		log_error("%s", err);
+		free(dir);
+		return (-1);
+	}
+	if (applied > 0)
+		log_info("applied %d migration%s from %s", applied,
+		    applied == 1 ? "" : "s", dir);
+	free(dir);
+	return (0);
+}
+
+static void
+main_register_statements(void)
+{
+	auth_init();
+	routes_keys_init();
+	routes_account_init();
+	routes_friends_init();
+}
+
+static int
+main_serve(void)
+{
+	struct worker	**workers;
+	char		  http_shown[80] = "off", https_shown[80] = "off", err[512];
+	int		  http_fd = -1, https_fd = -1, sig;
+	sigset_t	  set;
+
+	main_load_keys();
+	main_log_policies();
+	if (app.cfg.https_addr.enabled) {
+		app.ssl_ctx = tls_ctx_new(app.cfg.tls_cert, app.cfg.tls_key, err,
+		    sizeof err);
+		if (app.ssl_ctx == NULL)
+			fatal("%s", err);
+	}
+	if (main_migrate() != 0)
+		return (1);
+	main_register_statements();
+
+	/* Signals are taken by sigwait below, never by a worker thread. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (evthread_use_pthreads() != 0)
+		fatal("evthread_use_pthreads failed");
+
+	if (app.cfg.http_addr.enabled)
+		http_fd = main_listen(&app.cfg.http_addr, http_shown,
+		    sizeof http_shown);
+	if (app.cfg.https_addr.enabled)
+		https_fd = main_listen(&app.cfg.https_addr, https_shown,
+		    sizeof https_shown);
+	workers = xcalloc(app.cfg.threads, sizeof *workers);
+	for (int i = 0; i < app.cfg.threads; i++)
+		workers[i] = worker_start(i, http_fd, https_fd);
+	log_info("listening http=%s https=%s threads=%d", http_shown,
+	    https_shown, app.cfg.threads);
+
+	if (sigwait(&set, &sig) != 0)
+		fatal("sigwait failed");
+	log_info("%s: finishing requests in flight", strsignal(sig));
+	for (int i = 0; i < app.cfg.threads; i++)
+		worker_stop(workers[i]);
+	for (int i = 0; i < app.cfg.threads; i++)
+		worker_join(workers[i]);
+	free(workers);
+	if (http_fd >= 0)
+		close(http_fd);
+	if (https_fd >= 0)
+		close(https_fd);
+	log_info("stopped");
+	return (0);
+}
+
+static void
+main_cleanup(void)
+{
+	keyset_free(&app.internal_keys);
+	keyset_free(&app.id_keys);
+	keyset_free(&app.device_keys);
+	keyset_free(&app.na_keys);
+	keyset_free(&app.app_keys);
+	free(app.internal_jku);
+	free(app.id_jku);
+	if (app.ssl_ctx != NULL)
+		SSL_CTX_free(app.ssl_ctx);
+	config_free(&app.cfg);
+}
+
+int
+main(int argc, char **argv)
+{
+	char	err[512];
+	int	rc;
+
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0)) {
+		main_usage(stdout);
+		return (0);
+	}
+	if (config_load(&app.cfg, main_getenv, err, sizeof err) != 0) {
+		fprintf(stderr, "baas-server: %s\n", err);
+		return (2);
+	}
+	log_set_level(app.cfg.log_level);
+	if (devtool_command(argc, argv, &rc)) {
+		main_cleanup();
+		return (rc);
+	}
+	if (argc > 1 && strcmp(argv[1], "migrate") == 0)
+		rc = main_migrate() == 0 ? 0 : 1;
+	else if (argc > 1) {
+		main_usage(stderr);
+		rc = 2;
+	} else
+		rc = main_serve();
+	main_cleanup();
+	return (rc);
+}

@@ -1,0 +1,228 @@
+/* router: joins the route tables of every module and runs the generic checks
+ * of API.md section 1 before a handler, in the contract's order (as redis's
+ * processCommand does before a command runs). */
+#include "router.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "auth.h"
+#include "log.h"
+#include "routes.h"
+
+struct route_table {
+	const struct route	*rows;
+	const size_t		*count;
+};
+
+static const struct route_table router_tables[] = {
+	{ routes_keys, &routes_keys_count },
+	{ routes_account, &routes_account_count },
+	{ routes_friends, &routes_friends_count },
+};
+
+/* Matches path against pattern, where "<id>" stands for one non-empty
+ * segment. On success copies the segments into r->param. */
+static int
+router_match(const char *pattern, const char *path, struct req *r, int capture)
+{
+	const char	*p = pattern, *s = path;
+	int		 n = 0;
+
+	while (*p != '\0') {
+		if (strncmp(p, "<id>", 4) == 0) {
+			const char *end = strchr(s, '/');
+			size_t len = end ? (size_t)(end - s) : strlen(s);
+
+			if (len == 0 || n == REQ_MAX_PARAMS)
+				return (0);
+			if (capture)
+				r->param[n] = xstrndup(s, len);
+			n++;
+			p += 4;
+			s += len;
+			continue;
+		}
+		if (*p != *s)
+			goto fail;
+		p++;
+		s++;
+	}
+	if (*s != '\0')
+		goto fail;
+	if (capture)
+		r->nparams = n;
+	return (1);
+fail:
+	if (capture)
+		for (int i = 0; i < n; i++) {
+			free(r->param[i]);
+			r->param[i] = NULL;
+		}
+	return (0);
+}
+
+static const char *
+router_method_name(int method)
+{
+	switch (method) {
+	case EVHTTP_REQ_GET:	return ("GET");
+	case EVHTTP_REQ_POST:	return ("POST");
+	case EVHTTP_REQ_PUT:	return ("PUT");
+	case EVHTTP_REQ_DELETE:	return ("DELETE");
+	case EVHTTP_REQ_PATCH:	return ("PATCH");
+	default:		return ("");
+	}
+}
+
+/* Finds the route for r; 404 or 405 (with Allow) when there is none. */
+static const struct route *
+router_find(struct req *r)
+{
+	char	allow[128] = "";
+	int	method = r->method == EVHTTP_REQ_HEAD ? EVHTTP_REQ_GET : r->method;
+
+	for (size_t t = 0; t < NELEM(router_tables); t++) {
+		for (size_t i = 0; i < *router_tables[t].count; i++) {
+			const struct route *rt = &router_tables[t].rows[i];
+
+			if (!router_match(rt->pattern, r->path, r, 0))
+				continue;
+			if (rt->method == method) {
+				(void)router_match(rt->pattern, r->path, r, 1);
+				return (rt);
+			}
+			if (strstr(allow, router_method_name(rt->method)) == NULL) {
+				size_t used = strlen(allow);
+
+				snprintf(allow + used, sizeof allow - used, "%s%s",
+				    used ? ", " : "", router_method_name(rt->method));
+			}
+		}
+	}
+	if (allow[0] != '\0') {
+		req_add_header(r, "Allow", allow);
+		(void)req_fail(r, PROBLEM_METHOD_NOT_ALLOWED,
+		    "Method %s is not allowed on this resource; use %s",
+		    router_method_name(r->method)[0] ?
+		    router_method_name(r->method) : "this", allow);
+	} else
+		(void)req_fail(r, PROBLEM_RESOURCE_IS_NOT_FOUND, NULL);
+	return (NULL);
+}
+
+/* The body type without parameters ("; charset=utf-8"), lowercased. */
+static unsigned
+router_body_kind(const char *content_type)
+{
+	static const struct {
+		const char	*name;
+		unsigned	 kind;
+	} kinds[] = {
+		{ "application/x-www-form-urlencoded", BODY_FORM },
+		{ "application/json", BODY_JSON },
+		{ "application/json-patch+json", BODY_PATCH },
+	};
+	size_t	len;
+
+	if (content_type == NULL)
+		return (0);
+	while (*content_type == ' ')
+		content_type++;
+	len = strcspn(content_type, "; ");
+	for (size_t i = 0; i < NELEM(kinds); i++)
+		if (strlen(kinds[i].name) == len &&
+		    strncasecmp(content_type, kinds[i].name, len) == 0)
+			return (kinds[i].kind);
+	return (0);
+}
+
+/* 415 and 413: the body checks that follow authentication. */
+static int
+router_check_body(struct req *r)
+{
+	const struct route	*rt = r->route;
+	size_t			 limit = rt->body_limit ? rt->body_limit :
+				    BODY_LIMIT_DEFAULT;
+	unsigned		 kind = router_body_kind(r->content_type);
+	unsigned		 takes = rt->bodies;
+
+	if (takes == BODY_NONE)
+		return (0);
+	/* PATCH routes take application/json too: older clients send it. */
+	if (takes & BODY_PATCH)
+		takes |= BODY_JSON;
+	if (r->body_len == 0 && (takes & BODY_EMPTY_OK))
+		return (0);
+	if ((kind & takes) == 0)
+		return (problem_set(&r->problem, PROBLEM_UNSUPPORTED_MEDIA_TYPE,
+		    "Content-Type %s is not accepted here",
+		    r->content_type ? "of this body" : "missing"));
+	if (r->body_len > limit)
+		return (problem_set(&r->problem, PROBLEM_REQUEST_ENTITY_TOO_LARGE,
+		    "The body is larger than %zu bytes", limit));
+	return (0);
+}
+
+static void
+router_run(struct req *r)
+{
+	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(r->ev);
+	const char		*query = uri ? evhttp_uri_get_query(uri) : NULL;
+	enum route_result	 rc;
+
+	if (router_check_body(r) != 0) {
+		req_reply_problem(r);
+		return;
+	}
+	if (query == NULL)
+		query = "";
+	if (form_parse(query, strlen(query), &r->query, &r->problem) != 0) {
+		req_reply_problem(r);
+		return;
+	}
+	if (!auth_kind_allowed(r)) {
+		req_fail_now(r, PROBLEM_INSUFFICIENT_SCOPE,
+		    "This token may not call this route");
+		return;
+	}
+	rc = r->route->handler(r);
+	if (rc == ROUTE_ERROR)
+		req_reply_problem(r);
+}
+
+void
+router_continue(struct req *r)
+{
+	if (r->problem.code != PROBLEM_NONE) {
+		req_reply_problem(r);
+		return;
+	}
+	router_run(r);
+}
+
+void
+router_dispatch(struct req *r)
+{
+	if ((r->route = router_find(r)) == NULL) {
+		req_reply_problem(r);
+		return;
+	}
+	/* Authentication may need the database (a revoked device account):
+	 * auth_check replies or calls router_continue when done. */
+	auth_check(r);
+}
+
+size_t
+router_max_body(void)
+{
+	size_t	max = BODY_LIMIT_DEFAULT;
+
+	for (size_t t = 0; t < NELEM(router_tables); t++)
+		for (size_t i = 0; i < *router_tables[t].count; i++)
+			if (router_tables[t].rows[i].body_limit > max)
+				max = router_tables[t].rows[i].body_limit;
+	return (max);
+}

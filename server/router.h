@@ -1,0 +1,44 @@
+/* router: the route table. A route is a row {method, pattern, auth, bodies,
+ * limit, handler}; the generic checks of API.md section 1 run before the
+ * handler, in the contract's order: route match (404/405) -> authentication
+ * (400/401) -> body type and size (415/413) -> handler (parameters,
+ * authorisation, the operation). */
+#ifndef BAAS_ROUTER_H
+#define BAAS_ROUTER_H
+
+#include <stddef.h>
+#include "http.h"
+
+enum route_auth {
+	AUTH_NONE = 0,	/* no bearer: token issuing, JWKS, thumbnails */
+	AUTH_ANON,	/* the anonymous token (bs:grt 1) */
+	AUTH_USER,	/* a user token (bs:grt 2) */
+};
+
+/* Body content types a route takes (bit set). */
+#define BODY_NONE	0x0	/* any body is ignored */
+#define BODY_FORM	0x1	/* application/x-www-form-urlencoded */
+#define BODY_JSON	0x2	/* application/json */
+#define BODY_PATCH	0x4	/* application/json-patch+json (and application/json) */
+#define BODY_EMPTY_OK	0x8	/* an empty body is accepted whatever its type */
+
+#define BODY_LIMIT_DEFAULT	(16 * 1024)
+#define BODY_LIMIT_IMAGE	(2 * 1024 * 1024)
+
+struct route {
+	int			 method;	/* EVHTTP_REQ_* */
+	const char		*pattern;	/* "/1.0.0/users/<id>" */
+	enum route_auth		 auth;
+	unsigned		 bodies;
+	size_t			 body_limit;	/* 0: BODY_LIMIT_DEFAULT */
+	enum route_result	(*handler)(struct req *);
+};
+
+/* Matches and runs r through the generic checks, then its handler. */
+void	 router_dispatch(struct req *r);
+/* Called by auth when an asynchronous token check is done. */
+void	 router_continue(struct req *r);
+/* The largest body any route takes (for evhttp's own limit). */
+size_t	 router_max_body(void);
+
+#endif

@@ -1,0 +1,27 @@
+/* routes: the route tables of every routes_<resource>.c, which router.c joins.
+ * Each file defines `const struct route routes_X[]` and
+ * `const size_t routes_X_count = NELEM(routes_X);`, plus any statements its
+ * models need registered through routes_X_init(). */
+#ifndef BAAS_ROUTES_H
+#define BAAS_ROUTES_H
+
+#include <stddef.h>
+#include "router.h"
+
+extern const struct route routes_keys[];	/* JWKS, health */
+extern const size_t routes_keys_count;
+
+/* Account module (API.md section 4). */
+extern const struct route routes_account[];
+extern const size_t routes_account_count;
+
+/* Friends module (API.md section 5). */
+extern const struct route routes_friends[];
+extern const size_t routes_friends_count;
+
+/* Register each module's prepared statements (before the loops start). */
+void	 routes_keys_init(void);
+void	 routes_account_init(void);
+void	 routes_friends_init(void);
+
+#endif

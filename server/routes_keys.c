@@ -1,0 +1,68 @@
+/* routes_keys: the two JWK sets of API.md section 2 (rendered once at start,
+ * served from memory with a public cache lifetime) and a health check for
+ * load balancers and compose that asks the database. */
+#include <string.h>
+
+#include "app.h"
+#include "db.h"
+#include "router.h"
+#include "routes.h"
+#include "worker.h"
+
+/* Game servers may cache the sets; a rotated key is published an hour ahead. */
+#define JWKS_CACHE_CONTROL "public, max-age=3600"
+
+static const struct db_stmt keys_stmts[] = {
+	{ "health_ping", "SELECT 1" },
+};
+
+static enum route_result
+keys_id_certificates(struct req *r)
+{
+	req_reply_json_text(r, 200, app.id_keys.jwks, strlen(app.id_keys.jwks),
+	    JWKS_CACHE_CONTROL);
+	return (ROUTE_DONE);
+}
+
+static enum route_result
+keys_internal_certificates(struct req *r)
+{
+	req_reply_json_text(r, 200, app.internal_keys.jwks,
+	    strlen(app.internal_keys.jwks), JWKS_CACHE_CONTROL);
+	return (ROUTE_DONE);
+}
+
+static void
+keys_health_done(const struct db_result *res, void *arg)
+{
+	static const char ok[] = "{\"status\":\"ok\"}";
+	struct req *r = arg;
+
+	if (db_result_status(res) != DB_OK) {
+		req_fail_now(r, PROBLEM_UNDER_MAINTENANCE, NULL);
+		return;
+	}
+	req_reply_json_text(r, 200, ok, sizeof ok - 1, NULL);
+}
+
+static enum route_result
+keys_health(struct req *r)
+{
+	db_query(worker_db(r->w), "health_ping", 0, NULL, keys_health_done, r);
+	return (ROUTE_WAIT);
+}
+
+void
+routes_keys_init(void)
+{
+	db_register(keys_stmts, NELEM(keys_stmts));
+}
+
+const struct route routes_keys[] = {
+	{ EVHTTP_REQ_GET, "/1.0.0/certificates", AUTH_NONE, BODY_NONE, 0,
+	  keys_id_certificates },
+	{ EVHTTP_REQ_GET, "/1.0.0/internal_certificates", AUTH_NONE, BODY_NONE, 0,
+	  keys_internal_certificates },
+	{ EVHTTP_REQ_GET, "/health", AUTH_NONE, BODY_NONE, 0, keys_health },
+};
+const size_t routes_keys_count = NELEM(routes_keys);
