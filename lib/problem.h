@@ -62,6 +62,10 @@ int	 problem_set(struct problem *p, enum problem_code code, const char *fmt, ...
 int		 problem_status(enum problem_code);
 const char	*problem_error_code(enum problem_code);	/* "invalid_params" */
 const char	*problem_title(enum problem_code);
+const char	*problem_default_detail(enum problem_code);
+/* The detail a client sees for p: the table's for a 5xx or an empty (or not
+ * UTF-8) p->detail, else p->detail. Borrowed from p or the table. */
+const char	*problem_detail(const struct problem *p);
 
 /* Renders the six-member problem JSON; caller frees. 5xx always get the generic
  * detail whatever p->detail says (details belong in the log). */

@@ -1,0 +1,404 @@
+/* config: every setting of API.md section 7 as one row of config_vars
+ * (name, default, parser, where it lands, help), read once at start-up
+ * through a getenv-like function. Nothing else in the tree calls getenv. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* sizeof of struct listen_addr's host, NUL included. */
+#define LISTEN_HOST_MAX sizeof(((struct listen_addr *)0)->host)
+
+struct config_var;
+
+typedef int (*config_parse_fn)(const struct config_var *, const char *,
+    void *, char *, size_t);
+
+struct config_var {
+	const char	*name;
+	const char	*dflt;		/* NULL: computed by dflt_fn */
+	char		*(*dflt_fn)(void);	/* new string; NULL: failed */
+	config_parse_fn	 parse;
+	size_t		 off;		/* into struct config */
+	int		 empty_ok;	/* "" is a value, not the default */
+	int		 min, max;	/* for config_parse_int */
+	const char	*help;
+};
+
+/* Writes "NAME: expected <what>, got "<value>"" into err. */
+static int
+config_bad(const struct config_var *v, const char *value, const char *what,
+    char *err, size_t errlen)
+{
+	char	buf[96];
+
+	snprintf(err, errlen, "%s: expected %s, got \"%s\"", v->name, what,
+	    log_escape(value, buf, sizeof buf));
+	return (-1);
+}
+
+static int
+has_control(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return (1);
+	}
+	return (0);
+}
+
+static int
+config_parse_string(const struct config_var *v, const char *value, void *dst,
+    char *err, size_t errlen)
+{
+	char	**out = dst;
+
+	if ((value[0] == '\0' && !v->empty_ok) || has_control(value))
+		return (config_bad(v, value,
+		    v->empty_ok ? "a string without control characters" :
+		    "a non-empty string without control characters",
+		    err, errlen));
+	free(*out);
+	*out = xstrdup(value);
+	return (0);
+}
+
+/* http(s)://something, stored without trailing slashes so callers can
+ * append "/path". */
+static int
+config_parse_url(const struct config_var *v, const char *value, void *dst,
+    char *err, size_t errlen)
+{
+	char		**out = dst;
+	const char	 *rest;
+	size_t		  len;
+
+	if (strncmp(value, "https://", 8) == 0)
+		rest = value + 8;
+	else if (strncmp(value, "http://", 7) == 0)
+		rest = value + 7;
+	else
+		rest = NULL;
+	if (rest == NULL || *rest == '\0' || *rest == '/' ||
+	    has_control(value) || strchr(value, ' ') != NULL)
+		return (config_bad(v, value,
+		    "an http:// or https:// URL", err, errlen));
+	len = strlen(value);
+	while (len > (size_t)(rest - value) && value[len - 1] == '/')
+		len--;
+	free(*out);
+	*out = xstrndup(value, len);
+	return (0);
+}
+
+static int
+config_parse_policy(const struct config_var *v, const char *value, void *dst,
+    char *err, size_t errlen)
+{
+	enum trust_policy	*out = dst;
+
+	if (strcmp(value, "verify") == 0)
+		*out = TRUST_VERIFY;
+	else if (strcmp(value, "decode") == 0)
+		*out = TRUST_DECODE;
+	else
+		return (config_bad(v, value, "verify or decode", err, errlen));
+	return (0);
+}
+
+static int
+config_parse_int(const struct config_var *v, const char *value, void *dst,
+    char *err, size_t errlen)
+{
+	int		*out = dst;
+	long		 n = 0;
+	size_t		 i;
+	char		 what[64];
+
+	/* Digits only: no sign, no spaces, no hex, no overflow. */
+	for (i = 0; value[i] != '\0' && i < 10; i++) {
+		if (!isdigit((unsigned char)value[i]))
+			break;
+		n = n * 10 + (value[i] - '0');
+	}
+	if (i == 0 || value[i] != '\0' || n < v->min || n > v->max) {
+		snprintf(what, sizeof what, "an integer from %d to %d",
+		    v->min, v->max);
+		return (config_bad(v, value, what, err, errlen));
+	}
+	*out = (int)n;
+	return (0);
+}
+
+static int
+config_parse_log_level(const struct config_var *v, const char *value,
+    void *dst, char *err, size_t errlen)
+{
+	if (log_level_parse(value, dst) != 0)
+		return (config_bad(v, value, "error, warn, info or debug",
+		    err, errlen));
+	return (0);
+}
+
+static int
+addr_host_ok(const char *h, size_t n, int v6)
+{
+	int	zone = 0;
+
+	if (n == 0 || n >= LISTEN_HOST_MAX)
+		return (0);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)h[i];
+
+		if (v6 && !zone && c == '%' && i > 0)
+			zone = 1;
+		else if (v6 && !zone && (isxdigit(c) || c == ':' || c == '.'))
+			continue;
+		else if ((!v6 || zone) &&
+		    (isalnum(c) || c == '.' || c == '-' || c == '_'))
+			continue;
+		else
+			return (0);
+	}
+	return (!v6 || memchr(h, ':', n) != NULL);
+}
+
+/* "host:port", "[v6]:port" or "off"; port 0..65535 (0: any free port). */
+static int
+config_parse_addr(const struct config_var *v, const char *value, void *dst,
+    char *err, size_t errlen)
+{
+	struct listen_addr	*out = dst;
+	const char		*host, *port, *end;
+	size_t			 hlen, i;
+	long			 n = 0;
+	int			 v6;
+
+	memset(out, 0, sizeof *out);
+	if (strcmp(value, "off") == 0)
+		return (0);
+	v6 = value[0] == '[';
+	if (v6) {
+		host = value + 1;
+		if ((end = strchr(host, ']')) == NULL || end[1] != ':')
+			goto bad;
+		port = end + 2;
+	} else {
+		host = value;
+		if ((end = strrchr(host, ':')) == NULL)
+			goto bad;
+		port = end + 1;
+	}
+	hlen = (size_t)(end - host);
+	if (!addr_host_ok(host, hlen, v6))
+		goto bad;
+	for (i = 0; port[i] != '\0' && i < 6; i++) {
+		if (!isdigit((unsigned char)port[i]))
+			goto bad;
+		n = n * 10 + (port[i] - '0');
+	}
+	if (i == 0 || port[i] != '\0' || n > 65535)
+		goto bad;
+	memcpy(out->host, host, hlen);
+	out->host[hlen] = '\0';
+	out->port = (int)n;
+	out->enabled = 1;
+	return (0);
+bad:
+	memset(out, 0, sizeof *out);
+	return (config_bad(v, value, "host:port, [ipv6]:port or off",
+	    err, errlen));
+}
+
+static char *
+config_default_threads(void)
+{
+	long	n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		n = 1;
+	if (n > 256)
+		n = 256;
+	return (xasprintf("%ld", n));
+}
+
+/* The private cluster that `make run` starts under ./var/pg: its socket
+ * directory must be absolute for libpq. */
+static char *
+config_default_database_url(void)
+{
+	char	*cwd, *out;
+
+	if ((cwd = getcwd(NULL, 0)) == NULL)
+		return (NULL);
+	if (strpbrk(cwd, " '\\") == NULL)
+		out = xasprintf("host=%s/var/pg dbname=baas user=postgres",
+		    cwd);
+	else {
+		/* libpq conninfo quoting: '...' with \ escaping ' and \. */
+		size_t	 n = strlen(cwd), o = 0;
+		char	*q = xmalloc(2 * n + 1);
+
+		for (size_t i = 0; i < n; i++) {
+			if (cwd[i] == '\'' || cwd[i] == '\\')
+				q[o++] = '\\';
+			q[o++] = cwd[i];
+		}
+		q[o] = '\0';
+		out = xasprintf("host='%s/var/pg' dbname=baas user=postgres",
+		    q);
+		free(q);
+	}
+	free(cwd);
+	return (out);
+}
+
+#define OFF(m) offsetof(struct config, m)
+
+static const struct config_var config_vars[] = {
+	{ "BAAS_HTTP_ADDR", "127.0.0.1:8080", NULL, config_parse_addr,
+	  OFF(http_addr), 0, 0, 0, "plain HTTP listener (off to disable)" },
+	{ "BAAS_HTTPS_ADDR", "127.0.0.1:8443", NULL, config_parse_addr,
+	  OFF(https_addr), 0, 0, 0, "HTTPS listener (off to disable)" },
+	{ "BAAS_TLS_CERT", "keys/tls/server.crt", NULL, config_parse_string,
+	  OFF(tls_cert), 0, 0, 0,
+	  "TLS certificate (generated with a local CA when missing)" },
+	{ "BAAS_TLS_KEY", "keys/tls/server.key", NULL, config_parse_string,
+	  OFF(tls_key), 0, 0, 0, "TLS private key (generated when missing)" },
+	{ "BAAS_DATABASE_URL", NULL, config_default_database_url,
+	  config_parse_string, OFF(database_url), 0, 0, 0,
+	  "libpq connection string (default: the private cluster)" },
+	{ "BAAS_KEYS_DIR", "keys", NULL, config_parse_string,
+	  OFF(keys_dir), 0, 0, 0,
+	  "signing keys (internal/, id/), generated when missing" },
+	{ "BAAS_TRUSTED_ID_KEYS", "keys/trusted-id", NULL, config_parse_string,
+	  OFF(trusted_id_keys), 0, 0, 0,
+	  "extra public keys published in /1.0.0/certificates" },
+	{ "BAAS_ISSUER",
+	  "https://e0d67c509fb203858ebcb2fe3f88c2aa.baas.nintendo.com", NULL,
+	  config_parse_url, OFF(issuer), 0, 0, 0,
+	  "iss of tokens, base of jku" },
+	{ "BAAS_CLIENT_ID", "ed9e2f05d286f7b8", NULL, config_parse_string,
+	  OFF(client_id), 0, 0, 0, "aud of BaaS tokens" },
+	{ "BAAS_IMAGE_BASE_URL",
+	  "https://cdn-image-e0d67c509fb203858ebcb2fe3f88c2aa"
+	  ".baas.nintendo.com",
+	  NULL, config_parse_url, OFF(image_base_url), 0, 0, 0,
+	  "base of thumbnail URLs" },
+	{ "BAAS_DEVICE_TOKEN_POLICY", "verify", NULL, config_parse_policy,
+	  OFF(device_token_policy), 0, 0, 0,
+	  "device tokens: verify or decode" },
+	{ "BAAS_DEVICE_TOKEN_KEYS", "keys/dauth", NULL, config_parse_string,
+	  OFF(device_token_keys), 0, 0, 0,
+	  "folder of public PEM/JWKS files for device tokens" },
+	{ "BAAS_NA_TOKEN_POLICY", "verify", NULL, config_parse_policy,
+	  OFF(na_token_policy), 0, 0, 0,
+	  "Nintendo Account ID tokens: verify or decode" },
+	{ "BAAS_NA_TOKEN_KEYS", "keys/nintendo-account", NULL,
+	  config_parse_string, OFF(na_token_keys), 0, 0, 0,
+	  "folder of public keys for Nintendo Account ID tokens" },
+	{ "BAAS_NA_CLIENT_ID", "", NULL, config_parse_string,
+	  OFF(na_client_id), 1, 0, 0,
+	  "expected aud of Nintendo Account ID tokens (empty: not checked)" },
+	{ "BAAS_APP_TOKEN_POLICY", "verify", NULL, config_parse_policy,
+	  OFF(app_token_policy), 0, 0, 0,
+	  "application tokens: verify or decode" },
+	{ "BAAS_APP_TOKEN_KEYS", "keys/aauth", NULL, config_parse_string,
+	  OFF(app_token_keys), 0, 0, 0,
+	  "folder of public keys for application tokens" },
+	{ "BAAS_THREADS", NULL, config_default_threads, config_parse_int,
+	  OFF(threads), 0, 1, 256, "event loops (default: online cores)" },
+	{ "BAAS_DB_POOL", "4", NULL, config_parse_int,
+	  OFF(db_pool), 0, 1, 64, "Postgres connections per loop" },
+	{ "BAAS_PRESENCE_LEASE", "90", NULL, config_parse_int,
+	  OFF(presence_lease), 0, 1, 86400, "presence lease in seconds" },
+	{ "BAAS_LOG_LEVEL", "info", NULL, config_parse_log_level,
+	  OFF(log_level), 0, 0, 0, "error, warn, info or debug" },
+};
+
+#undef OFF
+
+int
+config_load(struct config *c, const char *(*getenv_fn)(const char *),
+    char *err, size_t errlen)
+{
+	memset(c, 0, sizeof *c);
+	if (errlen > 0)
+		err[0] = '\0';
+	for (size_t i = 0; i < NELEM(config_vars); i++) {
+		const struct config_var	*v = &config_vars[i];
+		const char		*value = getenv_fn(v->name);
+		char			*computed = NULL;
+		int			 rc;
+
+		if (value == NULL || (value[0] == '\0' && !v->empty_ok)) {
+			if (v->dflt_fn != NULL) {
+				if ((computed = v->dflt_fn()) == NULL) {
+					snprintf(err, errlen, "%s: cannot "
+					    "compute the default: %s", v->name,
+					    strerror(errno));
+					config_free(c);
+					return (-1);
+				}
+				value = computed;
+			} else
+				value = v->dflt;
+		}
+		rc = v->parse(v, value, (char *)c + v->off, err, errlen);
+		free(computed);
+		if (rc != 0) {
+			config_free(c);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+void
+config_free(struct config *c)
+{
+	char	**strs[] = {
+		&c->tls_cert, &c->tls_key, &c->database_url, &c->keys_dir,
+		&c->trusted_id_keys, &c->issuer, &c->client_id,
+		&c->image_base_url, &c->device_token_keys, &c->na_token_keys,
+		&c->na_client_id, &c->app_token_keys,
+	};
+
+	for (size_t i = 0; i < NELEM(strs); i++) {
+		free(*strs[i]);
+		*strs[i] = NULL;
+	}
+}
+
+void
+config_usage(FILE *f)
+{
+	char	*dflts[NELEM(config_vars)];
+	int	 wname = (int)strlen("Variable");
+	int	 wdflt = (int)strlen("Default");
+
+	for (size_t i = 0; i < NELEM(config_vars); i++) {
+		const struct config_var *v = &config_vars[i];
+
+		dflts[i] = v->dflt_fn != NULL ? v->dflt_fn() : NULL;
+		if (dflts[i] == NULL && v->dflt != NULL && v->dflt[0] != '\0')
+			dflts[i] = xstrdup(v->dflt);
+		else if (dflts[i] == NULL)
+			dflts[i] = xstrdup("\"\"");	/* visible, not blank */
+		if ((int)strlen(v->name) > wname)
+			wname = (int)strlen(v->name);
+		if ((int)strlen(dflts[i]) > wdflt)
+			wdflt = (int)strlen(dflts[i]);
+	}
+	fprintf(f, "%-*s  %-*s  %s\n", wname, "Variable", wdflt, "Default",
+	    "Meaning");
+	for (size_t i = 0; i < NELEM(config_vars); i++) {
+		fprintf(f, "%-*s  %-*s  %s\n", wname, config_vars[i].name,
+		    wdflt, dflts[i], config_vars[i].help);
+		free(dflts[i]);
+	}
+}
