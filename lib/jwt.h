@@ -34,7 +34,7 @@ int	 jwt_verify(const char *token, const struct keyset *ks,
 /* Parses a token's header and claims without checking the signature (the
  * "decode" trust policy); still requires exp in the future (with leeway) and
  * the expected iss/aud/typ. */
-int	 jwt_decode(const char *token, const struct jwt_expect *expect,
+int	 jwt_decode_unverified(const char *token, const struct jwt_expect *expect,
 	    json_t **claims, char *err, size_t errlen) WUR;
 
 #endif

@@ -45,4 +45,11 @@ void	 keyset_free(struct keyset *ks);
 /* Writes a new RSA-2048 private key PEM at path (mode 0600); for dev tools and tests. */
 int	 key_generate_file(const char *path, char *err, size_t errlen) WUR;
 
+/* A new RSA-2048 key (caller EVP_PKEY_free()s); NULL with a message in err. */
+EVP_PKEY *key_rsa_generate(char *err, size_t errlen);
+
+/* Writes the RFC 7638 SHA-256 thumbprint (base64url, 43 characters) of an
+ * RSA key into out. Returns -1 if pkey is not RSA or out is too small. */
+int	 key_thumbprint(EVP_PKEY *pkey, char *out, size_t outlen) WUR;
+
 #endif

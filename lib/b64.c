@@ -1,0 +1,120 @@
+/* b64: base64url without padding (JWT segments, JWK members) and standard
+ * base64 (image uploads). Decoders are strict: any character outside the
+ * alphabet, misplaced padding or an impossible length is an error. */
+#include "b64.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+static const char b64_url_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+char *
+b64url_encode_new(const void *data, size_t n)
+{
+	const unsigned char	*p = data;
+	char			*out, *o;
+	size_t			 i;
+	uint32_t		 v;
+
+	out = o = xmalloc(n / 3 * 4 + 4 + 1);
+	for (i = 0; i + 3 <= n; i += 3) {
+		v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+		*o++ = b64_url_alphabet[v >> 18 & 63];
+		*o++ = b64_url_alphabet[v >> 12 & 63];
+		*o++ = b64_url_alphabet[v >> 6 & 63];
+		*o++ = b64_url_alphabet[v & 63];
+	}
+	if (n - i == 1) {
+		v = (uint32_t)p[i] << 16;
+		*o++ = b64_url_alphabet[v >> 18 & 63];
+		*o++ = b64_url_alphabet[v >> 12 & 63];
+	} else if (n - i == 2) {
+		v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8;
+		*o++ = b64_url_alphabet[v >> 18 & 63];
+		*o++ = b64_url_alphabet[v >> 12 & 63];
+		*o++ = b64_url_alphabet[v >> 6 & 63];
+	}
+	*o = '\0';
+	return (out);
+}
+
+/* Value of c in the url (or standard) alphabet, or -1. */
+static int
+b64_value(int url, unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return (c - 'A');
+	if (c >= 'a' && c <= 'z')
+		return (c - 'a' + 26);
+	if (c >= '0' && c <= '9')
+		return (c - '0' + 52);
+	if (c == (url ? '-' : '+'))
+		return (62);
+	if (c == (url ? '_' : '/'))
+		return (63);
+	return (-1);
+}
+
+/*
+ * Shared decoder. Padding is optional but, when present, must complete the
+ * last quantum exactly. With canonical set, the unused low bits of the last
+ * character must be zero, so one value has one encoding: a JWT signature
+ * cannot be altered without changing its bytes.
+ */
+static unsigned char *
+b64_decode_any(int url, int canonical, const char *s, size_t len,
+    size_t *outlen)
+{
+	unsigned char	*out, *o;
+	size_t		 i, pad = 0;
+	uint32_t	 v = 0;
+	int		 d, bits = 0;
+
+	if (outlen != NULL)
+		*outlen = 0;
+	if (s == NULL)
+		return (NULL);
+	while (pad < len && pad < 2 && s[len - 1 - pad] == '=')
+		pad++;
+	if (pad > 0 && len % 4 != 0)
+		return (NULL);
+	len -= pad;
+	if (len % 4 == 1)
+		return (NULL);
+
+	out = o = xmalloc(len / 4 * 3 + 3);
+	for (i = 0; i < len; i++) {
+		if ((d = b64_value(url, (unsigned char)s[i])) < 0) {
+			free(out);
+			return (NULL);
+		}
+		v = v << 6 | (uint32_t)d;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			*o++ = (unsigned char)(v >> bits);
+			v &= (1U << bits) - 1;
+		}
+	}
+	if (canonical && v != 0) {
+		free(out);
+		return (NULL);
+	}
+	if (outlen != NULL)
+		*outlen = (size_t)(o - out);
+	return (out);
+}
+
+unsigned char *
+b64url_decode_new(const char *s, size_t len, size_t *outlen)
+{
+	return (b64_decode_any(1, 1, s, len, outlen));
+}
+
+unsigned char *
+b64_decode_new(const char *s, size_t len, size_t *outlen)
+{
+	/* Lenient on trailing bits: uploads come from many encoders. */
+	return (b64_decode_any(0, 0, s, len, outlen));
+}

@@ -1,0 +1,354 @@
+/* jwt: the JWS compact serialization of RS256 tokens, done here with OpenSSL
+ * and jansson: signing with a key set's signer, verifying against a key set,
+ * and the claim checks (exp, nbf, iss, aud, typ) every policy shares. Only
+ * RS256 is spoken: none, HS* and everything else are refused before any key
+ * is touched, so a public key can never be used as an HMAC secret. */
+#include "jwt.h"
+#include "b64.h"
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define JWT_MAX_LEN	16384	/* far above any BaaS, dauth or NA token */
+
+/* SHA-256 fetched once: EVP_sha256() would look it up again (locks and
+ * all) for every token on the signing hot path. */
+static pthread_once_t	 sha256_once = PTHREAD_ONCE_INIT;
+static EVP_MD		*sha256;
+
+static void
+sha256_fetch(void)
+{
+	if ((sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+		fatal("OpenSSL has no SHA256");
+}
+
+static const EVP_MD *
+md_sha256(void)
+{
+	pthread_once(&sha256_once, sha256_fetch);
+	return (sha256);
+}
+
+/* A token cut at its dots and decoded; the signing input is borrowed. */
+struct jwt_parts {
+	const char	*input;		/* header "." payload */
+	size_t		 inputlen;
+	json_t		*header;
+	json_t		*claims;
+	unsigned char	*sig;
+	size_t		 siglen;
+};
+
+static void PRINTFLIKE(3, 4)
+jwt_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static void
+parts_free(struct jwt_parts *jp)
+{
+	json_decref(jp->header);
+	json_decref(jp->claims);
+	free(jp->sig);
+	memset(jp, 0, sizeof *jp);
+}
+
+/* A base64url segment holding a JSON object; NULL otherwise. */
+static json_t *
+segment_object(const char *s, size_t len)
+{
+	unsigned char	*buf;
+	size_t		 n;
+	json_t		*o;
+	json_error_t	 jerr;
+
+	if ((buf = b64url_decode_new(s, len, &n)) == NULL)
+		return (NULL);
+	/* Duplicate members would let two readers see two different tokens. */
+	o = json_loadb((const char *)buf, n, JSON_REJECT_DUPLICATES, &jerr);
+	free(buf);
+	if (o != NULL && !json_is_object(o)) {
+		json_decref(o);
+		o = NULL;
+	}
+	return (o);
+}
+
+/* Splits and decodes a compact token: exactly three segments, header and
+ * claims JSON objects, signature valid base64url (non-empty if need_sig). */
+static int
+parts_parse(const char *token, int need_sig, struct jwt_parts *jp,
+    char *err, size_t errlen)
+{
+	const char	*dot1, *dot2, *end;
+	size_t		 len;
+
+	memset(jp, 0, sizeof *jp);
+	if (token == NULL || (len = strnlen(token, JWT_MAX_LEN + 1)) == 0) {
+		jwt_err(err, errlen, "empty token");
+		return (-1);
+	}
+	if (len > JWT_MAX_LEN) {
+		jwt_err(err, errlen, "token longer than %d bytes", JWT_MAX_LEN);
+		return (-1);
+	}
+	end = token + len;
+	if ((dot1 = memchr(token, '.', len)) == NULL ||
+	    (dot2 = memchr(dot1 + 1, '.', (size_t)(end - dot1 - 1))) == NULL ||
+	    memchr(dot2 + 1, '.', (size_t)(end - dot2 - 1)) != NULL) {
+		jwt_err(err, errlen, "not a JWT (three segments expected)");
+		return (-1);
+	}
+	if ((jp->header = segment_object(token, (size_t)(dot1 - token))) ==
+	    NULL) {
+		jwt_err(err, errlen, "bad JWT header");
+		goto fail;
+	}
+	if ((jp->claims = segment_object(dot1 + 1,
+	    (size_t)(dot2 - dot1 - 1))) == NULL) {
+		jwt_err(err, errlen, "bad JWT payload");
+		goto fail;
+	}
+	if ((jp->sig = b64url_decode_new(dot2 + 1, (size_t)(end - dot2 - 1),
+	    &jp->siglen)) == NULL || (need_sig && jp->siglen == 0)) {
+		jwt_err(err, errlen, "bad JWT signature encoding");
+		goto fail;
+	}
+	jp->input = token;
+	jp->inputlen = (size_t)(dot2 - token);
+	return (0);
+fail:
+	parts_free(jp);
+	return (-1);
+}
+
+/* The checks shared by every trust policy. */
+static int
+claims_check(json_t *claims, const struct jwt_expect *x, char *err,
+    size_t errlen)
+{
+	json_t		*exp, *nbf, *aud, *v;
+	const char	*s;
+	size_t		 i;
+	int		 found;
+
+	exp = json_object_get(claims, "exp");
+	if (!json_is_number(exp)) {
+		jwt_err(err, errlen, "exp missing");
+		return (-1);
+	}
+	/* RFC 7519 4.1.4: not accepted on or after exp. */
+	if ((double)(x->now - x->leeway) >= json_number_value(exp)) {
+		jwt_err(err, errlen, "token expired");
+		return (-1);
+	}
+	if ((nbf = json_object_get(claims, "nbf")) != NULL &&
+	    (!json_is_number(nbf) ||
+	    (double)(x->now + x->leeway) < json_number_value(nbf))) {
+		jwt_err(err, errlen, "token not yet valid (nbf)");
+		return (-1);
+	}
+	if (x->iss != NULL &&
+	    ((s = json_string_value(json_object_get(claims, "iss"))) == NULL ||
+	    strcmp(s, x->iss) != 0)) {
+		jwt_err(err, errlen, "wrong issuer");
+		return (-1);
+	}
+	if (x->aud != NULL) {
+		aud = json_object_get(claims, "aud");
+		found = 0;
+		if (json_is_string(aud))
+			found = strcmp(json_string_value(aud), x->aud) == 0;
+		json_array_foreach(aud, i, v) {
+			if ((s = json_string_value(v)) != NULL &&
+			    strcmp(s, x->aud) == 0)
+				found = 1;
+		}
+		if (!found) {
+			jwt_err(err, errlen, "wrong audience");
+			return (-1);
+		}
+	}
+	if (x->typ != NULL &&
+	    ((s = json_string_value(json_object_get(claims, "typ"))) == NULL ||
+	    strcmp(s, x->typ) != 0)) {
+		jwt_err(err, errlen, "wrong token type");
+		return (-1);
+	}
+	return (0);
+}
+
+/* One RS256 verification; its own EVP_MD_CTX, so keys are shared freely
+ * between threads. */
+static int
+rs256_verify(EVP_PKEY *pkey, const struct jwt_parts *jp)
+{
+	EVP_MD_CTX	*ctx;
+	int		 ok;
+
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		fatal("out of memory (EVP_MD_CTX_new)");
+	ok = EVP_DigestVerifyInit(ctx, NULL, md_sha256(), NULL, pkey) == 1 &&
+	    EVP_DigestVerify(ctx, jp->sig, jp->siglen,
+	    (const unsigned char *)jp->input, jp->inputlen) == 1;
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
+		ERR_clear_error();
+	return (ok);
+}
+
+char *
+jwt_sign_new(const struct key *key, const char *jku, json_t *claims)
+{
+	json_t		*header;
+	char		*h = NULL, *p = NULL, *h64 = NULL, *p64 = NULL;
+	char		*input = NULL, *s64 = NULL, *token = NULL;
+	unsigned char	*sig = NULL;
+	size_t		 siglen = 0;
+	EVP_MD_CTX	*ctx = NULL;
+
+	if (key == NULL || key->pkey == NULL || !key->has_private ||
+	    !json_is_object(claims))
+		return (NULL);
+	header = json_object();
+	json_object_set_new(header, "alg", json_string("RS256"));
+	json_object_set_new(header, "kid", json_string(key->kid));
+	if (jku != NULL)
+		json_object_set_new(header, "jku", json_string(jku));
+	h = json_dumps(header, JSON_COMPACT);
+	json_decref(header);
+	if (h == NULL || (p = json_dumps(claims, JSON_COMPACT)) == NULL)
+		goto out;
+	h64 = b64url_encode_new(h, strlen(h));
+	p64 = b64url_encode_new(p, strlen(p));
+	input = xasprintf("%s.%s", h64, p64);
+
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		fatal("out of memory (EVP_MD_CTX_new)");
+	if (EVP_DigestSignInit(ctx, NULL, md_sha256(), NULL, key->pkey) != 1 ||
+	    EVP_DigestSign(ctx, NULL, &siglen, (unsigned char *)input,
+	    strlen(input)) != 1)
+		goto out;
+	sig = xmalloc(siglen);
+	if (EVP_DigestSign(ctx, sig, &siglen, (unsigned char *)input,
+	    strlen(input)) != 1)
+		goto out;
+	s64 = b64url_encode_new(sig, siglen);
+	token = xasprintf("%s.%s", input, s64);
+out:
+	ERR_clear_error();
+	EVP_MD_CTX_free(ctx);
+	free(h);
+	free(p);
+	free(h64);
+	free(p64);
+	free(input);
+	free(sig);
+	free(s64);
+	return (token);
+}
+
+int
+jwt_verify(const char *token, const struct keyset *ks,
+    const struct jwt_expect *expect, json_t **claims, char *err, size_t errlen)
+{
+	struct jwt_parts	 jp;
+	const char		*alg, *kid = NULL, *jku;
+	json_t			*v;
+	const struct key	*key = NULL;
+	int			 ok = 0;
+
+	*claims = NULL;
+	if (ks == NULL || expect == NULL) {
+		jwt_err(err, errlen, "no keys or expectations");
+		return (-1);
+	}
+	if (parts_parse(token, 1, &jp, err, errlen) != 0)
+		return (-1);
+	/* The algorithm is ours to choose, never the token's. */
+	alg = json_string_value(json_object_get(jp.header, "alg"));
+	if (alg == NULL || strcmp(alg, "RS256") != 0) {
+		jwt_err(err, errlen, "alg is not RS256");
+		goto fail;
+	}
+	/* RFC 7515 4.1.11: extensions we do not know must be refused. */
+	if (json_object_get(jp.header, "crit") != NULL) {
+		jwt_err(err, errlen, "unsupported crit header");
+		goto fail;
+	}
+	if ((v = json_object_get(jp.header, "jku")) != NULL &&
+	    ((jku = json_string_value(v)) == NULL ||
+	    (expect->jku != NULL && strcmp(jku, expect->jku) != 0))) {
+		jwt_err(err, errlen, "jku does not match");
+		goto fail;
+	}
+	v = json_object_get(jp.header, "kid");
+	if (v != NULL && (kid = json_string_value(v)) == NULL) {
+		jwt_err(err, errlen, "kid is not a string");
+		goto fail;
+	}
+	if (v != NULL)
+		key = keyset_find(ks, kid);
+	if (key != NULL)
+		ok = rs256_verify(key->pkey, &jp);
+	else if (expect->any_key) {
+		for (size_t i = 0; i < ks->n && !ok; i++)
+			ok = rs256_verify(ks->keys[i].pkey, &jp);
+	} else {
+		jwt_err(err, errlen, "unknown kid");
+		goto fail;
+	}
+	if (!ok) {
+		jwt_err(err, errlen, "bad signature");
+		goto fail;
+	}
+	if (claims_check(jp.claims, expect, err, errlen) != 0)
+		goto fail;
+	*claims = json_incref(jp.claims);
+	parts_free(&jp);
+	return (0);
+fail:
+	parts_free(&jp);
+	return (-1);
+}
+
+int
+jwt_decode_unverified(const char *token, const struct jwt_expect *expect,
+    json_t **claims, char *err, size_t errlen)
+{
+	struct jwt_parts	jp;
+
+	*claims = NULL;
+	if (expect == NULL) {
+		jwt_err(err, errlen, "no expectations");
+		return (-1);
+	}
+	/* No signature check, so its algorithm does not matter either; the
+	 * token must still be a well-formed JWS. */
+	if (parts_parse(token, 0, &jp, err, errlen) != 0)
+		return (-1);
+	if (!json_is_string(json_object_get(jp.header, "alg"))) {
+		jwt_err(err, errlen, "alg missing");
+		goto fail;
+	}
+	if (claims_check(jp.claims, expect, err, errlen) != 0)
+		goto fail;
+	*claims = json_incref(jp.claims);
+	parts_free(&jp);
+	return (0);
+fail:
+	parts_free(&jp);
+	return (-1);
+}

@@ -1,0 +1,389 @@
+/* tlscert: the local CA (ca.crt, ca.key) and the HTTPS server certificate
+ * made on first start, so consoles and emulators that trust ca.crt accept
+ * the server under every BaaS host name of API.md section 1. The CA is kept
+ * when it exists: regenerating the server certificate must not force users
+ * to install a new CA. */
+#include "tlscert.h"
+#include "keys.h"
+
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CA_DAYS		3650
+#define SERVER_DAYS	825	/* the most Apple platforms accept */
+#define BACKDATE	3600	/* notBefore an hour early, for slow clocks */
+
+#define CA_CN		"BaaS local CA"
+#define SERVER_CN	"m-lp1.baas.nintendo.com"
+#define SERVER_SANS							\
+	"DNS:e0d67c509fb203858ebcb2fe3f88c2aa.baas.nintendo.com,"	\
+	"DNS:m-lp1.baas.nintendo.com,"					\
+	"DNS:cdn-image-e0d67c509fb203858ebcb2fe3f88c2aa.baas.nintendo.com," \
+	"DNS:localhost,IP:127.0.0.1"
+
+struct ext {
+	int		 nid;
+	const char	*value;
+};
+
+static const struct ext ca_exts[] = {
+	{ NID_basic_constraints, "critical,CA:TRUE" },
+	{ NID_key_usage, "critical,keyCertSign,cRLSign" },
+	{ NID_subject_key_identifier, "hash" },
+	{ NID_authority_key_identifier, "keyid:always" },
+};
+
+static const struct ext server_exts[] = {
+	{ NID_basic_constraints, "critical,CA:FALSE" },
+	{ NID_key_usage, "critical,digitalSignature,keyEncipherment" },
+	{ NID_ext_key_usage, "serverAuth" },
+	{ NID_subject_key_identifier, "hash" },
+	{ NID_authority_key_identifier, "keyid:always" },
+	{ NID_subject_alt_name, SERVER_SANS },
+};
+
+/* Message plus OpenSSL's last reason, if any; clears the error queue. */
+static void PRINTFLIKE(3, 4)
+tls_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list		 ap;
+	unsigned long	 e = ERR_peek_last_error();
+	char		 reason[256];
+	size_t		 used;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	if (e != 0 && (used = strlen(err)) < errlen) {
+		ERR_error_string_n(e, reason, sizeof reason);
+		snprintf(err + used, errlen - used, " (%s)", reason);
+	}
+	ERR_clear_error();
+}
+
+static int
+file_exists(const char *path)
+{
+	struct stat	st;
+
+	return (stat(path, &st) == 0);
+}
+
+/* The folder part of path ("." when there is none); caller frees. */
+static char *
+dir_of_new(const char *path)
+{
+	const char	*slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return (xstrdup("."));
+	if (slash == path)
+		return (xstrdup("/"));
+	return (xstrndup(path, (size_t)(slash - path)));
+}
+
+/* mkdir -p: every missing component gets mode (umask applies). */
+static int
+mkdir_p(const char *path, mode_t mode, char *err, size_t errlen)
+{
+	char	*copy = xstrdup(path), *p, saved;
+	int	 rc = -1;
+
+	for (p = copy + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		saved = *p;
+		*p = '\0';
+		if (mkdir(copy, mode) != 0 && errno != EEXIST) {
+			snprintf(err, errlen, "mkdir %s: %s", copy,
+			    strerror(errno));
+			goto out;
+		}
+		if ((*p = saved) == '\0')
+			break;
+	}
+	rc = 0;
+out:
+	free(copy);
+	return (rc);
+}
+
+/* Replaces path with the PEM in mem, mode given, atomically (temporary
+ * file, then rename): a crash leaves the old file or the new one. */
+static int
+write_pem(const char *path, mode_t mode, BIO *mem, char *err, size_t errlen)
+{
+	char	*tmp, *data;
+	long	 len;
+	ssize_t	 w;
+	int	 fd, rc = -1;
+
+	len = BIO_get_mem_data(mem, &data);
+	tmp = xasprintf("%s.tmp.XXXXXX", path);
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		free(tmp);
+		return (-1);
+	}
+	if (fchmod(fd, mode) != 0)
+		goto fail;
+	while (len > 0) {
+		if ((w = write(fd, data, (size_t)len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		data += w;
+		len -= w;
+	}
+	if (fsync(fd) != 0)
+		goto fail;
+	if (close(fd) != 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0)
+		goto fail;
+	rc = 0;
+	goto out;
+fail:
+	snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (fd != -1)
+		close(fd);
+	unlink(tmp);
+out:
+	free(tmp);
+	return (rc);
+}
+
+static int
+write_key(const char *path, EVP_PKEY *pkey, char *err, size_t errlen)
+{
+	BIO	*mem = BIO_new(BIO_s_mem());
+	char	*data;
+	long	 len;
+	int	 rc;
+
+	if (mem == NULL ||
+	    !PEM_write_bio_PrivateKey(mem, pkey, NULL, NULL, 0, NULL, NULL)) {
+		tls_err(err, errlen, "%s: cannot encode the key", path);
+		BIO_free(mem);
+		return (-1);
+	}
+	rc = write_pem(path, 0600, mem, err, errlen);
+	if ((len = BIO_get_mem_data(mem, &data)) > 0)
+		OPENSSL_cleanse(data, (size_t)len);
+	BIO_free(mem);
+	return (rc);
+}
+
+static int
+write_cert(const char *path, X509 *x509, char *err, size_t errlen)
+{
+	BIO	*mem = BIO_new(BIO_s_mem());
+	int	 rc;
+
+	if (mem == NULL || !PEM_write_bio_X509(mem, x509)) {
+		tls_err(err, errlen, "%s: cannot encode the certificate", path);
+		BIO_free(mem);
+		return (-1);
+	}
+	rc = write_pem(path, 0644, mem, err, errlen);
+	BIO_free(mem);
+	return (rc);
+}
+
+/* A positive 127-bit random serial, as RFC 5280 4.1.2.2 recommends. */
+static int
+set_random_serial(X509 *x509)
+{
+	unsigned char	 buf[16];
+	BIGNUM		*bn = NULL;
+	int		 ok;
+
+	if (RAND_bytes(buf, sizeof buf) != 1)
+		return (0);
+	buf[0] &= 0x7f;
+	buf[0] |= 0x01;		/* never zero, always 16 bytes */
+	ok = (bn = BN_bin2bn(buf, sizeof buf, NULL)) != NULL &&
+	    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x509)) != NULL;
+	BN_free(bn);
+	return (ok);
+}
+
+/*
+ * A v3 certificate for pkey named cn, signed with SHA-256 by issuer_key;
+ * issuer is NULL for the self-signed CA. Extensions are added in order
+ * (the subject key identifier before the authority one that may copy it).
+ */
+static X509 *
+cert_new(EVP_PKEY *pkey, const char *cn, int days, X509 *issuer,
+    EVP_PKEY *issuer_key, const struct ext *exts, size_t nexts)
+{
+	X509		*x509;
+	X509_NAME	*name;
+	X509_EXTENSION	*ex;
+	X509V3_CTX	 ctx;
+
+	if ((x509 = X509_new()) == NULL)
+		return (NULL);
+	name = X509_get_subject_name(x509);
+	if (!X509_set_version(x509, X509_VERSION_3) ||
+	    !set_random_serial(x509) ||
+	    !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+	    (const unsigned char *)cn, -1, -1, 0) ||
+	    !X509_set_issuer_name(x509, issuer != NULL ?
+	    X509_get_subject_name(issuer) : name) ||
+	    X509_gmtime_adj(X509_getm_notBefore(x509), -BACKDATE) == NULL ||
+	    X509_time_adj_ex(X509_getm_notAfter(x509), days, 0, NULL) == NULL ||
+	    !X509_set_pubkey(x509, pkey))
+		goto fail;
+	X509V3_set_ctx(&ctx, issuer != NULL ? issuer : x509, x509, NULL,
+	    NULL, 0);
+	for (size_t i = 0; i < nexts; i++) {
+		ex = X509V3_EXT_conf_nid(NULL, &ctx, exts[i].nid,
+		    exts[i].value);
+		if (ex == NULL || !X509_add_ext(x509, ex, -1)) {
+			X509_EXTENSION_free(ex);
+			goto fail;
+		}
+		X509_EXTENSION_free(ex);
+	}
+	if (X509_sign(x509, issuer_key, EVP_sha256()) <= 0)
+		goto fail;
+	return (x509);
+fail:
+	X509_free(x509);
+	return (NULL);
+}
+
+/* Refuses passphrase prompts: the server starts unattended. */
+static int
+no_passphrase_cb(char *buf, int size, int rwflag, void *u)
+{
+	return (-1);
+}
+
+/* Loads ca.crt/ca.key when both exist and belong together. */
+static int
+ca_load(const char *crt_path, const char *key_path, X509 **crt,
+    EVP_PKEY **key, char *err, size_t errlen)
+{
+	BIO	*bio;
+
+	*crt = NULL;
+	*key = NULL;
+	if ((bio = BIO_new_file(crt_path, "r")) != NULL) {
+		*crt = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+		BIO_free(bio);
+	}
+	if ((bio = BIO_new_file(key_path, "r")) != NULL) {
+		*key = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase_cb,
+		    NULL);
+		BIO_free(bio);
+	}
+	if (*crt == NULL || *key == NULL) {
+		tls_err(err, errlen, "cannot read the CA %s / %s", crt_path,
+		    key_path);
+		goto fail;
+	}
+	if (!X509_check_private_key(*crt, *key)) {
+		tls_err(err, errlen, "%s does not match %s", key_path,
+		    crt_path);
+		goto fail;
+	}
+	return (0);
+fail:
+	X509_free(*crt);
+	EVP_PKEY_free(*key);
+	*crt = NULL;
+	*key = NULL;
+	return (-1);
+}
+
+static int
+ca_create(const char *crt_path, const char *key_path, X509 **crt,
+    EVP_PKEY **key, char *err, size_t errlen)
+{
+	*crt = NULL;
+	if ((*key = key_rsa_generate(err, errlen)) == NULL)
+		return (-1);
+	if ((*crt = cert_new(*key, CA_CN, CA_DAYS, NULL, *key, ca_exts,
+	    NELEM(ca_exts))) == NULL) {
+		tls_err(err, errlen, "cannot create the CA certificate");
+		goto fail;
+	}
+	/* Either file missing later means both are made again. */
+	if (write_key(key_path, *key, err, errlen) != 0 ||
+	    write_cert(crt_path, *crt, err, errlen) != 0)
+		goto fail;
+	return (0);
+fail:
+	X509_free(*crt);
+	EVP_PKEY_free(*key);
+	*crt = NULL;
+	*key = NULL;
+	return (-1);
+}
+
+int
+tlscert_ensure(const char *cert_path, const char *key_path,
+    char *err, size_t errlen)
+{
+	char		*dir = NULL, *kdir = NULL;
+	char		*ca_crt = NULL, *ca_key = NULL;
+	X509		*ca = NULL, *crt = NULL;
+	EVP_PKEY	*ca_pkey = NULL, *pkey = NULL;
+	int		 rc = -1;
+
+	if (file_exists(cert_path) && file_exists(key_path))
+		return (0);
+	dir = dir_of_new(cert_path);
+	kdir = dir_of_new(key_path);
+	if (mkdir_p(dir, 0755, err, errlen) != 0 ||
+	    mkdir_p(kdir, 0700, err, errlen) != 0)
+		goto out;
+	ca_crt = xasprintf("%s/ca.crt", dir);
+	ca_key = xasprintf("%s/ca.key", dir);
+	if (file_exists(ca_crt) && file_exists(ca_key)) {
+		if (ca_load(ca_crt, ca_key, &ca, &ca_pkey, err, errlen) != 0)
+			goto out;
+	} else if (ca_create(ca_crt, ca_key, &ca, &ca_pkey, err, errlen) != 0)
+		goto out;
+
+	if ((pkey = key_rsa_generate(err, errlen)) == NULL)
+		goto out;
+	if ((crt = cert_new(pkey, SERVER_CN, SERVER_DAYS, ca, ca_pkey,
+	    server_exts, NELEM(server_exts))) == NULL) {
+		tls_err(err, errlen, "cannot create the server certificate");
+		goto out;
+	}
+	if (write_key(key_path, pkey, err, errlen) != 0 ||
+	    write_cert(cert_path, crt, err, errlen) != 0)
+		goto out;
+	rc = 0;
+out:
+	X509_free(ca);
+	X509_free(crt);
+	EVP_PKEY_free(ca_pkey);
+	EVP_PKEY_free(pkey);
+	free(dir);
+	free(kdir);
+	free(ca_crt);
+	free(ca_key);
+	return (rc);
+}
