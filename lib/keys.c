@@ -32,8 +32,8 @@
 
 /* Formats a message into err, followed by OpenSSL's reason if it has one;
  * clears the thread's OpenSSL error queue either way. */
-static void PRINTFLIKE(3, 4)
-key_err(char *err, size_t errlen, const char *fmt, ...)
+void
+ossl_err(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list		 ap;
 	unsigned long	 e = ERR_peek_last_error();
@@ -56,42 +56,6 @@ has_suffix(const char *s, const char *suffix)
 	size_t	ls = strlen(s), lx = strlen(suffix);
 
 	return (ls > lx && strcmp(s + ls - lx, suffix) == 0);
-}
-
-/* mkdir -p: every missing component gets mode (umask applies). */
-static int
-mkdir_p(const char *path, mode_t mode, char *err, size_t errlen)
-{
-	char		*copy, *p, saved;
-	struct stat	 st;
-	int		 rc = -1;
-
-	if (*path == '\0') {
-		snprintf(err, errlen, "empty directory name");
-		return (-1);
-	}
-	copy = xstrdup(path);
-	for (p = copy + 1; ; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		saved = *p;
-		*p = '\0';
-		if (mkdir(copy, mode) != 0 && errno != EEXIST) {
-			snprintf(err, errlen, "mkdir %s: %s", copy,
-			    strerror(errno));
-			goto out;
-		}
-		if ((*p = saved) == '\0')
-			break;
-	}
-	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a directory", path);
-		goto out;
-	}
-	rc = 0;
-out:
-	free(copy);
-	return (rc);
 }
 
 static int
@@ -214,7 +178,7 @@ key_rsa_generate(char *err, size_t errlen)
 	EVP_PKEY	*pkey;
 
 	if ((pkey = EVP_RSA_gen(KEY_BITS)) == NULL)
-		key_err(err, errlen, "RSA key generation failed");
+		ossl_err(err, errlen, "RSA key generation failed");
 	return (pkey);
 }
 
@@ -233,7 +197,7 @@ key_generate_file(const char *path, char *err, size_t errlen)
 	if ((bio = BIO_new(BIO_s_mem())) == NULL ||
 	    !PEM_write_bio_PrivateKey(bio, pkey, NULL, NULL, 0, NULL, NULL) ||
 	    (len = BIO_get_mem_data(bio, &pem)) <= 0) {
-		key_err(err, errlen, "%s: cannot encode the key", path);
+		ossl_err(err, errlen, "%s: cannot encode the key", path);
 		goto out;
 	}
 	rc = file_create(path, pem, (size_t)len, err, errlen);
@@ -374,13 +338,13 @@ read_private(const char *path, char *err, size_t errlen)
 	EVP_PKEY	*pkey = NULL;
 
 	if ((bio = BIO_new_file(path, "r")) == NULL) {
-		key_err(err, errlen, "%s: %s", path, strerror(errno));
+		ossl_err(err, errlen, "%s: %s", path, strerror(errno));
 		return (NULL);
 	}
 	pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase_cb, NULL);
 	BIO_free(bio);
 	if (pkey == NULL)
-		key_err(err, errlen, "%s: not an unencrypted PEM private key",
+		ossl_err(err, errlen, "%s: not an unencrypted PEM private key",
 		    path);
 	else if (key_check_rsa(pkey, path, err, errlen) != 0) {
 		EVP_PKEY_free(pkey);
@@ -568,7 +532,7 @@ read_public_pem(const char *path, EVP_PKEY **pkey, char *err, size_t errlen)
 	rc = 0;
 	goto out;
 bad:
-	key_err(err, errlen, "%s: bad %s block", path, name);
+	ossl_err(err, errlen, "%s: bad %s block", path, name);
 out:
 	OPENSSL_free(name);
 	OPENSSL_free(header);
@@ -679,7 +643,7 @@ read_jwks(struct keyset *ks, const char *path, char *err, size_t errlen)
 			continue;
 		if (n == NULL || e == NULL ||
 		    (pkey = rsa_from_jwk(n, e)) == NULL) {
-			key_err(err, errlen, "%s: key %zu: bad n or e", path,
+			ossl_err(err, errlen, "%s: key %zu: bad n or e", path,
 			    i);
 			goto out;
 		}

@@ -55,25 +55,6 @@ static const struct ext server_exts[] = {
 	{ NID_subject_alt_name, SERVER_SANS },
 };
 
-/* Message plus OpenSSL's last reason, if any; clears the error queue. */
-static void PRINTFLIKE(3, 4)
-tls_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list		 ap;
-	unsigned long	 e = ERR_peek_last_error();
-	char		 reason[256];
-	size_t		 used;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	if (e != 0 && (used = strlen(err)) < errlen) {
-		ERR_error_string_n(e, reason, sizeof reason);
-		snprintf(err + used, errlen - used, " (%s)", reason);
-	}
-	ERR_clear_error();
-}
-
 static int
 file_exists(const char *path)
 {
@@ -93,32 +74,6 @@ dir_of_new(const char *path)
 	if (slash == path)
 		return (xstrdup("/"));
 	return (xstrndup(path, (size_t)(slash - path)));
-}
-
-/* mkdir -p: every missing component gets mode (umask applies). */
-static int
-mkdir_p(const char *path, mode_t mode, char *err, size_t errlen)
-{
-	char	*copy = xstrdup(path), *p, saved;
-	int	 rc = -1;
-
-	for (p = copy + 1; ; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		saved = *p;
-		*p = '\0';
-		if (mkdir(copy, mode) != 0 && errno != EEXIST) {
-			snprintf(err, errlen, "mkdir %s: %s", copy,
-			    strerror(errno));
-			goto out;
-		}
-		if ((*p = saved) == '\0')
-			break;
-	}
-	rc = 0;
-out:
-	free(copy);
-	return (rc);
 }
 
 /* Replaces path with the PEM in mem, mode given, atomically (temporary
@@ -180,7 +135,7 @@ write_key(const char *path, EVP_PKEY *pkey, char *err, size_t errlen)
 
 	if (mem == NULL ||
 	    !PEM_write_bio_PrivateKey(mem, pkey, NULL, NULL, 0, NULL, NULL)) {
-		tls_err(err, errlen, "%s: cannot encode the key", path);
+		ossl_err(err, errlen, "%s: cannot encode the key", path);
 		BIO_free(mem);
 		return (-1);
 	}
@@ -198,7 +153,7 @@ write_cert(const char *path, X509 *x509, char *err, size_t errlen)
 	int	 rc;
 
 	if (mem == NULL || !PEM_write_bio_X509(mem, x509)) {
-		tls_err(err, errlen, "%s: cannot encode the certificate", path);
+		ossl_err(err, errlen, "%s: cannot encode the certificate", path);
 		BIO_free(mem);
 		return (-1);
 	}
@@ -297,12 +252,12 @@ ca_load(const char *crt_path, const char *key_path, X509 **crt,
 		BIO_free(bio);
 	}
 	if (*crt == NULL || *key == NULL) {
-		tls_err(err, errlen, "cannot read the CA %s / %s", crt_path,
+		ossl_err(err, errlen, "cannot read the CA %s / %s", crt_path,
 		    key_path);
 		goto fail;
 	}
 	if (!X509_check_private_key(*crt, *key)) {
-		tls_err(err, errlen, "%s does not match %s", key_path,
+		ossl_err(err, errlen, "%s does not match %s", key_path,
 		    crt_path);
 		goto fail;
 	}
@@ -324,7 +279,7 @@ ca_create(const char *crt_path, const char *key_path, X509 **crt,
 		return (-1);
 	if ((*crt = cert_new(*key, CA_CN, CA_DAYS, NULL, *key, ca_exts,
 	    NELEM(ca_exts))) == NULL) {
-		tls_err(err, errlen, "cannot create the CA certificate");
+		ossl_err(err, errlen, "cannot create the CA certificate");
 		goto fail;
 	}
 	/* Either file missing later means both are made again. */
@@ -369,7 +324,7 @@ tlscert_ensure(const char *cert_path, const char *key_path,
 		goto out;
 	if ((crt = cert_new(pkey, SERVER_CN, SERVER_DAYS, ca, ca_pkey,
 	    server_exts, NELEM(server_exts))) == NULL) {
-		tls_err(err, errlen, "cannot create the server certificate");
+		ossl_err(err, errlen, "cannot create the server certificate");
 		goto out;
 	}
 	if (write_key(key_path, pkey, err, errlen) != 0 ||
