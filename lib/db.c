@@ -13,6 +13,7 @@
 
 #define DB_RETRY_SECS		1	/* between reconnect attempts */
 #define DB_QUERY_TIMEOUT_SECS	15	/* a query running longer breaks its connection */
+#define DB_CONNECT_TIMEOUT_SECS	5	/* so does a connection attempt */
 #define DB_QUEUE_MAX		8192	/* queued queries per pool before failing fast */
 
 enum db_conn_state {
@@ -114,10 +115,11 @@ db_fail_soon(struct db_pool *pool, struct db_query *q)
 		fatal("event_base_once failed");
 }
 
+/* Whether a query queued now can expect this connection to run it soon. */
 static int
 db_conn_usable(const struct db_conn *c)
 {
-	return (c->state == DBC_PREPARING || c->state == DBC_IDLE ||
+	return (c->state == DBC_CONNECTING || c->state == DBC_PREPARING || c->state == DBC_IDLE ||
 	    c->state == DBC_BUSY);
 }
 
@@ -172,6 +174,8 @@ db_conn_watch(struct db_conn *c, short what)
 static void
 db_conn_connect(struct db_conn *c)
 {
+	struct timeval tv = { DB_CONNECT_TIMEOUT_SECS, 0 };
+
 	c->pg = PQconnectStart(c->pool->conninfo);
 	if (c->pg == NULL)
 		fatal("out of memory (PQconnectStart)");
@@ -180,6 +184,7 @@ db_conn_connect(struct db_conn *c)
 		return;
 	}
 	c->state = DBC_CONNECTING;
+	evtimer_add(c->timer, &tv);
 	db_conn_watch(c, EV_WRITE);
 }
 
@@ -214,6 +219,7 @@ db_conn_connect_poll(struct db_conn *c)
 		db_conn_watch(c, EV_WRITE);
 		break;
 	case PGRES_POLLING_OK:
+		evtimer_del(c->timer);
 		if (PQsetnonblocking(c->pg, 1) != 0) {
 			db_conn_reset(c, "cannot set non-blocking");
 			break;
