@@ -1,14 +1,293 @@
-/* routes_friends: the friends module of API.md section 5 (friend codes,
- * presence, friend requests, friends, relationships, blocks). */
+/* routes_friends: the friends module of API.md section 5: its route table
+ * (friend requests and blocks have their handlers in
+ * routes_friend_requests.c and routes_blocks.c), friend codes, presence,
+ * the friends list, friend patches and deletion, relationships, and the
+ * reply helpers the three files share. Each handler parses, authorises and
+ * makes one call to a SQL function that does the whole write atomically. */
+#include <string.h>
+
+#include "app.h"
+#include "auth.h"
+#include "friends.h"
+#include "friends_parse.h"
+#include "friends_db.h"
+#include "ids.h"
+#include "jsonw.h"
 #include "router.h"
 #include "routes.h"
+#include "routes_friends.h"
+#include "sqlerr.h"
+#include "worker.h"
+
+/* Lists: default and largest count (API.md sections 5 and 6). */
+#define FRIENDS_LIST_DEFAULT	FRIENDS_MAX
+
+/* --------------------------------------------------------------- helpers */
+
+int
+friends_param_id(struct req *r, int i, uint64_t *out)
+{
+	if (i >= r->nparams || id_parse(r->param[i], out) != 0)
+		return (problem_set(&r->problem, PROBLEM_INVALID_PARAMS,
+		    "The id in the path must be 1 to 16 hex digits"));
+	return (0);
+}
+
+void
+friends_fail_db(struct req *r, const struct db_result *res)
+{
+	int	status = sqlerr_problem(res, &r->problem);
+
+	if (status == 500) {
+		req_fail_internal(r, db_result_message(res));
+		return;
+	}
+	if (status == 503)
+		rlog_warn(r, "database: %s", db_result_message(res));
+	req_reply_problem(r);
+}
+
+static void
+friends_body_reply(const struct db_result *res, struct req *r, int status)
+{
+	const char	*body;
+
+	if (db_result_status(res) != DB_OK) {
+		friends_fail_db(r, res);
+		return;
+	}
+	if ((body = db_value(res, 0, "body")) == NULL) {
+		req_fail_internal(r, "statement returned no body");
+		return;
+	}
+	req_reply_json_text(r, status, body, db_length(res, 0, "body"), NULL);
+}
+
+void
+friends_body_200_cb(const struct db_result *res, void *arg)
+{
+	friends_body_reply(res, arg, 200);
+}
+
+void
+friends_body_201_cb(const struct db_result *res, void *arg)
+{
+	friends_body_reply(res, arg, 201);
+}
+
+void
+friends_empty_204_cb(const struct db_result *res, void *arg)
+{
+	struct req	*r = arg;
+
+	if (db_result_status(res) != DB_OK) {
+		friends_fail_db(r, res);
+		return;
+	}
+	req_reply_empty(r, 204);
+}
+
+static enum route_result
+friends_forbidden(struct req *r)
+{
+	return (req_fail(r, PROBLEM_INSUFFICIENT_SCOPE, NULL));
+}
+
+/* --------------------------------------------------------------- codes */
+
+/* POST /1.0.0/users/<id>/generate_code, form type=NX. */
+static enum route_result
+friends_generate_code(struct req *r)
+{
+	struct form	 f;
+	const char	*type;
+	uint64_t	 user_id;
+	int		 ok;
+
+	if (friends_param_id(r, 0, &user_id) != 0)
+		return (ROUTE_ERROR);
+	if (form_parse(r->body ? r->body : "", r->body_len, &f,
+	    &r->problem) != 0)
+		return (ROUTE_ERROR);
+	type = form_get(&f, "type");
+	ok = type != NULL && strcmp(type, "NX") == 0;
+	form_free(&f);
+	if (!ok)
+		return (req_fail(r, PROBLEM_INVALID_PARAMS, "type must be NX"));
+	if (!auth_may_act_for(&r->principal, user_id))
+		return (friends_forbidden(r));
+	friends_db_generate_code(worker_db(r->w), user_id,
+	    friends_body_200_cb, r);
+	return (ROUTE_WAIT);
+}
+
+/* --------------------------------------------------------------- presence */
+
+/* PATCH /1.0.0/users/<id>/device_accounts/<id>: presence (a lease). */
+static enum route_result
+friends_presence(struct req *r)
+{
+	struct presence_patch	pp;
+	uint64_t		user_id, da_id;
+
+	if (friends_param_id(r, 0, &user_id) != 0 ||
+	    friends_param_id(r, 1, &da_id) != 0)
+		return (ROUTE_ERROR);
+	if (presence_patch_parse(r->body, r->body_len, &pp, &r->problem) != 0)
+		return (ROUTE_ERROR);
+	if (!auth_may_act_for(&r->principal, user_id)) {
+		presence_patch_free(&pp);
+		return (friends_forbidden(r));
+	}
+	friends_db_presence(worker_db(r->w), user_id, da_id, &pp,
+	    app.cfg.presence_lease, friends_body_200_cb, r);
+	presence_patch_free(&pp);
+	return (ROUTE_WAIT);
+}
+
+/* --------------------------------------------------------------- friends */
+
+static void
+friends_list_done(const struct db_result *res, void *arg)
+{
+	struct req	*r = arg;
+	struct jsonw	 w;
+
+	if (db_result_status(res) != DB_OK) {
+		friends_fail_db(r, res);
+		return;
+	}
+	jsonw_init(&w, 1024 + (size_t)db_ntuples(res) * 640);
+	friends_db_render_friends(res, &w);
+	req_reply_json_text(r, 200, w.buf, w.len, NULL);
+	jsonw_free(&w);
+}
+
+/* GET /2.0.0/users/<id>/friends?offset&count (newest first). */
+static enum route_result
+friends_list(struct req *r)
+{
+	struct list_query	q;
+	uint64_t		user_id;
+
+	if (friends_param_id(r, 0, &user_id) != 0 ||
+	    list_query_parse(&r->query, FRIENDS_LIST_DEFAULT, FRIENDS_MAX, 0,
+	    &q, &r->problem) != 0)
+		return (ROUTE_ERROR);
+	if (!auth_may_act_for(&r->principal, user_id))
+		return (friends_forbidden(r));
+	friends_db_list(worker_db(r->w), user_id, &q, friends_list_done, r);
+	return (ROUTE_WAIT);
+}
+
+static void
+friends_patch_done(const struct db_result *res, void *arg)
+{
+	struct req	*r = arg;
+	struct jsonw	 w;
+
+	if (db_result_status(res) != DB_OK) {
+		friends_fail_db(r, res);
+		return;
+	}
+	if (db_ntuples(res) != 1) {
+		req_fail_internal(r, "friend patch returned no row");
+		return;
+	}
+	jsonw_init(&w, 1024);
+	friends_db_render_friend(res, 0, &w);
+	req_reply_json_text(r, 200, w.buf, w.len, NULL);
+	jsonw_free(&w);
+}
+
+/* PATCH /2.0.0/users/<id>/friends/<friendId>. */
+static enum route_result
+friends_patch(struct req *r)
+{
+	struct friend_patch	fp;
+	uint64_t		user_id, friend_id;
+
+	if (friends_param_id(r, 0, &user_id) != 0 ||
+	    friends_param_id(r, 1, &friend_id) != 0)
+		return (ROUTE_ERROR);
+	if (friend_patch_parse(r->body, r->body_len, &fp, &r->problem) != 0)
+		return (ROUTE_ERROR);
+	if (!auth_may_act_for(&r->principal, user_id)) {
+		friend_patch_free(&fp);
+		return (friends_forbidden(r));
+	}
+	friends_db_patch(worker_db(r->w), user_id, friend_id, &fp,
+	    friends_patch_done, r);
+	friend_patch_free(&fp);
+	return (ROUTE_WAIT);
+}
+
+/* DELETE /2.0.0/users/<id>/friends/<friendId>: both sides. */
+static enum route_result
+friends_delete(struct req *r)
+{
+	uint64_t	user_id, friend_id;
+
+	if (friends_param_id(r, 0, &user_id) != 0 ||
+	    friends_param_id(r, 1, &friend_id) != 0)
+		return (ROUTE_ERROR);
+	if (!auth_may_act_for(&r->principal, user_id))
+		return (friends_forbidden(r));
+	friends_db_delete(worker_db(r->w), user_id, friend_id,
+	    friends_empty_204_cb, r);
+	return (ROUTE_WAIT);
+}
+
+/* GET /2.0.0/users/<id>/relationships/<otherId>. */
+static enum route_result
+friends_relationship(struct req *r)
+{
+	uint64_t	user_id, other_id;
+
+	if (friends_param_id(r, 0, &user_id) != 0 ||
+	    friends_param_id(r, 1, &other_id) != 0)
+		return (ROUTE_ERROR);
+	if (!auth_may_act_for(&r->principal, user_id))
+		return (friends_forbidden(r));
+	friends_db_relationship(worker_db(r->w), user_id, other_id,
+	    friends_body_200_cb, r);
+	return (ROUTE_WAIT);
+}
+
+/* --------------------------------------------------------------- table */
 
 void
 routes_friends_init(void)
 {
+	friends_db_init();
 }
 
 const struct route routes_friends[] = {
-	{ 0, NULL, AUTH_NONE, BODY_NONE, 0, NULL },
+	{ EVHTTP_REQ_POST, "/1.0.0/users/<id>/generate_code", AUTH_USER,
+	  BODY_FORM, 0, friends_generate_code },
+	{ EVHTTP_REQ_PATCH, "/1.0.0/users/<id>/device_accounts/<id>",
+	  AUTH_USER, BODY_PATCH, 0, friends_presence },
+	{ EVHTTP_REQ_POST, "/2.0.0/friend_requests", AUTH_USER, BODY_JSON, 0,
+	  friend_requests_send },
+	{ EVHTTP_REQ_GET, "/2.0.0/users/<id>/friend_requests/inbox",
+	  AUTH_USER, BODY_NONE, 0, friend_requests_inbox },
+	{ EVHTTP_REQ_GET, "/2.0.0/users/<id>/friend_requests/outbox",
+	  AUTH_USER, BODY_NONE, 0, friend_requests_outbox },
+	{ EVHTTP_REQ_PATCH, "/2.0.0/friend_requests/<id>", AUTH_USER,
+	  BODY_PATCH, 0, friend_requests_patch },
+	{ EVHTTP_REQ_GET, "/2.0.0/users/<id>/friends", AUTH_USER, BODY_NONE,
+	  0, friends_list },
+	{ EVHTTP_REQ_PATCH, "/2.0.0/users/<id>/friends/<id>", AUTH_USER,
+	  BODY_PATCH, 0, friends_patch },
+	{ EVHTTP_REQ_DELETE, "/2.0.0/users/<id>/friends/<id>", AUTH_USER,
+	  BODY_NONE, 0, friends_delete },
+	{ EVHTTP_REQ_GET, "/2.0.0/users/<id>/relationships/<id>", AUTH_USER,
+	  BODY_NONE, 0, friends_relationship },
+	{ EVHTTP_REQ_GET, "/1.0.0/users/<id>/blocks", AUTH_USER, BODY_NONE, 0,
+	  blocks_list },
+	{ EVHTTP_REQ_POST, "/1.0.0/users/<id>/blocks", AUTH_USER, BODY_JSON, 0,
+	  blocks_add },
+	{ EVHTTP_REQ_DELETE, "/1.0.0/users/<id>/blocks/<id>", AUTH_USER,
+	  BODY_NONE, 0, blocks_remove },
 };
-const size_t routes_friends_count = 0;
+const size_t routes_friends_count = NELEM(routes_friends);

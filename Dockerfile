@@ -1,0 +1,30 @@
+# Dockerfile: builds build/baas-server on Debian 12 and runs it in a slim
+# image. The server reads ./migrations and writes its generated keys under
+# ./keys relative to its working directory, /app (mount keys/ to keep them).
+FROM debian:12 AS build
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      build-essential pkg-config libevent-dev libjansson-dev libjwt-dev \
+      libssl-dev libpq-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY Makefile ./
+COPY lib/ lib/
+COPY server/ server/
+RUN make -j"$(nproc)" all
+
+FROM debian:12-slim
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      libevent-2.1-7 libevent-openssl-2.1-7 libevent-pthreads-2.1-7 \
+      libjansson4 libjwt0 libssl3 libpq5 ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY --from=build /src/build/baas-server build/baas-server
+COPY migrations/ migrations/
+RUN mkdir -p keys
+ENV BAAS_HTTP_ADDR=0.0.0.0:8080 \
+    BAAS_HTTPS_ADDR=0.0.0.0:8443
+EXPOSE 8080 8443
+STOPSIGNAL SIGTERM
+CMD ["build/baas-server"]

@@ -1,0 +1,254 @@
+#!/bin/sh
+# bench/account.sh: the account module's hot routes under wrk, against what
+# the machine can sign (openssl speed -multi <cores> rsa2048), so the result
+# reads as two ratios:
+#
+#   application/token req/s / sign/s          (one RS256 signature a token)
+#   login req/s / (sign/s / 2)                 (two: access token + ID token)
+#
+# plus GET /1.0.0/users/<id> (one database round trip, no signing).
+#
+#   bench/account.sh                 # builds nothing: run `make` first
+#
+# It starts build/baas-server itself (plain HTTP on a free loopback port, a
+# temporary keys folder with a development dauth key, verify policy) on a
+# throwaway database in the private cluster under var/pg (or
+# BAAS_DATABASE_URL's cluster when set: a database is created there and
+# dropped at the end). The pools: POOL distinct device tokens (default 200)
+# and POOL device accounts, requests spread over them at random by wrk's Lua.
+# Settings: DURATION (each wrk run, at most 10s; default 10s), CONNECTIONS
+# (32), THREADS (wrk threads, 1), BAAS_THREADS (server loops, nproc).
+# Everything it started is stopped on exit.
+set -eu
+
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-32}
+THREADS=${THREADS:-1}
+POOL=${POOL:-200}
+BIN=${BAAS_SERVER_BIN:-build/baas-server}
+CORES=$(nproc)
+LOOPS=${BAAS_THREADS:-$CORES}
+
+case "$DURATION" in
+[1-9]s|10s) ;;
+*) echo "bench: DURATION must be 1s to 10s" >&2; exit 2 ;;
+esac
+command -v wrk >/dev/null 2>&1 || { echo "bench: wrk is missing (scripts/deps.sh)" >&2; exit 1; }
+[ -x "$BIN" ] || { echo "bench: $BIN missing (make)" >&2; exit 1; }
+
+tmp=$(mktemp -d)
+pid=""
+dbname=""
+admin_url=""
+cleanup() {
+	if [ -n "$pid" ]; then
+		kill -TERM "$pid" 2>/dev/null || true
+		i=0
+		while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	if [ -n "$dbname" ]; then
+		psql "$admin_url" -XAtq -c "DROP DATABASE IF EXISTS $dbname WITH (FORCE)" \
+		    >/dev/null 2>&1 || true
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+	/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# json FIELD: reads one string member (top level or user.id) from stdin.
+json() {
+	/usr/bin/python3 -c 'import json, sys
+d = json.load(sys.stdin)
+for k in sys.argv[1].split("."):
+    d = d[k]
+print(d)' "$1"
+}
+
+# speed: what the machine signs per second with RSA-2048, all cores. The
+# machine may be shared (a VM's cores are): it is measured again next to
+# every wrk run, and each ratio uses the two measurements around its run.
+speed() {
+	openssl speed -seconds 3 -multi "$CORES" rsa2048 >"$tmp/speed" 2>/dev/null
+	s=$(awk '$1 == "rsa" && $2 == "2048" { s = $6 } END { print s }' "$tmp/speed")
+	[ -n "$s" ] || { cat "$tmp/speed" >&2; echo "bench: no sign/s from openssl" >&2; exit 1; }
+	echo "--- openssl speed -seconds 3 -multi $CORES rsa2048: $s sign/s" >&2
+	echo "$s"
+}
+
+# 1. A throwaway database, keys with a development dauth key, the server.
+if [ -z "${BAAS_DATABASE_URL:-}" ]; then
+	scripts/pg.sh start var/pg
+	BAAS_DATABASE_URL=$(scripts/pg.sh url var/pg)
+fi
+admin_url=$(echo "$BAAS_DATABASE_URL" | sed 's/dbname=[^ ]*//')" dbname=postgres"
+dbname=bench_account_$$
+psql "$admin_url" -XAtq -c "CREATE DATABASE $dbname" >/dev/null
+db_url=$(echo "$BAAS_DATABASE_URL" | sed 's/dbname=[^ ]*//')" dbname=$dbname"
+
+port=$(free_port)
+export BAAS_DATABASE_URL="$db_url" BAAS_HTTP_ADDR="127.0.0.1:$port" \
+    BAAS_HTTPS_ADDR=off BAAS_KEYS_DIR="$tmp/keys" \
+    BAAS_TRUSTED_ID_KEYS="$tmp/keys/trusted-id" \
+    BAAS_TLS_CERT="$tmp/keys/tls/server.crt" \
+    BAAS_TLS_KEY="$tmp/keys/tls/server.key" \
+    BAAS_DEVICE_TOKEN_KEYS="$tmp/keys/dauth" \
+    BAAS_NA_TOKEN_KEYS="$tmp/keys/nintendo-account" \
+    BAAS_APP_TOKEN_KEYS="$tmp/keys/aauth" BAAS_DEVICE_TOKEN_POLICY=verify \
+    BAAS_THREADS="$LOOPS" BAAS_LOG_LEVEL="${BAAS_LOG_LEVEL:-warn}"
+"$BIN" dev-dauth-key >/dev/null
+"$BIN" create-user "$POOL" >"$tmp/accounts"
+i=0
+: >"$tmp/tokens"
+while [ $i -lt "$POOL" ]; do
+	"$BIN" mint-device-token "$(printf '%016x' $((0x100000 + i)))" >>"$tmp/tokens"
+	i=$((i + 1))
+done
+"$BIN" 2>"$tmp/baas.log" &
+pid=$!
+base=http://127.0.0.1:$port
+i=0
+until curl -s -o /dev/null --max-time 1 "$base/health"; do
+	i=$((i + 1))
+	[ $i -lt 80 ] || { tail -n 20 "$tmp/baas.log" >&2; exit 1; }
+	sleep 0.25
+done
+
+anon=$(curl -s -d "grantType=public_client&assertion=$(head -n 1 "$tmp/tokens")" \
+    "$base/1.0.0/application/token" | json accessToken)
+read -r uid da pw <"$tmp/accounts"
+curl -s -H "Authorization: Bearer $anon" -d "id=$da&password=$pw" \
+    "$base/1.0.0/login" >"$tmp/login.json"
+utok=$(json accessToken <"$tmp/login.json")
+
+# 2. The wrk scripts: each request draws one entry of its pool.
+cat >"$tmp/token.lua" <<'LUA'
+local pool = {}
+function init(args)
+	for line in io.lines(args[1]) do pool[#pool + 1] = line end
+	math.randomseed(os.time() * 1000 + math.floor(os.clock() * 1000000))
+end
+function request()
+	local t = pool[math.random(#pool)]
+	return wrk.format("POST", "/1.0.0/application/token",
+	    { ["Content-Type"] = "application/x-www-form-urlencoded",
+	      ["X-Nintendo-PowerState"] = "FA" },
+	    "grantType=public_client&assertion=" .. t)
+end
+LUA
+cat >"$tmp/login.lua" <<'LUA'
+local pool = {}
+local anon
+function init(args)
+	anon = args[2]
+	for line in io.lines(args[1]) do
+		local u, d, p = line:match("(%x+) (%x+) (%w+)")
+		pool[#pool + 1] = "id=" .. d .. "&password=" .. p
+	end
+	math.randomseed(os.time() * 1000 + math.floor(os.clock() * 1000000))
+end
+function request()
+	return wrk.format("POST", "/1.0.0/login",
+	    { ["Content-Type"] = "application/x-www-form-urlencoded",
+	      ["Authorization"] = "Bearer " .. anon,
+	      ["X-Nintendo-PowerState"] = "FA" },
+	    pool[math.random(#pool)])
+end
+LUA
+cat >"$tmp/status.lua" <<'LUA'
+local bad = 0
+function response(status, headers, body)
+	if status ~= 200 then bad = bad + 1 end
+end
+LUA
+
+# cpu PID...: CPU time (ticks) the processes used so far.
+cpu() {
+	t=0
+	for p in "$@"; do
+		[ -r "/proc/$p/stat" ] || continue
+		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat")))
+	done
+	echo "$t"
+}
+
+# The Postgres backends serving our database (the server's pool).
+backends() {
+	pgrep -f "postgres: .* $dbname " || true
+}
+
+# run NAME LABEL WRK-ARGS...: openssl, wrk, openssl; sets rps, p99, errs,
+# sign (the mean of the two openssl runs), srv_us and pg_us (CPU
+# microseconds per request in the server and in Postgres).
+run() {
+	echo "--- $1: wrk -t$THREADS -c$CONNECTIONS -d$DURATION $2" >&2
+	shift 2
+	before=$(speed)
+	pgs=$(backends)
+	# shellcheck disable=SC2086 # one pid per word
+	s0=$(cpu "$pid") p0=$(cpu $pgs)
+	wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 5s --latency \
+	    "$@" >"$tmp/out" 2>&1 || echo "bench: wrk failed" >&2
+	# shellcheck disable=SC2086
+	s1=$(cpu "$pid") p1=$(cpu $pgs)
+	after=$(speed)
+	cat "$tmp/out" >&2
+	n=$(awk '/requests in/ { print $1 }' "$tmp/out")
+	rps=$(awk '$1 == "Requests/sec:" { printf "%.0f", $2 }' "$tmp/out")
+	p99=$(awk '$1 == "99%" { print $2 }' "$tmp/out")
+	errs=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$tmp/out")
+	sign=$(awk -v a="$before" -v b="$after" 'BEGIN { printf "%.1f", (a + b) / 2 }')
+	hz=$(getconf CLK_TCK)
+	srv_us=$(awk -v d="$((s1 - s0))" -v n="${n:-1}" -v hz="$hz" \
+	    'BEGIN { printf "%.0f", d * 1e6 / hz / n }')
+	pg_us=$(awk -v d="$((p1 - p0))" -v n="${n:-1}" -v hz="$hz" \
+	    'BEGIN { printf "%.0f", d * 1e6 / hz / n }')
+	echo "    sign/s around the run: $before, $after; CPU per request:" \
+	    "server ${srv_us}us, Postgres ${pg_us}us" >&2
+}
+
+run token "POST /1.0.0/application/token" -s "$tmp/token.lua" \
+    "$base/1.0.0/application/token" -- "$tmp/tokens"
+token_rps=$rps token_p99=$p99 token_errs=${errs:-0} token_sign=$sign
+token_cpu="$srv_us+$pg_us"
+run login "POST /1.0.0/login" -s "$tmp/login.lua" "$base/1.0.0/login" -- \
+    "$tmp/accounts" "$anon"
+login_rps=$rps login_p99=$p99 login_errs=${errs:-0} login_sign=$sign
+login_cpu="$srv_us+$pg_us"
+run user "GET /1.0.0/users/<id>" -H "Authorization: Bearer $utok" \
+    "$base/1.0.0/users/$uid"
+user_rps=$rps user_p99=$p99 user_errs=${errs:-0}
+user_cpu="$srv_us+$pg_us"
+
+# 3. Summary. The CPU ratio compares the CPU time a request costs (server
+# and Postgres, from /proc) with what its signatures alone cost (from
+# openssl speed): less sensitive to a noisy neighbour than req/s.
+echo
+printf '%-32s %8s %10s %8s %16s\n' "route ($LOOPS loops, $CORES cores)" "req/s" "p99" \
+    "non-2xx" "CPU us srv+pg"
+printf '%-32s %8s %10s %8s %16s\n' "POST /1.0.0/application/token" \
+    "$token_rps" "$token_p99" "$token_errs" "$token_cpu"
+printf '%-32s %8s %10s %8s %16s\n' "POST /1.0.0/login" "$login_rps" \
+    "$login_p99" "$login_errs" "$login_cpu"
+printf '%-32s %8s %10s %8s %16s\n' "GET /1.0.0/users/<id>" "$user_rps" \
+    "$user_p99" "$user_errs" "$user_cpu"
+awk -v ts="$token_sign" -v ls="$login_sign" -v t="$token_rps" \
+    -v l="$login_rps" -v tc="$token_cpu" -v lc="$login_cpu" -v c="$CORES" '
+function total(x,   a) { split(x, a, "+"); return a[1] + a[2] }
+BEGIN {
+	printf "token req/s / sign/s:        %.2f (sign/s %.0f; goal >= 0.6)\n", \
+	    t / ts, ts
+	printf "login req/s / (sign/s / 2):  %.2f (sign/s %.0f; goal >= 0.6)\n", \
+	    l / (ls / 2), ls
+	printf "CPU ratios (signing / all):  token %.2f, login %.2f\n", \
+	    (1e6 * c / ts) / total(tc), 2 * (1e6 * c / ls) / total(lc)
+}'
+echo "(wrk -t$THREADS -c$CONNECTIONS -d$DURATION sharing the $CORES cores with the server and Postgres)"

@@ -1,0 +1,152 @@
+#!/bin/sh
+# bench/friends.sh: the friends module under wrk, at 32 connections:
+#   1. GET /2.0.0/users/<id>/friends?count=300 for a user with 300 friends
+#      whose presence is set (goal: >= 3000 req/s, p99 < 20 ms);
+#   2. GET .../friend_requests/inbox with the emulator's query (100 pending);
+#   3. PATCH /1.0.0/users/<id>/device_accounts/<id>: presence renewals of 64
+#      users in turn, the body a console sends (goal: >= 5000 req/s).
+# Prints req/s, p50 and p99 for each.
+#
+#   bench/friends.sh              # builds nothing: run `make` first
+#
+# It starts build/baas-server (plain HTTP on a free loopback port, a
+# temporary keys folder with a generated dauth key) against a fresh database
+# "baas_bench_friends" in the private cluster under var/pg, makes users
+# through the API and seeds the rest with psql (bench/friends_setup.py).
+# The database is dropped on exit. Settings: DURATION (default 10s, at
+# most 10s each), CONNECTIONS (32),
+# THREADS (wrk threads, 2), BAAS_THREADS (server loops, default nproc),
+# BAAS_LOG_LEVEL (default warn: no access line per request). Everything it
+# started is stopped on exit.
+set -eu
+
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-32}
+THREADS=${THREADS:-2}
+BIN=${BAAS_SERVER_BIN:-build/baas-server}
+DB=baas_bench_friends
+
+command -v wrk >/dev/null 2>&1 || { echo "bench: wrk is missing" >&2; exit 1; }
+[ -x "$BIN" ] || { echo "bench: $BIN missing (make)" >&2; exit 1; }
+
+tmp=$(mktemp -d)
+pid=""
+admin_url=""
+cleanup() {
+	if [ -n "$pid" ]; then
+		kill -TERM "$pid" 2>/dev/null || true
+		i=0
+		while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	if [ -n "$admin_url" ]; then
+		psql "$admin_url" -XAtq \
+		    -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" \
+		    >/dev/null 2>&1 || true
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+	/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+wait_http() {
+	i=0
+	until curl -s -o /dev/null --max-time 1 "$1"; do
+		i=$((i + 1))
+		if [ $i -ge 80 ]; then
+			echo "bench: $1 does not answer" >&2
+			return 1
+		fi
+		sleep 0.25
+	done
+}
+
+# bench NAME URL [WRK ARGS...]: runs wrk, keeps its output in $tmp/NAME.wrk.
+bench() {
+	name=$1
+	url=$2
+	shift 2
+	echo "--- $name: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency $*" \
+	    "$url" >&2
+	wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 5s --latency \
+	    "$@" "$url" >"$tmp/$name.wrk"
+	cat "$tmp/$name.wrk" >&2
+}
+
+# field NAME WHAT: req/s, p50, p99 (ms) or errors from NAME's wrk output.
+field() {
+	awk -v what="$2" '
+	function ms(v) {
+		if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
+		if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
+		if (v ~ /m$/) return substr(v, 1, length(v) - 1) * 60000
+		if (v ~ /s$/) return substr(v, 1, length(v) - 1) * 1000
+		return v
+	}
+	what == "rps" && $1 == "Requests/sec:" { printf "%.0f", $2 }
+	what == "p50" && $1 == "50%" { printf "%.2f", ms($2) }
+	what == "p99" && $1 == "99%" { printf "%.2f", ms($2) }
+	what == "errors" && /Non-2xx or 3xx responses:/ { printf "%s", $NF }
+	' "$tmp/$1.wrk"
+}
+
+# The database and the server.
+scripts/pg.sh start var/pg >/dev/null
+base_url=$(scripts/pg.sh url var/pg)
+admin_url=$(echo "$base_url" | sed 's/dbname=[^ ]*/dbname=postgres/')
+db_url=$(echo "$base_url" | sed "s/dbname=[^ ]*/dbname=$DB/")
+psql "$admin_url" -XAtq -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" \
+    -c "CREATE DATABASE $DB" >/dev/null 2>&1
+/usr/bin/python3 bench/friends_setup.py keygen "$tmp/keys"
+port=$(free_port)
+BAAS_DATABASE_URL=$db_url BAAS_HTTP_ADDR=127.0.0.1:$port BAAS_HTTPS_ADDR=off \
+BAAS_KEYS_DIR=$tmp/keys BAAS_TRUSTED_ID_KEYS=$tmp/keys/trusted-id \
+BAAS_TLS_CERT=$tmp/keys/tls/server.crt BAAS_TLS_KEY=$tmp/keys/tls/server.key \
+BAAS_DEVICE_TOKEN_KEYS=$tmp/keys/dauth \
+BAAS_NA_TOKEN_KEYS=$tmp/keys/nintendo-account \
+BAAS_APP_TOKEN_KEYS=$tmp/keys/aauth \
+BAAS_THREADS=${BAAS_THREADS:-$(nproc)} \
+BAAS_LOG_LEVEL=${BAAS_LOG_LEVEL:-warn} \
+    "$BIN" 2>"$tmp/baas.log" &
+pid=$!
+base=http://127.0.0.1:$port
+wait_http "$base/1.0.0/certificates" || { tail -n 20 "$tmp/baas.log" >&2; exit 1; }
+/usr/bin/python3 bench/friends_setup.py seed "$base" "$db_url" "$tmp/keys" "$tmp"
+. "$tmp/main.env"
+
+# Check the list is what it should be before measuring it.
+n=$(curl -s -H "Authorization: Bearer $TOKEN" \
+    "$base/2.0.0/users/$UID/friends?count=300" |
+    /usr/bin/python3 -c 'import json, sys; d = json.load(sys.stdin); print(len([f for f in d["items"] if f["friend"]["presence"]["state"] == "PLAYING"]), d["count"])')
+echo "bench: friends list: $n (visible PLAYING, count)" >&2
+
+bench friends "$base/2.0.0/users/$UID/friends?count=300" \
+    -H "Authorization: Bearer $TOKEN"
+bench inbox "$base/2.0.0/users/$UID/friend_requests/inbox?offset=0&count=100&sort=createdAt:desc&filter.state.\$eq=PENDING" \
+    -H "Authorization: Bearer $TOKEN"
+bench presence "$base/" -s "$tmp/presence.lua"
+
+echo
+printf '%-52s %10s %9s %9s\n' "route (32 connections)" "req/s" "p50 ms" "p99 ms"
+for n in friends inbox presence; do
+	case $n in
+	friends)  label="GET friends?count=300 (300 friends, presence)" ;;
+	inbox)    label="GET friend_requests/inbox (100 pending)" ;;
+	presence) label="PATCH presence (64 users renewing)" ;;
+	esac
+	printf '%-52s %10s %9s %9s\n' "$label" "$(field $n rps)" \
+	    "$(field $n p50)" "$(field $n p99)"
+done
+for n in friends inbox presence; do
+	e=$(field $n errors)
+	[ -z "$e" ] || echo "$n: non-2xx responses: $e"
+done
+echo "(wrk -t$THREADS -c$CONNECTIONS -d$DURATION on $(nproc) cores, sharing them with the server and Postgres)"

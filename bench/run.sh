@@ -1,0 +1,136 @@
+#!/bin/sh
+# bench/run.sh: throughput and latency of GET /1.0.0/certificates next to a
+# trivial single-threaded libevent evhttp server (bench/trivial_evhttp.c) on
+# the same machine, so the result reads as a ratio. Uses wrk.
+#
+#   make bench                    # builds, then runs this
+#   BASE_URL=http://h:p bench/run.sh   # measure a server already running
+#
+# Without BASE_URL it starts build/baas-server itself (plain HTTP on a free
+# loopback port, HTTPS off, a temporary keys folder) against the private
+# cluster under var/pg. Settings: DURATION (default 10s), CONNECTIONS (32),
+# THREADS (wrk threads, 2). Everything it started is stopped on exit.
+set -eu
+
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-32}
+THREADS=${THREADS:-2}
+BIN=${BAAS_SERVER_BIN:-build/baas-server}
+
+command -v wrk >/dev/null 2>&1 || { echo "bench: wrk is missing (scripts/deps.sh)" >&2; exit 1; }
+
+tmp=$(mktemp -d)
+pids=""
+cleanup() {
+	for p in $pids; do
+		kill -TERM "$p" 2>/dev/null || true
+	done
+	for p in $pids; do
+		# Bounded wait, then SIGKILL.
+		i=0
+		while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill -KILL "$p" 2>/dev/null || true
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+	/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# wait_http URL: until URL answers (at most 20 s).
+wait_http() {
+	i=0
+	until curl -s -o /dev/null --max-time 1 "$1"; do
+		i=$((i + 1))
+		if [ $i -ge 80 ]; then
+			echo "bench: $1 does not answer" >&2
+			return 1
+		fi
+		sleep 0.25
+	done
+}
+
+# bench NAME URL: runs wrk, keeps its output in $tmp/NAME.wrk.
+bench() {
+	echo "--- $1: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency $2" >&2
+	wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 5s --latency \
+	    "$2" >"$tmp/$1.wrk"
+	cat "$tmp/$1.wrk" >&2
+}
+
+# field NAME WHAT: req/s, p50 or p99 (in ms) from NAME's wrk output.
+field() {
+	awk -v what="$2" '
+	function ms(v) {
+		if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
+		if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
+		if (v ~ /m$/) return substr(v, 1, length(v) - 1) * 60000
+		if (v ~ /s$/) return substr(v, 1, length(v) - 1) * 1000
+		return v
+	}
+	what == "rps" && $1 == "Requests/sec:" { printf "%.0f", $2 }
+	what == "p50" && $1 == "50%" { printf "%.3f", ms($2) }
+	what == "p99" && $1 == "99%" { printf "%.3f", ms($2) }
+	what == "errors" && /Non-2xx or 3xx responses:/ { printf "%s", $NF }
+	what == "errors" && /Socket errors:/ { printf "socket errors: %s", $0 }
+	' "$tmp/$1.wrk"
+}
+
+# 1. The baseline.
+mkdir -p build/bench
+cc -std=gnu11 -O2 -Wall -Wextra -o build/bench/trivial_evhttp \
+    bench/trivial_evhttp.c $(pkg-config --cflags --libs libevent)
+tport=$(free_port)
+build/bench/trivial_evhttp "$tport" 2>"$tmp/trivial.log" &
+pids="$pids $!"
+wait_http "http://127.0.0.1:$tport/"
+bench trivial "http://127.0.0.1:$tport/"
+
+# 2. The BaaS server.
+if [ -n "${BASE_URL:-}" ]; then
+	base=${BASE_URL%/}
+	ours_label="baas GET /1.0.0/certificates (external)"
+else
+	[ -x "$BIN" ] || { echo "bench: $BIN missing (make)" >&2; exit 1; }
+	scripts/pg.sh start var/pg
+	hport=$(free_port)
+	ours_threads=${BAAS_THREADS:-$(nproc)}
+	ours_label="baas GET /1.0.0/certificates ($ours_threads loops)"
+	BAAS_DATABASE_URL=${BAAS_DATABASE_URL:-$(scripts/pg.sh url var/pg)} \
+	BAAS_HTTP_ADDR=127.0.0.1:$hport BAAS_HTTPS_ADDR=off \
+	BAAS_KEYS_DIR=$tmp/keys BAAS_TRUSTED_ID_KEYS=$tmp/keys/trusted-id \
+	BAAS_TLS_CERT=$tmp/keys/tls/server.crt BAAS_TLS_KEY=$tmp/keys/tls/server.key \
+	BAAS_DEVICE_TOKEN_KEYS=$tmp/keys/dauth \
+	BAAS_NA_TOKEN_KEYS=$tmp/keys/nintendo-account \
+	BAAS_APP_TOKEN_KEYS=$tmp/keys/aauth \
+	BAAS_THREADS=$ours_threads BAAS_LOG_LEVEL=${BAAS_LOG_LEVEL:-info} \
+	    "$BIN" 2>"$tmp/baas.log" &
+	pids="$pids $!"
+	base=http://127.0.0.1:$hport
+	wait_http "$base/1.0.0/certificates" || { tail -n 20 "$tmp/baas.log" >&2; exit 1; }
+fi
+bench baas "$base/1.0.0/certificates"
+
+# 3. Summary.
+t_rps=$(field trivial rps)
+b_rps=$(field baas rps)
+echo
+printf '%-44s %12s %10s %10s\n' "server" "req/s" "p50 ms" "p99 ms"
+printf '%-44s %12s %10s %10s\n' "trivial evhttp (1 thread, fixed JSON)" \
+    "$t_rps" "$(field trivial p50)" "$(field trivial p99)"
+printf '%-44s %12s %10s %10s\n' "$ours_label" \
+    "$b_rps" "$(field baas p50)" "$(field baas p99)"
+awk -v b="$b_rps" -v t="$t_rps" 'BEGIN {
+	if (t > 0) printf "ratio baas/trivial req/s: %.2f\n", b / t }'
+for n in trivial baas; do
+	e=$(field $n errors)
+	[ -z "$e" ] || echo "$n: non-2xx or errors: $e"
+done
+echo "(wrk -t$THREADS -c$CONNECTIONS -d$DURATION on $(nproc) cores, sharing them with the server)"

@@ -1,0 +1,404 @@
+/* account_db: the account module's statement table (one statement per
+ * request, calling the functions of 0002_account_functions.sql where a
+ * request writes several rows) and its typed wrappers. */
+#include "account_db.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ids.h"
+#include "password.h"
+#include "sqlerr.h"
+#include "util.h"
+
+#define ACCOUNT_DB_MAX_PARAMS	8
+
+static const struct db_stmt account_stmts[] = {
+	{ "account_create_user",
+	  "SELECT account_create_user($1::bigint, $2::bigint, $3::text, "
+	  "$4::text)::text AS user" },
+	{ "account_login_lookup",
+	  "SELECT d.user_id::text AS user_id, d.password_hash, d.disabled, "
+	  "u.deleted, u.banned, "
+	  "(d.device_id IS DISTINCT FROM $2::text) AS device_changed, "
+	  "(u.country = '') AS no_country, user_json(u.id)::text AS user "
+	  "FROM device_accounts d JOIN users u ON u.id = d.user_id "
+	  "WHERE d.id = $1::bigint" },
+	{ "account_login",
+	  "SELECT account_login($1::bigint, $2::bigint, $3::text, "
+	  "$4::text)::text AS user" },
+	{ "account_federate",
+	  "SELECT o_user_id::text AS user_id, o_user::text AS user "
+	  "FROM account_federate($1::bigint, $2::text, $3::text, $4::text)" },
+	{ "account_user_get",
+	  "SELECT user_json($1::bigint)::text AS user" },
+	{ "account_user_patch",
+	  "SELECT account_patch_user($1::bigint, $2::jsonb, $3::text)::text "
+	  "AS user" },
+	{ "account_lookup_ids",
+	  "SELECT public_profile_json(u.id, $1::bigint)::text AS profile "
+	  "FROM unnest($2::bigint[]) WITH ORDINALITY AS q(id, n) "
+	  "JOIN users u ON u.id = q.id "
+	  "WHERE NOT u.deleted AND NOT EXISTS (SELECT 1 FROM blocks b "
+	  "WHERE b.owner_id = u.id AND b.target_id = $1::bigint) "
+	  "ORDER BY q.n" },
+	{ "account_lookup_codes",
+	  "SELECT public_profile_json(u.id, $1::bigint)::text AS profile "
+	  "FROM unnest($2::char(12)[]) WITH ORDINALITY AS q(code, n) "
+	  "JOIN friend_codes f ON f.code = q.code AND f.is_current "
+	  "JOIN users u ON u.id = f.user_id "
+	  "WHERE NOT u.deleted AND NOT EXISTS (SELECT 1 FROM blocks b "
+	  "WHERE b.owner_id = u.id AND b.target_id = $1::bigint) "
+	  "ORDER BY q.n" },
+	{ "account_device_account_add",
+	  "SELECT account_add_device_account($1::bigint, $2::bigint, "
+	  "$3::text)::text AS created_at" },
+	{ "account_device_account_delete",
+	  "SELECT account_delete_device_account($1::bigint, $2::bigint) "
+	  "AS deleted" },
+	{ "account_link",
+	  "SELECT account_link($1::bigint, $2::text)::text AS user" },
+	{ "account_unlink",
+	  "SELECT account_unlink($1::bigint)::text AS user" },
+	{ "account_image_store",
+	  "SELECT account_store_image($1::bigint, $2::bigint, $3::bytea, "
+	  "$4::integer, $5::integer, $6::text, $7::text)::text AS created_at" },
+	{ "account_image_get",
+	  "SELECT i.data, i.id::text AS id, i.created_at::text AS created_at, "
+	  "u.deleted::text AS deleted "
+	  "FROM users u LEFT JOIN LATERAL (SELECT id, data, created_at "
+	  "FROM images WHERE owner_id = u.id "
+	  "ORDER BY created_at DESC, id DESC LIMIT 1) i ON true "
+	  "WHERE u.id = $1::bigint" },
+	{ "account_push_put",
+	  "INSERT INTO push_channels AS p (device_account_id, user_id, "
+	  "service, device_token, device_attributes, created_at, updated_at) "
+	  "SELECT d.id, d.user_id, $3::text, $4::text, $5::jsonb, baas_now(), "
+	  "baas_now() FROM device_accounts d "
+	  "WHERE d.id = $2::bigint AND d.user_id = $1::bigint "
+	  "ON CONFLICT (device_account_id) DO UPDATE SET "
+	  "user_id = EXCLUDED.user_id, service = EXCLUDED.service, "
+	  "device_token = EXCLUDED.device_token, "
+	  "device_attributes = EXCLUDED.device_attributes, "
+	  "updated_at = EXCLUDED.updated_at "
+	  "RETURNING p.created_at::text AS created_at, "
+	  "p.updated_at::text AS updated_at" },
+	{ "account_push_delete",
+	  "DELETE FROM push_channels "
+	  "WHERE device_account_id = $2::bigint AND user_id = $1::bigint "
+	  "RETURNING 1 AS deleted" },
+	{ "account_snapshot",
+	  "SELECT q.id::text AS id, "
+	  "(u.id IS NOT NULL AND NOT u.deleted) AS alive "
+	  "FROM unnest($1::bigint[]) WITH ORDINALITY AS q(id, n) "
+	  "LEFT JOIN users u ON u.id = q.id ORDER BY q.n" },
+};
+
+void
+account_db_init(void)
+{
+	db_register(account_stmts, NELEM(account_stmts));
+}
+
+/* A statement on its way, kept for one retry of a serialization failure. */
+struct account_call {
+	struct db_pool	*pool;
+	const char	*stmt;
+	int		 n;
+	char		*values[ACCOUNT_DB_MAX_PARAMS];
+	int		 binary;
+	int		 retried;
+	db_cb		 cb;
+	void		*arg;
+};
+
+static void	account_call_submit(struct account_call *);
+
+static void
+account_call_free(struct account_call *c)
+{
+	for (int i = 0; i < c->n; i++)
+		free(c->values[i]);
+	free(c);
+}
+
+static void
+account_call_done(const struct db_result *res, void *arg)
+{
+	struct account_call	*c = arg;
+
+	if (db_result_status(res) == DB_ERR_SQL && !c->retried &&
+	    sqlerr_retryable(db_result_sqlstate(res))) {
+		c->retried = 1;
+		account_call_submit(c);
+		return;
+	}
+	c->cb(res, c->arg);
+	account_call_free(c);
+}
+
+static void
+account_call_submit(struct account_call *c)
+{
+	if (c->binary)
+		db_query_binary(c->pool, c->stmt, c->n,
+		    (const char *const *)c->values, account_call_done, c);
+	else
+		db_query(c->pool, c->stmt, c->n,
+		    (const char *const *)c->values, account_call_done, c);
+}
+
+/* Runs stmt with n values (NULL = SQL NULL); values are copied. */
+static void
+account_run(struct db_pool *pool, const char *stmt, int binary, db_cb cb,
+    void *arg, int n, const char *const *values)
+{
+	struct account_call	*c = xcalloc(1, sizeof *c);
+
+	if (n > ACCOUNT_DB_MAX_PARAMS)
+		fatal("account_db: too many parameters for %s", stmt);
+	c->pool = pool;
+	c->stmt = stmt;
+	c->n = n;
+	for (int i = 0; i < n; i++)
+		c->values[i] = values[i] ? xstrdup(values[i]) : NULL;
+	c->binary = binary;
+	c->cb = cb;
+	c->arg = arg;
+	account_call_submit(c);
+}
+
+/* A 64-bit id as the signed decimal of the bigint it is stored as. */
+#define ID_DEC(buf, id) snprintf((buf), sizeof (buf), "%lld", (long long)(id))
+
+void
+account_db_create_user(struct db_pool *pool, uint64_t user_id,
+    uint64_t da_id, const char *hash, const char *device_id, db_cb cb,
+    void *arg)
+{
+	char	 u[24], d[24];
+
+	ID_DEC(u, user_id);
+	ID_DEC(d, da_id);
+	account_run(pool, "account_create_user", 0, cb, arg, 4,
+	    (const char *[]){ u, d, hash, device_id });
+}
+
+void
+account_db_login_lookup(struct db_pool *pool, uint64_t da_id,
+    const char *device_id, db_cb cb, void *arg)
+{
+	char	 d[24];
+
+	ID_DEC(d, da_id);
+	account_run(pool, "account_login_lookup", 0, cb, arg, 2,
+	    (const char *[]){ d, device_id });
+}
+
+void
+account_db_login(struct db_pool *pool, uint64_t da_id, uint64_t user_id,
+    const char *device_id, const char *country, db_cb cb, void *arg)
+{
+	char	 u[24], d[24];
+
+	ID_DEC(d, da_id);
+	ID_DEC(u, user_id);
+	account_run(pool, "account_login", 0, cb, arg, 4,
+	    (const char *[]){ d, u, device_id, country });
+}
+
+void
+account_db_federate(struct db_pool *pool, uint64_t da_id, const char *na_id,
+    const char *device_id, const char *country, db_cb cb, void *arg)
+{
+	char	 d[24];
+
+	ID_DEC(d, da_id);
+	account_run(pool, "account_federate", 0, cb, arg, 4,
+	    (const char *[]){ d, na_id, device_id, country });
+}
+
+void
+account_db_user_get(struct db_pool *pool, uint64_t user_id, db_cb cb,
+    void *arg)
+{
+	char	 u[24];
+
+	ID_DEC(u, user_id);
+	account_run(pool, "account_user_get", 0, cb, arg, 1,
+	    (const char *[]){ u });
+}
+
+void
+account_db_user_patch(struct db_pool *pool, uint64_t user_id,
+    const char *patch, const char *if_match, db_cb cb, void *arg)
+{
+	char	 u[24];
+
+	ID_DEC(u, user_id);
+	account_run(pool, "account_user_patch", 0, cb, arg, 3,
+	    (const char *[]){ u, patch, if_match });
+}
+
+void
+account_db_lookup(struct db_pool *pool, uint64_t viewer, int by_code,
+    const char *array, db_cb cb, void *arg)
+{
+	char	 v[24];
+
+	ID_DEC(v, viewer);
+	account_run(pool, by_code ? "account_lookup_codes" :
+	    "account_lookup_ids", 0, cb, arg, 2, (const char *[]){ v, array });
+}
+
+void
+account_db_device_account_add(struct db_pool *pool, uint64_t user_id,
+    uint64_t da_id, const char *hash, db_cb cb, void *arg)
+{
+	char	 u[24], d[24];
+
+	ID_DEC(u, user_id);
+	ID_DEC(d, da_id);
+	account_run(pool, "account_device_account_add", 0, cb, arg, 3,
+	    (const char *[]){ u, d, hash });
+}
+
+void
+account_db_device_account_delete(struct db_pool *pool, uint64_t user_id,
+    uint64_t da_id, db_cb cb, void *arg)
+{
+	char	 u[24], d[24];
+
+	ID_DEC(u, user_id);
+	ID_DEC(d, da_id);
+	account_run(pool, "account_device_account_delete", 0, cb, arg, 2,
+	    (const char *[]){ u, d });
+}
+
+void
+account_db_link(struct db_pool *pool, uint64_t user_id, const char *na_id,
+    db_cb cb, void *arg)
+{
+	char	 u[24];
+
+	ID_DEC(u, user_id);
+	account_run(pool, "account_link", 0, cb, arg, 2,
+	    (const char *[]){ u, na_id });
+}
+
+void
+account_db_unlink(struct db_pool *pool, uint64_t user_id, db_cb cb,
+    void *arg)
+{
+	char	 u[24];
+
+	ID_DEC(u, user_id);
+	account_run(pool, "account_unlink", 0, cb, arg, 1,
+	    (const char *[]){ u });
+}
+
+void
+account_db_image_store(struct db_pool *pool, uint64_t image_id,
+    uint64_t owner_id, const char *data_hex, int width, int height,
+    const char *url1, const char *url2, db_cb cb, void *arg)
+{
+	char	 i[24], o[24], w[16], h[16];
+
+	ID_DEC(i, image_id);
+	ID_DEC(o, owner_id);
+	snprintf(w, sizeof w, "%d", width);
+	snprintf(h, sizeof h, "%d", height);
+	account_run(pool, "account_image_store", 0, cb, arg, 7,
+	    (const char *[]){ i, o, data_hex, w, h, url1, url2 });
+}
+
+void
+account_db_image_get(struct db_pool *pool, uint64_t user_id, db_cb cb,
+    void *arg)
+{
+	char	 u[24];
+
+	ID_DEC(u, user_id);
+	account_run(pool, "account_image_get", 1, cb, arg, 1,
+	    (const char *[]){ u });
+}
+
+void
+account_db_push_put(struct db_pool *pool, uint64_t user_id, uint64_t da_id,
+    const char *service, const char *device_token, const char *attributes,
+    db_cb cb, void *arg)
+{
+	char	 u[24], d[24];
+
+	ID_DEC(u, user_id);
+	ID_DEC(d, da_id);
+	account_run(pool, "account_push_put", 0, cb, arg, 5,
+	    (const char *[]){ u, d, service, device_token, attributes });
+}
+
+void
+account_db_push_delete(struct db_pool *pool, uint64_t user_id,
+    uint64_t da_id, db_cb cb, void *arg)
+{
+	char	 u[24], d[24];
+
+	ID_DEC(u, user_id);
+	ID_DEC(d, da_id);
+	account_run(pool, "account_push_delete", 0, cb, arg, 2,
+	    (const char *[]){ u, d });
+}
+
+void
+account_db_snapshot(struct db_pool *pool, const char *array, db_cb cb,
+    void *arg)
+{
+	account_run(pool, "account_snapshot", 0, cb, arg, 1,
+	    (const char *[]){ array });
+}
+
+int
+account_db_create_users(const char *conninfo, long n, FILE *out, char *err,
+    size_t errlen)
+{
+	PGconn	*pg = PQconnectdb(conninfo);
+	int	 rc = -1;
+
+	if (PQstatus(pg) != CONNECTION_OK) {
+		snprintf(err, errlen, "%s", PQerrorMessage(pg));
+		goto out;
+	}
+	for (long i = 0; i < n; i++) {
+		char		 pw[PASSWORD_LEN + 1], u[24], d[24], *hash;
+		char		 uh[ID_HEX_LEN + 1], dh[ID_HEX_LEN + 1];
+		uint64_t	 uid = id_random(), daid = id_random();
+		PGresult	*res;
+
+		password_generate(pw);
+		hash = password_hash_new(pw);
+		ID_DEC(u, uid);
+		ID_DEC(d, daid);
+		res = PQexecParams(pg, "SELECT account_create_user($1::bigint, "
+		    "$2::bigint, $3::text, NULL)", 3, NULL,
+		    (const char *const[]){ u, d, hash }, NULL, NULL, 0);
+		free(hash);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+			snprintf(err, errlen, "%s", PQresultErrorMessage(res));
+			PQclear(res);
+			goto out;
+		}
+		PQclear(res);
+		id_format(uid, uh);
+		id_format(daid, dh);
+		fprintf(out, "%s %s %s\n", uh, dh, pw);
+	}
+	fflush(out);
+	rc = 0;
+out:
+	/* libpq's messages end with a newline; ours do not. */
+	if (rc != 0)
+		err[strcspn(err, "\n")] = '\0';
+	PQfinish(pg);
+	return (rc);
+}

@@ -1,0 +1,28 @@
+/* sqlerr: what a failed statement means to the client. Contract errors are
+ * raised by the SQL functions as RAISE EXCEPTION '<errorCode>' USING
+ * ERRCODE = 'BA000' (0001_create_schema.sql) and map back to their row of
+ * API.md section 3; the rest follow STYLE.md. */
+#ifndef BAAS_SQLERR_H
+#define BAAS_SQLERR_H
+
+#include "db.h"
+#include "problem.h"
+
+#define SQLERR_CONTRACT	"BA000"
+
+/* Fills p for a result that is not DB_OK: unavailable, serialization
+ * failures and deadlocks -> 503 under_maintenance; BA000 -> the errorCode
+ * named by the message (with the DETAIL line, if any, as detail); 23505 ->
+ * 409 resource_already_exists; 23503 -> 404 resource_is_not_found; class 22
+ * -> 400 invalid_params; anything else -> 500 (the caller logs it). Returns
+ * the status of the problem. */
+int	 sqlerr_problem(const struct db_result *res, struct problem *p);
+
+/* Whether a SQLSTATE is worth one retry (40001, 40P01). */
+int	 sqlerr_retryable(const char *sqlstate);
+
+/* The errorCode named by a contract error's message ("ERROR:  <code>\n…"),
+ * or PROBLEM_NONE. Exposed for tests. */
+enum problem_code sqlerr_contract_code(const char *message);
+
+#endif

@@ -1,0 +1,89 @@
+/* routes_friend_requests: friend requests of API.md section 5: sending (the
+ * reciprocal case makes the friendship at once), the inbox and outbox, and
+ * answering, cancelling or marking read. The rules (blocks, reception,
+ * capacity, who may answer) live in the SQL functions, under row locks. */
+#include "auth.h"
+#include "friends.h"
+#include "friends_parse.h"
+#include "friends_db.h"
+#include "ids.h"
+#include "routes_friends.h"
+#include "worker.h"
+
+/* Inbox and outbox: default and largest count. */
+#define REQUESTS_LIST_DEFAULT	100
+#define REQUESTS_LIST_MAX	300
+
+/* POST /2.0.0/friend_requests. */
+enum route_result
+friend_requests_send(struct req *r)
+{
+	struct friend_request_in	in;
+
+	if (friend_request_in_parse(r->body, r->body_len, &in,
+	    &r->problem) != 0)
+		return (ROUTE_ERROR);
+	if (!auth_may_act_for(&r->principal, in.sender_id)) {
+		friend_request_in_free(&in);
+		return (req_fail(r, PROBLEM_INSUFFICIENT_SCOPE, NULL));
+	}
+	if (in.sender_id == in.receiver_id) {
+		friend_request_in_free(&in);
+		return (req_fail(r,
+		    PROBLEM_RECEIVER_MUST_BE_DIFFERENT_FROM_SENDER, NULL));
+	}
+	friends_db_send_request(worker_db(r->w), id_random(), &in,
+	    friends_body_201_cb, r);
+	friend_request_in_free(&in);
+	return (ROUTE_WAIT);
+}
+
+static enum route_result
+friend_requests_box(struct req *r, int outbox)
+{
+	struct list_query	q;
+	uint64_t		user_id;
+
+	if (friends_param_id(r, 0, &user_id) != 0 ||
+	    list_query_parse(&r->query, REQUESTS_LIST_DEFAULT,
+	    REQUESTS_LIST_MAX, LISTQ_SORT | LISTQ_FILTER, &q,
+	    &r->problem) != 0)
+		return (ROUTE_ERROR);
+	if (!auth_may_act_for(&r->principal, user_id))
+		return (req_fail(r, PROBLEM_INSUFFICIENT_SCOPE, NULL));
+	friends_db_requests(worker_db(r->w), user_id, outbox, &q,
+	    friends_body_200_cb, r);
+	return (ROUTE_WAIT);
+}
+
+/* GET /2.0.0/users/<id>/friend_requests/inbox: requests to the user. */
+enum route_result
+friend_requests_inbox(struct req *r)
+{
+	return (friend_requests_box(r, 0));
+}
+
+/* GET /2.0.0/users/<id>/friend_requests/outbox: requests from the user. */
+enum route_result
+friend_requests_outbox(struct req *r)
+{
+	return (friend_requests_box(r, 1));
+}
+
+/* PATCH /2.0.0/friend_requests/<id>: who may do what is the function's
+ * to decide (403 forbidden for the wrong party, 400 invalid_operation once
+ * the request is no longer pending), since it needs the locked row. */
+enum route_result
+friend_requests_patch(struct req *r)
+{
+	struct friend_request_patch	fp;
+	uint64_t			id;
+
+	if (friends_param_id(r, 0, &id) != 0 ||
+	    friend_request_patch_parse(r->body, r->body_len, &fp,
+	    &r->problem) != 0)
+		return (ROUTE_ERROR);
+	friends_db_answer(worker_db(r->w), id, r->principal.user_id, &fp,
+	    friends_body_200_cb, r);
+	return (ROUTE_WAIT);
+}

@@ -1,0 +1,220 @@
+/* routes_images: profile images (API.md section 4): POST /1.0.0/image_upload
+ * stores a JPEG in the database (so every instance can serve it) and points
+ * the owner's thumbnails at it; GET /1/<user> and /2/<user> serve the
+ * user's latest image with ETag and Last-Modified, answering conditional
+ * requests with 304. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "account.h"
+#include "account_db.h"
+#include "app.h"
+#include "auth.h"
+#include "ids.h"
+#include "jsonw.h"
+#include "routes_account.h"
+#include "worker.h"
+
+#define IMAGE_URL_EXPIRES	2147483647
+#define THUMB_CACHE_CONTROL	"public, no-cache"
+
+struct upload_state {
+	uint64_t	 image_id;
+	uint64_t	 owner_id;
+	int		 width;
+	int		 height;
+	char		*url1;
+};
+
+static void
+upload_state_free(void *arg)
+{
+	struct upload_state *s = arg;
+
+	free(s->url1);
+	free(s);
+}
+
+static void
+images_upload_done(const struct db_result *res, void *arg)
+{
+	struct req		*r = arg;
+	struct upload_state	*s = r->state;
+	const char		*at;
+	struct jsonw		 w;
+
+	if (db_result_status(res) != DB_OK) {
+		account_fail_db(r, res);
+		return;
+	}
+	if ((at = db_value(res, 0, "created_at")) == NULL) {
+		req_fail_internal(r, "account_store_image returned nothing");
+		return;
+	}
+	jsonw_init(&w, 512);
+	jsonw_lit(&w, "{\"id\":");
+	jsonw_id(&w, s->image_id);
+	jsonw_lit(&w, ",\"ownerId\":");
+	jsonw_id(&w, s->owner_id);
+	jsonw_lit(&w, ",\"owner\":{\"id\":");
+	jsonw_id(&w, s->owner_id);
+	jsonw_lit(&w, "},\"state\":\"STORED\",\"content\":{\"id\":");
+	jsonw_id(&w, s->image_id);
+	jsonw_lit(&w, ",\"width\":");
+	jsonw_int(&w, s->width);
+	jsonw_lit(&w, ",\"height\":");
+	jsonw_int(&w, s->height);
+	jsonw_lit(&w, ",\"format\":\"jpg\",\"url\":");
+	jsonw_str(&w, s->url1);
+	jsonw_lit(&w, ",\"urlExpiresAt\":");
+	jsonw_int(&w, IMAGE_URL_EXPIRES);
+	jsonw_lit(&w, "},\"createdAt\":");
+	jsonw_lit(&w, at);
+	jsonw_lit(&w, ",\"updatedAt\":");
+	jsonw_lit(&w, at);
+	jsonw_lit(&w, "}");
+	req_reply_json_text(r, 200, w.buf, w.len, NULL);
+	jsonw_free(&w);
+}
+
+enum route_result
+images_upload(struct req *r)
+{
+	struct image_in		 in;
+	struct upload_state	*s;
+	char			 uid[ID_HEX_LEN + 1], *hex, *url2;
+
+	if (image_in_parse(r->body, r->body_len, &in, &r->problem) != 0)
+		return (ROUTE_ERROR);
+	if (!auth_may_act_for(&r->principal, in.owner_id)) {
+		image_in_free(&in);
+		return (req_fail(r, PROBLEM_INSUFFICIENT_SCOPE,
+		    "A user token may upload only its own images"));
+	}
+	s = xcalloc(1, sizeof *s);
+	s->image_id = id_random();
+	s->owner_id = in.owner_id;
+	s->width = in.width;
+	s->height = in.height;
+	id_format(in.owner_id, uid);
+	s->url1 = xasprintf("%s/1/%s", app.cfg.image_base_url, uid);
+	url2 = xasprintf("%s/2/%s", app.cfg.image_base_url, uid);
+	r->state = s;
+	r->state_free = upload_state_free;
+	hex = image_hex_new(in.data, in.len);
+	image_in_free(&in);
+	account_db_image_store(worker_db(r->w), s->image_id, s->owner_id, hex,
+	    s->width, s->height, s->url1, url2, images_upload_done, r);
+	free(hex);
+	free(url2);
+	return (ROUTE_WAIT);
+}
+
+/* An HTTP-date (IMF-fixdate) of t. */
+static void
+http_date(int64_t t, char *buf, size_t len)
+{
+	time_t		tt = (time_t)t;
+	struct tm	tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, len, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+/* Whether an If-None-Match list names etag (or is "*"). */
+static int
+etag_listed(const char *header, const char *etag)
+{
+	const char	*s = header;
+	size_t		 elen = strlen(etag);
+
+	while (*s != '\0') {
+		size_t	n;
+
+		while (*s == ' ' || *s == '\t' || *s == ',')
+			s++;
+		n = strcspn(s, ",");
+		while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+			n--;
+		if ((n == 1 && *s == '*') || (n == elen &&
+		    strncmp(s, etag, n) == 0) || (n == elen + 2 &&
+		    strncmp(s, "W/", 2) == 0 &&
+		    strncmp(s + 2, etag, elen) == 0))
+			return (1);
+		s += strcspn(s, ",");
+	}
+	return (0);
+}
+
+/* Whether If-Modified-Since says the client has what changed at t. */
+static int
+not_modified_since(const char *header, int64_t t)
+{
+	struct tm	 tm;
+	const char	*end;
+
+	memset(&tm, 0, sizeof tm);
+	end = strptime(header, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	if (end == NULL || *end != '\0')
+		return (0);
+	return ((int64_t)timegm(&tm) >= t);
+}
+
+static void
+images_thumbnail_done(const struct db_result *res, void *arg)
+{
+	struct req	*r = arg;
+	const char	*data, *id, *at, *deleted, *inm, *ims;
+	char		 etag[ID_HEX_LEN + 3], hex[ID_HEX_LEN + 1], date[64];
+	int64_t		 t;
+
+	if (db_result_status(res) != DB_OK) {
+		account_fail_db(r, res);
+		return;
+	}
+	if (db_ntuples(res) == 0) {
+		req_fail_now(r, PROBLEM_RESOURCE_IS_NOT_FOUND, NULL);
+		return;
+	}
+	deleted = db_value(res, 0, "deleted");
+	if (deleted != NULL && strcmp(deleted, "true") == 0) {
+		req_fail_now(r, PROBLEM_DELETED_USER, NULL);
+		return;
+	}
+	data = db_value(res, 0, "data");
+	id = db_value(res, 0, "id");
+	at = db_value(res, 0, "created_at");
+	if (data == NULL || id == NULL || at == NULL) {
+		req_fail_now(r, PROBLEM_RESOURCE_IS_NOT_FOUND,
+		    "This user has no image");
+		return;
+	}
+	id_format((uint64_t)strtoll(id, NULL, 10), hex);
+	snprintf(etag, sizeof etag, "\"%s\"", hex);
+	t = strtoll(at, NULL, 10);
+	http_date(t, date, sizeof date);
+	req_add_header(r, "ETag", etag);
+	req_add_header(r, "Last-Modified", date);
+	req_add_header(r, "Cache-Control", THUMB_CACHE_CONTROL);
+	inm = req_header(r, "If-None-Match");
+	ims = req_header(r, "If-Modified-Since");
+	if ((inm != NULL && etag_listed(inm, etag)) ||
+	    (inm == NULL && ims != NULL && not_modified_since(ims, t))) {
+		req_reply_bytes(r, 304, "image/jpeg", NULL, 0);
+		return;
+	}
+	req_reply_bytes(r, 200, "image/jpeg", data, db_length(res, 0, "data"));
+}
+
+enum route_result
+images_thumbnail(struct req *r)
+{
+	uint64_t	uid;
+
+	if (account_param_id(r, 0, &uid) != 0)
+		return (ROUTE_ERROR);
+	account_db_image_get(worker_db(r->w), uid, images_thumbnail_done, r);
+	return (ROUTE_WAIT);
+}

@@ -1,0 +1,467 @@
+/* routes_users: the user routes of the account module (API.md section 4):
+ * the user object (GET, PATCH with If-Match), the lookup of other users,
+ * device accounts, Nintendo Account links, push channels and device
+ * snapshots. Each handler validates everything, then checks that the token
+ * acts on its own user (403 insufficient_scope), then runs one statement. */
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "account.h"
+#include "account_db.h"
+#include "app.h"
+#include "auth.h"
+#include "ids.h"
+#include "jsonw.h"
+#include "password.h"
+#include "routes_account.h"
+#include "tokens.h"
+#include "user.h"
+#include "worker.h"
+
+/* 403 unless the token's user is user_id. */
+static enum route_result
+users_not_own(struct req *r)
+{
+	return (req_fail(r, PROBLEM_INSUFFICIENT_SCOPE,
+	    "A user token may act only on its own user"));
+}
+
+/* --------------------------------------------------------------- user */
+
+enum route_result
+users_get(struct req *r)
+{
+	uint64_t	uid;
+
+	if (account_param_id(r, 0, &uid) != 0)
+		return (ROUTE_ERROR);
+	if (!auth_may_act_for(&r->principal, uid))
+		return (users_not_own(r));
+	account_db_user_get(worker_db(r->w), uid, account_user_reply_cb, r);
+	return (ROUTE_WAIT);
+}
+
+enum route_result
+users_patch(struct req *r)
+{
+	uint64_t	 uid;
+	char		*patch = NULL, *if_match;
+
+	if (account_param_id(r, 0, &uid) != 0)
+		return (ROUTE_ERROR);
+	if (user_patch_parse(r->body, r->body_len, &patch, &r->problem) != 0)
+		return (ROUTE_ERROR);
+	if (!auth_may_act_for(&r->principal, uid)) {
+		free(patch);
+		return (users_not_own(r));
+	}
+	if_match = user_if_match_new(req_header(r, "If-Match"));
+	account_db_user_patch(worker_db(r->w), uid, patch, if_match,
+	    account_user_reply_cb, r);
+	free(patch);
+	free(if_match);
+	return (ROUTE_WAIT);
+}
+
+/* --------------------------------------------------------------- lookup */
+
+struct lookup_state {
+	int64_t		offset;
+	int		count;
+};
+
+static void
+users_lookup_done(const struct db_result *res, void *arg)
+{
+	struct req		*r = arg;
+	struct lookup_state	*s = r->state;
+	struct jsonw		 w;
+	int			 n, shown = 0;
+
+	if (db_result_status(res) != DB_OK) {
+		account_fail_db(r, res);
+		return;
+	}
+	n = db_ntuples(res);
+	jsonw_init(&w, 256 + (size_t)n * 256);
+	jsonw_lit(&w, "{\"items\":[");
+	for (int i = (int)s->offset; i < n && shown < s->count; i++) {
+		const char *p = db_value(res, i, "profile");
+
+		if (p == NULL)
+			continue;
+		if (shown++ > 0)
+			jsonw_lit(&w, ",");
+		jsonw_raw(&w, p, db_length(res, i, "profile"));
+	}
+	jsonw_lit(&w, "],\"count\":");
+	jsonw_int(&w, n);
+	jsonw_lit(&w, ",\"itemsPerPage\":");
+	jsonw_int(&w, s->count);
+	jsonw_lit(&w, "}");
+	req_reply_json_text(r, 200, w.buf, w.len, NULL);
+	jsonw_free(&w);
+}
+
+enum route_result
+users_lookup(struct req *r)
+{
+	struct user_lookup	 l;
+	struct lookup_state	*s;
+	char			*array;
+
+	if (user_lookup_parse(&r->query, &l, &r->problem) != 0)
+		return (ROUTE_ERROR);
+	s = xcalloc(1, sizeof *s);
+	s->offset = l.offset;
+	s->count = l.count;
+	r->state = s;
+	r->state_free = free;
+	array = user_lookup_array_new(&l);
+	account_db_lookup(worker_db(r->w), r->principal.user_id, l.by_code,
+	    array, users_lookup_done, r);
+	free(array);
+	user_lookup_free(&l);
+	return (ROUTE_WAIT);
+}
+
+/* ------------------------------------------------------ device accounts */
+
+struct da_state {
+	uint64_t	 user_id;
+	uint64_t	 da_id;
+	char		 password[PASSWORD_LEN + 1];
+	char		*hash;
+	int		 retried;
+};
+
+static void
+da_state_free(void *arg)
+{
+	struct da_state *s = arg;
+
+	OPENSSL_cleanse(s->password, sizeof s->password);
+	free(s->hash);
+	free(s);
+}
+
+static void
+users_da_add_done(const struct db_result *res, void *arg)
+{
+	struct req	*r = arg;
+	struct da_state	*s = r->state;
+	const char	*at;
+	char		 uid[ID_HEX_LEN + 1], did[ID_HEX_LEN + 1], *loc;
+	struct jsonw	 w;
+
+	if (db_result_status(res) != DB_OK) {
+		/* A 64-bit id taken already: draw again, once. */
+		if (strcmp(db_result_sqlstate(res), "23505") == 0 &&
+		    !s->retried) {
+			s->retried = 1;
+			s->da_id = id_random();
+			account_db_device_account_add(worker_db(r->w),
+			    s->user_id, s->da_id, s->hash, users_da_add_done,
+			    r);
+			return;
+		}
+		account_fail_db(r, res);
+		return;
+	}
+	if ((at = db_value(res, 0, "created_at")) == NULL) {
+		req_fail_internal(r,
+		    "account_add_device_account returned nothing");
+		return;
+	}
+	id_format(s->user_id, uid);
+	id_format(s->da_id, did);
+	loc = xasprintf("/1.0.0/users/%s/device_accounts/%s", uid, did);
+	req_add_header(r, "Location", loc);
+	free(loc);
+	jsonw_init(&w, 160);
+	jsonw_lit(&w, "{\"id\":");
+	jsonw_str(&w, did);
+	jsonw_lit(&w, ",\"password\":");
+	jsonw_str(&w, s->password);
+	jsonw_lit(&w, ",\"createdAt\":");
+	jsonw_lit(&w, at);
+	jsonw_lit(&w, ",\"updatedAt\":");
+	jsonw_lit(&w, at);
+	jsonw_lit(&w, "}");
+	req_reply_json_text(r, 201, w.buf, w.len, NULL);
+	OPENSSL_cleanse(w.buf, w.len);
+	jsonw_free(&w);
+}
+
+enum route_result
+users_device_account_add(struct req *r)
+{
+	struct da_state	*s;
+	uint64_t	 uid;
+
+	if (account_param_id(r, 0, &uid) != 0)
+		return (ROUTE_ERROR);
+	if (!auth_may_act_for(&r->principal, uid))
+		return (users_not_own(r));
+	s = xcalloc(1, sizeof *s);
+	s->user_id = uid;
+	s->da_id = id_random();
+	password_generate(s->password);
+	s->hash = password_hash_new(s->password);
+	r->state = s;
+	r->state_free = da_state_free;
+	account_db_device_account_add(worker_db(r->w), uid, s->da_id, s->hash,
+	    users_da_add_done, r);
+	return (ROUTE_WAIT);
+}
+
+static void
+users_da_delete_done(const struct db_result *res, void *arg)
+{
+	struct req	*r = arg;
+	const char	*v;
+
+	if (db_result_status(res) != DB_OK) {
+		account_fail_db(r, res);
+		return;
+	}
+	if ((v = db_value(res, 0, "deleted")) == NULL || v[0] != 't') {
+		req_fail_now(r, PROBLEM_RESOURCE_IS_NOT_FOUND,
+		    "This user has no such device account");
+		return;
+	}
+	req_reply_empty(r, 204);
+}
+
+enum route_result
+users_device_account_delete(struct req *r)
+{
+	uint64_t	uid, did;
+
+	if (account_param_id(r, 0, &uid) != 0 ||
+	    account_param_id(r, 1, &did) != 0)
+		return (ROUTE_ERROR);
+	if (!auth_may_act_for(&r->principal, uid))
+		return (users_not_own(r));
+	account_db_device_account_delete(worker_db(r->w), uid, did,
+	    users_da_delete_done, r);
+	return (ROUTE_WAIT);
+}
+
+/* --------------------------------------------------------------- links */
+
+enum route_result
+users_link(struct req *r)
+{
+	struct form		 f;
+	struct token_trust	 t;
+	const char		*id_token;
+	char			 na_id[NA_ID_MAX + 1];
+	uint64_t		 uid;
+
+	if (account_param_id(r, 0, &uid) != 0)
+		return (ROUTE_ERROR);
+	if (account_body_form(r, &f) != 0)
+		return (ROUTE_ERROR);
+	t.policy = app.cfg.na_token_policy;
+	t.keys = &app.na_keys;
+	t.aud = app.cfg.na_client_id;
+	t.now = now_unix();
+	if (link_form_parse(&f, 1, &id_token, &r->problem) != 0 ||
+	    tokens_check_na(id_token, &t, na_id, &r->problem) != 0) {
+		form_free(&f);
+		return (ROUTE_ERROR);
+	}
+	form_free(&f);
+	if (!auth_may_act_for(&r->principal, uid))
+		return (users_not_own(r));
+	account_db_link(worker_db(r->w), uid, na_id, account_user_reply_cb, r);
+	return (ROUTE_WAIT);
+}
+
+enum route_result
+users_unlink(struct req *r)
+{
+	struct form	 f;
+	const char	*unused;
+	uint64_t	 uid;
+
+	if (account_param_id(r, 0, &uid) != 0)
+		return (ROUTE_ERROR);
+	if (account_body_form(r, &f) != 0)
+		return (ROUTE_ERROR);
+	if (link_form_parse(&f, 0, &unused, &r->problem) != 0) {
+		form_free(&f);
+		return (ROUTE_ERROR);
+	}
+	form_free(&f);
+	if (!auth_may_act_for(&r->principal, uid))
+		return (users_not_own(r));
+	account_db_unlink(worker_db(r->w), uid, account_user_reply_cb, r);
+	return (ROUTE_WAIT);
+}
+
+/* -------------------------------------------------------- push channels */
+
+struct push_state {
+	struct push_in	 in;
+	uint64_t	 user_id;
+	uint64_t	 da_id;
+};
+
+static void
+push_state_free(void *arg)
+{
+	struct push_state *s = arg;
+
+	push_in_free(&s->in);
+	free(s);
+}
+
+static void
+users_push_put_done(const struct db_result *res, void *arg)
+{
+	struct req		*r = arg;
+	struct push_state	*s = r->state;
+	const char		*created, *updated;
+	struct jsonw		 w;
+
+	if (db_result_status(res) != DB_OK) {
+		account_fail_db(r, res);
+		return;
+	}
+	if ((created = db_value(res, 0, "created_at")) == NULL ||
+	    (updated = db_value(res, 0, "updated_at")) == NULL) {
+		req_fail_now(r, PROBLEM_RESOURCE_IS_NOT_FOUND,
+		    "This user has no such device account");
+		return;
+	}
+	jsonw_init(&w, 256 + strlen(s->in.device_token));
+	jsonw_lit(&w, "{\"service\":");
+	jsonw_str(&w, s->in.service);
+	jsonw_lit(&w, ",\"deviceToken\":");
+	jsonw_str(&w, s->in.device_token);
+	if (s->in.attributes != NULL) {
+		jsonw_lit(&w, ",\"deviceAttributes\":");
+		jsonw_lit(&w, s->in.attributes);
+	}
+	jsonw_lit(&w, ",\"userId\":");
+	jsonw_id(&w, s->user_id);
+	jsonw_lit(&w, ",\"deviceAccountId\":");
+	jsonw_id(&w, s->da_id);
+	jsonw_lit(&w, ",\"createdAt\":");
+	jsonw_lit(&w, created);
+	jsonw_lit(&w, ",\"updatedAt\":");
+	jsonw_lit(&w, updated);
+	jsonw_lit(&w, "}");
+	req_reply_json_text(r, 200, w.buf, w.len, NULL);
+	jsonw_free(&w);
+}
+
+enum route_result
+users_push_put(struct req *r)
+{
+	struct push_state	*s = xcalloc(1, sizeof *s);
+
+	r->state = s;
+	r->state_free = push_state_free;
+	if (account_param_id(r, 0, &s->user_id) != 0 ||
+	    account_param_id(r, 1, &s->da_id) != 0)
+		return (ROUTE_ERROR);
+	if (push_in_parse(r->body, r->body_len, &s->in, &r->problem) != 0)
+		return (ROUTE_ERROR);
+	if (!auth_may_act_for(&r->principal, s->user_id))
+		return (users_not_own(r));
+	account_db_push_put(worker_db(r->w), s->user_id, s->da_id,
+	    s->in.service, s->in.device_token, s->in.attributes,
+	    users_push_put_done, r);
+	return (ROUTE_WAIT);
+}
+
+static void
+users_push_delete_done(const struct db_result *res, void *arg)
+{
+	struct req	*r = arg;
+
+	if (db_result_status(res) != DB_OK) {
+		account_fail_db(r, res);
+		return;
+	}
+	if (db_ntuples(res) == 0) {
+		req_fail_now(r, PROBLEM_RESOURCE_IS_NOT_FOUND,
+		    "There is no push channel for this device account");
+		return;
+	}
+	req_reply_empty(r, 204);
+}
+
+enum route_result
+users_push_delete(struct req *r)
+{
+	uint64_t	uid, did;
+
+	if (account_param_id(r, 0, &uid) != 0 ||
+	    account_param_id(r, 1, &did) != 0)
+		return (ROUTE_ERROR);
+	if (!auth_may_act_for(&r->principal, uid))
+		return (users_not_own(r));
+	account_db_push_delete(worker_db(r->w), uid, did,
+	    users_push_delete_done, r);
+	return (ROUTE_WAIT);
+}
+
+/* --------------------------------------------------------------- snapshot */
+
+static void
+users_snapshot_done(const struct db_result *res, void *arg)
+{
+	struct req	*r = arg;
+	struct jsonw	 w;
+	int		 n, pass;
+
+	if (db_result_status(res) != DB_OK) {
+		account_fail_db(r, res);
+		return;
+	}
+	n = db_ntuples(res);
+	jsonw_init(&w, 64 + (size_t)n * 24);
+	/* Two passes over the rows: the persistent ids, then the others. */
+	for (pass = 0; pass < 2; pass++) {
+		int first = 1;
+
+		jsonw_lit(&w, pass == 0 ? "{\"persistentUserIds\":[" :
+		    "],\"deletedUserIds\":[");
+		for (int i = 0; i < n; i++) {
+			const char	*id = db_value(res, i, "id");
+			const char	*alive = db_value(res, i, "alive");
+			int		 is_alive = alive && alive[0] == 't';
+
+			if (id == NULL || is_alive != (pass == 0))
+				continue;
+			if (!first)
+				jsonw_lit(&w, ",");
+			first = 0;
+			jsonw_id(&w, (uint64_t)strtoll(id, NULL, 10));
+		}
+	}
+	jsonw_lit(&w, "]}");
+	req_reply_json_text(r, 200, w.buf, w.len, NULL);
+	jsonw_free(&w);
+}
+
+enum route_result
+users_snapshot(struct req *r)
+{
+	struct snapshot_in	 in;
+	char			*array;
+
+	if (snapshot_in_parse(r->body, r->body_len, &in, &r->problem) != 0)
+		return (ROUTE_ERROR);
+	array = user_ids_array_new(in.ids, in.n);
+	account_db_snapshot(worker_db(r->w), array, users_snapshot_done, r);
+	free(array);
+	snapshot_in_free(&in);
+	return (ROUTE_WAIT);
+}

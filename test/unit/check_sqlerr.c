@@ -1,0 +1,64 @@
+/* check_sqlerr: contract errors raised by the SQL functions, as libpq
+ * formats them, map back to their row of API.md section 3. */
+#include <string.h>
+
+#include "check_main.h"
+#include "sqlerr.h"
+
+static const struct {
+	const char		*message;
+	enum problem_code	 code;
+} messages[] = {
+	{ "ERROR:  user_link_already_exists\n",
+	  PROBLEM_USER_LINK_ALREADY_EXISTS },
+	{ "ERROR:  user_link_already_exists\nDETAIL:  This user already has "
+	  "one\nCONTEXT:  PL/pgSQL function account_link(bigint,text) line 9 "
+	  "at RAISE\n", PROBLEM_USER_LINK_ALREADY_EXISTS },
+	{ "ERROR:  precondition_failed\nCONTEXT:  PL/pgSQL function "
+	  "account_patch_user(bigint,jsonb,text) line 14 at RAISE\n",
+	  PROBLEM_PRECONDITION_FAILED },
+	{ "ERROR:  linked_user_not_found", PROBLEM_LINKED_USER_NOT_FOUND },
+	{ "ERROR:  invalid_device_account\n", PROBLEM_INVALID_DEVICE_ACCOUNT },
+	{ "ERREUR:  deleted_user\n", PROBLEM_DELETED_USER },
+	{ "user_link_not_exist", PROBLEM_USER_LINK_NOT_EXIST },
+	/* Not a contract error code: nothing. */
+	{ "ERROR:  user_link\n", PROBLEM_NONE },
+	{ "ERROR:  user_link_already_exists_not\n", PROBLEM_NONE },
+	{ "ERROR:  duplicate key value violates unique constraint\n",
+	  PROBLEM_NONE },
+	{ "", PROBLEM_NONE },
+	{ NULL, PROBLEM_NONE },
+};
+
+START_TEST(test_contract_code)
+{
+	for (size_t i = 0; i < NELEM(messages); i++)
+		ck_assert_msg(sqlerr_contract_code(messages[i].message) ==
+		    messages[i].code, "%s", messages[i].message ?
+		    messages[i].message : "(null)");
+}
+END_TEST
+
+START_TEST(test_retryable)
+{
+	ck_assert(sqlerr_retryable("40001"));
+	ck_assert(sqlerr_retryable("40P01"));
+	ck_assert(!sqlerr_retryable("23505"));
+	ck_assert(!sqlerr_retryable(""));
+	ck_assert(!sqlerr_retryable(NULL));
+}
+END_TEST
+
+static Suite *
+sqlerr_suite(void)
+{
+	Suite	*s = suite_create("sqlerr");
+	TCase	*tc = tcase_create("sqlerr");
+
+	tcase_add_test(tc, test_contract_code);
+	tcase_add_test(tc, test_retryable);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
+CHECK_MAIN(sqlerr_suite)
