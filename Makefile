@@ -84,8 +84,10 @@ test: deps
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory asan
 
+# Each script starts what it measures and prints req/s and latencies.
 bench: all
-	@bench/run.sh
+	@for b in bench/run.sh bench/account.sh bench/friends.sh; do \
+		[ -x $$b ] && $$b || exit 1; done
 
 clean:
 	rm -rf build
