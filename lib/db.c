@@ -35,10 +35,20 @@ struct db_query {
 };
 TAILQ_HEAD(db_queue, db_query);
 
+#define DB_COLCACHE 32
+
 struct db_result {
 	enum db_status		 status;
 	PGresult		*pg;
 	const char		*message;
+	/* Column lookups by name, remembered by the name's address: renderers
+	 * ask for the same literal for every row of a 300-row list, and
+	 * PQfnumber copies and case-folds the name on every call. */
+	struct {
+		const char	*name;
+		int		 index;
+	}			 colcache[DB_COLCACHE];
+	int			 ncols_cached;
 };
 
 struct db_conn {
@@ -92,7 +102,7 @@ static void
 db_query_finish(struct db_query *q, enum db_status status, PGresult *pg,
     const char *message)
 {
-	struct db_result res = { status, pg, message };
+	struct db_result res = { .status = status, .pg = pg, .message = message };
 
 	q->cb(&res, q->arg);
 	db_query_free(q);
@@ -508,6 +518,31 @@ db_ntuples(const struct db_result *res)
 	return (res->pg != NULL ? PQntuples(res->pg) : 0);
 }
 
+/* The index of column col (exact name), or -1. */
+static int
+db_column(const struct db_result *cres, const char *col)
+{
+	struct db_result	*res = (struct db_result *)cres; /* cache only */
+	int			 f = -1, n = PQnfields(res->pg);
+
+	/* A hit is re-checked by name, so a reused buffer cannot mislead. */
+	for (int i = 0; i < res->ncols_cached; i++)
+		if (res->colcache[i].name == col &&
+		    res->colcache[i].index >= 0 &&
+		    strcmp(PQfname(res->pg, res->colcache[i].index), col) == 0)
+			return (res->colcache[i].index);
+	for (int i = 0; i < n; i++)
+		if (strcmp(PQfname(res->pg, i), col) == 0) {
+			f = i;
+			break;
+		}
+	if (res->ncols_cached < DB_COLCACHE) {
+		res->colcache[res->ncols_cached].name = col;
+		res->colcache[res->ncols_cached++].index = f;
+	}
+	return (f);
+}
+
 const char *
 db_value(const struct db_result *res, int row, const char *col)
 {
@@ -515,7 +550,7 @@ db_value(const struct db_result *res, int row, const char *col)
 
 	if (res->pg == NULL || row >= PQntuples(res->pg))
 		return (NULL);
-	f = PQfnumber(res->pg, col);
+	f = db_column(res, col);
 	if (f < 0 || PQgetisnull(res->pg, row, f))
 		return (NULL);
 	return (PQgetvalue(res->pg, row, f));
@@ -528,7 +563,7 @@ db_length(const struct db_result *res, int row, const char *col)
 
 	if (res->pg == NULL || row >= PQntuples(res->pg))
 		return (0);
-	f = PQfnumber(res->pg, col);
+	f = db_column(res, col);
 	if (f < 0)
 		return (0);
 	return ((size_t)PQgetlength(res->pg, row, f));
