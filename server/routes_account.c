@@ -147,18 +147,10 @@ fail:
 
 /* --------------------------------------------------- POST /1.0.0/users */
 
-struct register_state {
-	uint64_t	 user_id;
-	uint64_t	 da_id;
-	char		 password[PASSWORD_LEN + 1];
-	char		*hash;
-	int		 retried;
-};
-
-static void
-register_state_free(void *arg)
+void
+new_device_account_free(void *arg)
 {
-	struct register_state *s = arg;
+	struct new_device_account *s = arg;
 
 	OPENSSL_cleanse(s->password, sizeof s->password);
 	free(s->hash);
@@ -170,7 +162,7 @@ static void	register_done(const struct db_result *, void *);
 static void
 register_submit(struct req *r)
 {
-	struct register_state *s = r->state;
+	struct new_device_account *s = r->state;
 
 	s->user_id = id_random();
 	s->da_id = id_random();
@@ -182,7 +174,7 @@ static void
 register_done(const struct db_result *res, void *arg)
 {
 	struct req		*r = arg;
-	struct register_state	*s = r->state;
+	struct new_device_account	*s = r->state;
 	const char		*text;
 	json_t			*user, *da;
 	json_error_t		 jerr;
@@ -217,7 +209,7 @@ register_done(const struct db_result *res, void *arg)
 static enum route_result
 account_register(struct req *r)
 {
-	struct register_state	*s;
+	struct new_device_account	*s;
 	int			 json = r->content_type != NULL &&
 				    strncasecmp(r->content_type,
 				    "application/json", 16) == 0;
@@ -228,7 +220,7 @@ account_register(struct req *r)
 	password_generate(s->password);
 	s->hash = password_hash_new(s->password);
 	r->state = s;
-	r->state_free = register_state_free;
+	r->state_free = new_device_account_free;
 	register_submit(r);
 	return (ROUTE_WAIT);
 }

@@ -8,6 +8,7 @@
 
 #include "db.h"
 #include "http.h"
+#include "password.h"
 
 /* Reads r->param[i] as an id; on failure sets 400 invalid_params and
  * returns -1 (the handler returns ROUTE_ERROR). */
@@ -36,5 +37,18 @@ enum route_result users_snapshot(struct req *r);
 /* routes_images.c */
 enum route_result images_upload(struct req *r);
 enum route_result images_thumbnail(struct req *r);
+
+/* A device account being created (registration, POST device_accounts):
+ * its ids, the one-time password (wiped on free) and its hash. */
+struct new_device_account {
+	uint64_t	 user_id;
+	uint64_t	 da_id;
+	char		 password[PASSWORD_LEN + 1];
+	char		*hash;
+	int		 retried;
+};
+
+/* r->state_free for a struct new_device_account. */
+void	 new_device_account_free(void *arg);
 
 #endif

@@ -129,29 +129,11 @@ users_lookup(struct req *r)
 
 /* ------------------------------------------------------ device accounts */
 
-struct da_state {
-	uint64_t	 user_id;
-	uint64_t	 da_id;
-	char		 password[PASSWORD_LEN + 1];
-	char		*hash;
-	int		 retried;
-};
-
-static void
-da_state_free(void *arg)
-{
-	struct da_state *s = arg;
-
-	OPENSSL_cleanse(s->password, sizeof s->password);
-	free(s->hash);
-	free(s);
-}
-
 static void
 users_da_add_done(const struct db_result *res, void *arg)
 {
 	struct req	*r = arg;
-	struct da_state	*s = r->state;
+	struct new_device_account	*s = r->state;
 	const char	*at;
 	char		 uid[ID_HEX_LEN + 1], did[ID_HEX_LEN + 1], *loc;
 	struct jsonw	 w;
@@ -198,7 +180,7 @@ users_da_add_done(const struct db_result *res, void *arg)
 enum route_result
 users_device_account_add(struct req *r)
 {
-	struct da_state	*s;
+	struct new_device_account	*s;
 	uint64_t	 uid;
 
 	if (account_param_id(r, 0, &uid) != 0)
@@ -211,7 +193,7 @@ users_device_account_add(struct req *r)
 	password_generate(s->password);
 	s->hash = password_hash_new(s->password);
 	r->state = s;
-	r->state_free = da_state_free;
+	r->state_free = new_device_account_free;
 	account_db_device_account_add(worker_db(r->w), uid, s->da_id, s->hash,
 	    users_da_add_done, r);
 	return (ROUTE_WAIT);
