@@ -22,6 +22,7 @@
 set -eu
 
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-1}
@@ -43,13 +44,7 @@ dbname=""
 admin_url=""
 cleanup() {
 	if [ -n "$pid" ]; then
-		kill -TERM "$pid" 2>/dev/null || true
-		i=0
-		while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do
-			sleep 0.1
-			i=$((i + 1))
-		done
-		kill -KILL "$pid" 2>/dev/null || true
+		stop_pid "$pid"
 	fi
 	if [ -n "$dbname" ]; then
 		psql "$admin_url" -XAtq -c "DROP DATABASE IF EXISTS $dbname WITH (FORCE)" \
@@ -59,10 +54,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-free_port() {
-	/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # json FIELD: reads one string member (top level or user.id) from stdin.
 json() {

@@ -21,6 +21,7 @@
 set -eu
 
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
@@ -35,13 +36,7 @@ pid=""
 admin_url=""
 cleanup() {
 	if [ -n "$pid" ]; then
-		kill -TERM "$pid" 2>/dev/null || true
-		i=0
-		while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
-			sleep 0.1
-			i=$((i + 1))
-		done
-		kill -KILL "$pid" 2>/dev/null || true
+		stop_pid "$pid"
 	fi
 	if [ -n "$admin_url" ]; then
 		psql "$admin_url" -XAtq \
@@ -53,21 +48,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-	/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-wait_http() {
-	i=0
-	until curl -s -o /dev/null --max-time 1 "$1"; do
-		i=$((i + 1))
-		if [ $i -ge 80 ]; then
-			echo "bench: $1 does not answer" >&2
-			return 1
-		fi
-		sleep 0.25
-	done
-}
 
 # bench NAME URL [WRK ARGS...]: runs wrk, keeps its output in $tmp/NAME.wrk.
 bench() {

@@ -13,6 +13,7 @@
 set -eu
 
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
@@ -24,38 +25,13 @@ tmp=$(mktemp -d)
 pids=""
 cleanup() {
 	for p in $pids; do
-		kill -TERM "$p" 2>/dev/null || true
-	done
-	for p in $pids; do
-		# Bounded wait, then SIGKILL.
-		i=0
-		while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
-			sleep 0.1
-			i=$((i + 1))
-		done
-		kill -KILL "$p" 2>/dev/null || true
+		stop_pid "$p"
 	done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-	/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# wait_http URL: until URL answers (at most 20 s).
-wait_http() {
-	i=0
-	until curl -s -o /dev/null --max-time 1 "$1"; do
-		i=$((i + 1))
-		if [ $i -ge 80 ]; then
-			echo "bench: $1 does not answer" >&2
-			return 1
-		fi
-		sleep 0.25
-	done
-}
 
 # bench NAME URL: runs wrk, keeps its output in $tmp/NAME.wrk.
 bench() {

@@ -1,0 +1,31 @@
+# bench/lib.sh: helpers the bench scripts share (sourced, not run).
+
+# stop_pid PID: SIGTERM, a bounded wait (10 s), then SIGKILL.
+stop_pid() {
+	[ -n "$1" ] || return 0
+	kill -TERM "$1" 2>/dev/null || true
+	_i=0
+	while kill -0 "$1" 2>/dev/null && [ $_i -lt 100 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	kill -KILL "$1" 2>/dev/null || true
+}
+
+# free_port: a loopback port nothing listens on now.
+free_port() {
+	/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# wait_http URL: until URL answers (at most 20 s).
+wait_http() {
+	_i=0
+	until curl -s -o /dev/null --max-time 1 "$1"; do
+		_i=$((_i + 1))
+		if [ $_i -ge 80 ]; then
+			echo "bench: $1 does not answer" >&2
+			return 1
+		fi
+		sleep 0.25
+	done
+}
