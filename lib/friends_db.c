@@ -40,8 +40,10 @@ static const struct db_stmt friends_stmts[] = {
 	  "SELECT friends_requests($1::bigint, $2::boolean, $3::integer, "
 	  "$4::integer, $5::boolean, $6::text)::text AS body" },
 	{ "friends_answer_request",
-	  "SELECT friends_answer_request($1::bigint, $2::bigint, $3::text, "
-	  "$4::boolean)::text AS body" },
+	  "SELECT b::text AS body, b->>'senderId' AS sender_id, "
+	  "b->>'receiverId' AS receiver_id "
+	  "FROM friends_answer_request($1::bigint, $2::bigint, $3::text, "
+	  "$4::boolean) AS t(b)" },
 	{ "friends_list",
 	  "SELECT f.*, t.total, $3::integer AS per_page "
 	  "FROM (SELECT count(*) AS total FROM friendships "
@@ -227,17 +229,17 @@ friends_db_answer(struct db_pool *pool, uint64_t request_id,
 }
 
 void
-friends_db_list(struct db_pool *pool, uint64_t user_id,
-    const struct list_query *q, db_cb cb, void *arg)
+friends_db_list_all(struct db_pool *pool, uint64_t user_id, db_cb cb,
+    void *arg)
 {
-	struct idtext	 u, o, c;
+	struct idtext	 u, c;
 	const char	*v[] = {
-		idtext(&u, user_id), inttext(&o, q->offset),
-		inttext(&c, q->count),
+		idtext(&u, user_id), "0", inttext(&c, FRIENDS_MAX),
 	};
 
 	fdb_run(pool, "friends_list", 3, v, cb, arg);
 }
+
 
 void
 friends_db_patch(struct db_pool *pool, uint64_t user_id, uint64_t friend_id,
@@ -478,22 +480,23 @@ friends_db_render_friend(const struct db_result *res, int row,
 }
 
 void
-friends_db_render_friends(const struct db_result *res, struct jsonw *w)
+friends_db_render_list(const struct db_result *res, struct friends_list *fl)
 {
-	int	n = db_ntuples(res), first = 1;
+	int	n = db_ntuples(res);
 
-	jsonw_lit(w, "{\"items\":[");
 	for (int i = 0; i < n; i++) {
+		int64_t	expires = col_int(res, i, "presence_expires_at");
+
 		if (db_value(res, i, "friend_id") == NULL)
-			continue;	/* the empty page's one row */
-		if (!first)
-			jsonw_lit(w, ",");
-		first = 0;
-		friends_db_render_friend(res, i, w);
+			continue;	/* the empty list's one row */
+		friends_db_render_friend(res, i,
+		    friends_list_item(fl, (uint64_t)col_int(res, i,
+		    "friend_id")));
+		friends_list_item_done(fl);
+		/* A lease that lapses changes what the list shows (an
+		 * OFFLINE one does not, but expiring early is harmless). */
+		if (expires > col_int(res, i, "now"))
+			friends_list_expire_at(fl, expires);
 	}
-	jsonw_lit(w, "],\"count\":");
-	jsonw_int(w, n > 0 ? col_int(res, 0, "total") : 0);
-	jsonw_lit(w, ",\"itemsPerPage\":");
-	jsonw_int(w, n > 0 ? col_int(res, 0, "per_page") : 0);
-	jsonw_lit(w, "}");
+	friends_list_set_total(fl, n > 0 ? (int)col_int(res, 0, "total") : 0);
 }

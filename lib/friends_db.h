@@ -9,6 +9,7 @@
 
 #include "db.h"
 #include "friends.h"
+#include "friends_cache.h"
 #include "friends_parse.h"
 #include "jsonw.h"
 #include "problem.h"
@@ -38,8 +39,9 @@ void	 friends_db_answer(struct db_pool *, uint64_t request_id,
 
 /* Rows of friend columns (friends_db_render_friend), each with "total" and
  * "now"; one row with a NULL friend_id when the page is empty. */
-void	 friends_db_list(struct db_pool *, uint64_t user_id,
-	    const struct list_query *, db_cb, void *);
+/* The whole list (at most FRIENDS_MAX), newest first, for the cache. */
+void	 friends_db_list_all(struct db_pool *, uint64_t user_id, db_cb,
+	    void *);
 /* The patched friend as one row of friend columns (404 when not friends). */
 void	 friends_db_patch(struct db_pool *, uint64_t user_id,
 	    uint64_t friend_id, const struct friend_patch *, db_cb, void *);
@@ -66,6 +68,9 @@ void	 friends_db_render_friend(const struct db_result *, int row,
 	    struct jsonw *);
 /* Appends {"items":[...],"count":total,"itemsPerPage":count} for the rows
  * of friends_db_list. */
-void	 friends_db_render_friends(const struct db_result *, struct jsonw *);
+/* Renders every row of friends_db_list_all into fl, with its lease
+ * deadline and total. */
+void	 friends_db_render_list(const struct db_result *,
+	    struct friends_list *);
 
 #endif

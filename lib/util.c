@@ -96,6 +96,15 @@ now_unix(void)
 	return ((int64_t)time(NULL));
 }
 
+int64_t
+now_mono_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
 int
 ct_equal(const void *a, const void *b, size_t n)
 {

@@ -23,6 +23,8 @@ void	 fatal(const char *, ...) PRINTFLIKE(1, 2) __attribute__((noreturn));
 
 /* Wall-clock Unix seconds. */
 int64_t	 now_unix(void);
+/* Monotonic milliseconds, for ages and timeouts. */
+int64_t	 now_mono_ms(void);
 
 /* Constant-time equality of two buffers of the same length. */
 int	 ct_equal(const void *, const void *, size_t);

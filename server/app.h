@@ -1,11 +1,20 @@
 /* app: what every event loop shares read-only after start-up: settings, key
- * sets, the TLS context. Nothing here changes once the loops run. */
+ * sets, the TLS context, and the thread-safe caches. Nothing else here
+ * changes once the loops run. */
 #ifndef BAAS_APP_H
 #define BAAS_APP_H
 
 #include <openssl/ssl.h>
 #include "config.h"
+#include "friends_cache.h"
 #include "keys.h"
+#include "token_cache.h"
+#include "usergen.h"
+
+/* Memory for rendered friends lists (about 235 KB for 300 friends). */
+#define FRIENDS_CACHE_MAX_BYTES	(64u << 20)
+/* Verified bearer tokens remembered (about 1 KB each). */
+#define TOKEN_CACHE_SLOTS	16384
 
 struct app {
 	struct config	 cfg;
@@ -17,6 +26,9 @@ struct app {
 	char		*internal_jku;	/* <iss>/1.0.0/internal_certificates */
 	char		*id_jku;	/* <iss>/1.0.0/certificates */
 	SSL_CTX		*ssl_ctx;	/* NULL when HTTPS is off */
+	struct usergen	*usergen;	/* users changed lately, for caches */
+	struct friends_cache *friends_cache;	/* rendered friends lists */
+	struct token_cache *token_cache;	/* verified bearer tokens */
 };
 
 extern struct app app;

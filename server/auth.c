@@ -13,6 +13,8 @@
 #include "jwt.h"
 #include "log.h"
 #include "router.h"
+#include "token_cache.h"
+#include "usergen.h"
 #include "worker.h"
 
 #define AUTH_LEEWAY_SECS 60
@@ -60,6 +62,33 @@ auth_claim_id(json_t *claims, const char *name, uint64_t *out)
 }
 
 static void
+auth_identity_copy(struct principal *p, const struct token_identity *id)
+{
+	p->kind = (enum principal_kind)id->kind;
+	p->user_id = id->user_id;
+	p->device_account_id = id->device_account_id;
+	memcpy(p->device_id, id->device_id, sizeof p->device_id);
+}
+
+/* Remembers r's verified bearer (token_cache.h). */
+static void
+auth_remember(struct req *r, uint64_t seq, int64_t born_ms)
+{
+	const struct principal	*p = &r->principal;
+	struct token_identity	 id = {
+		.kind = p->kind,
+		.revocable = p->kind == PRINCIPAL_USER,
+		.user_id = p->user_id,
+		.device_account_id = p->device_account_id,
+	};
+
+	memcpy(id.device_id, p->device_id, sizeof id.device_id);
+	token_cache_put(app.token_cache, r->bearer, &id,
+	    json_number_value(json_object_get(p->claims, "exp")), seq,
+	    born_ms);
+}
+
+static void
 auth_device_account_done(const struct db_result *res, void *arg)
 {
 	struct req	*r = arg;
@@ -77,17 +106,16 @@ auth_device_account_done(const struct db_result *res, void *arg)
 		    "The access token was revoked");
 		return;
 	}
+	auth_remember(r, r->auth_seq, r->auth_born_ms);
 	router_continue(r);
 }
 
-/* Verifies the bearer into r->principal; -1 with r->problem set. */
+/* The token of the Authorization header into r->bearer; -1 with r->problem
+ * set. */
 static int
-auth_bearer(struct req *r)
+auth_bearer_token(struct req *r)
 {
-	const char		*h = req_header(r, "Authorization");
-	struct jwt_expect	 expect = { 0 };
-	json_t			*claims = NULL, *grt;
-	char			 err[256];
+	const char	*h = req_header(r, "Authorization");
 
 	if (h == NULL)
 		return (problem_set(&r->problem, PROBLEM_INVALID_REQUEST,
@@ -97,15 +125,31 @@ auth_bearer(struct req *r)
 	h += 6;
 	while (*h == ' ')
 		h++;
+	if (*h == '\0') {
+		rlog_debug(r, "bearer refused: empty");
+		return (problem_set(&r->problem, PROBLEM_INVALID_TOKEN, NULL));
+	}
+	r->bearer = h;
+	return (0);
+}
+
+/* Verifies r->bearer into r->principal; -1 with r->problem set. */
+static int
+auth_bearer(struct req *r)
+{
+	struct jwt_expect	 expect = { 0 };
+	json_t			*claims = NULL, *grt;
+	char			 err[256];
+
 	expect.iss = app.cfg.issuer;
 	expect.aud = app.cfg.client_id;
 	expect.typ = "token";
 	expect.jku = app.internal_jku;
 	expect.now = now_unix();
 	expect.leeway = AUTH_LEEWAY_SECS;
-	if (*h == '\0' || jwt_verify(h, &app.internal_keys, &expect, &claims,
+	if (jwt_verify(r->bearer, &app.internal_keys, &expect, &claims,
 	    err, sizeof err) != 0) {
-		rlog_debug(r, "bearer refused: %s", *h ? err : "empty");
+		rlog_debug(r, "bearer refused: %s", err);
 		return (problem_set(&r->problem, PROBLEM_INVALID_TOKEN, NULL));
 	}
 	r->principal.claims = claims;
@@ -133,10 +177,21 @@ auth_bearer(struct req *r)
 void
 auth_check(struct req *r)
 {
-	char		 uidd[24], didd[24];
-	const char	*params[2];
+	struct token_identity	 id;
+	char			 uidd[24], didd[24];
+	const char		*params[2];
 
 	if (r->route->auth == AUTH_NONE) {
+		router_continue(r);
+		return;
+	}
+	if (auth_bearer_token(r) != 0) {
+		req_reply_problem(r);
+		return;
+	}
+	if (token_cache_get(app.token_cache, r->bearer, now_mono_ms(),
+	    now_unix(), AUTH_LEEWAY_SECS, &id)) {
+		auth_identity_copy(&r->principal, &id);
 		router_continue(r);
 		return;
 	}
@@ -145,9 +200,13 @@ auth_check(struct req *r)
 		return;
 	}
 	if (r->principal.kind != PRINCIPAL_USER) {
+		auth_remember(r, 0, 0);
 		router_continue(r);
 		return;
 	}
+	/* Before the read: a revocation committing during it must win. */
+	r->auth_seq = usergen_seq(app.usergen);
+	r->auth_born_ms = now_mono_ms();
 	snprintf(didd, sizeof didd, "%lld",
 	    (long long)r->principal.device_account_id);
 	snprintf(uidd, sizeof uidd, "%lld", (long long)r->principal.user_id);

@@ -10,9 +10,11 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "app.h"
 #include "ids.h"
 #include "log.h"
 #include "router.h"
+#include "usergen.h"
 #include "worker.h"
 
 static int64_t
@@ -68,6 +70,8 @@ req_send(struct req *r, int status, struct evbuffer *body)
 	if (r->replied)
 		fatal("second reply to request %s", r->id);
 	r->replied = 1;
+	for (int i = 0; i < r->ntouched; i++)
+		usergen_touch(app.usergen, r->touched[i], now_mono_ms());
 	evhttp_add_header(out, "X-Request-Id", r->id);
 	if (worker_is_stopping(w))
 		evhttp_add_header(out, "Connection", "close");
@@ -79,6 +83,18 @@ req_send(struct req *r, int status, struct evbuffer *body)
 		    (double)(http_now_us() - r->start_us) / 1000.0);
 	req_free(r);
 	worker_request_done(w);
+}
+
+void
+req_touch_user(struct req *r, uint64_t user_id)
+{
+	for (int i = 0; i < r->ntouched; i++)
+		if (r->touched[i] == user_id)
+			return;
+	if (r->ntouched == REQ_MAX_TOUCHED)
+		fatal("request %s touches more than %d users", r->id,
+		    REQ_MAX_TOUCHED);
+	r->touched[r->ntouched++] = user_id;
 }
 
 void
@@ -118,6 +134,16 @@ req_reply_json_text(struct req *r, int status, const char *text, size_t len,
 		evbuffer_add(buf, text, len);
 	req_send(r, status, buf);
 	evbuffer_free(buf);
+}
+
+void
+req_reply_json_buffer(struct req *r, int status, struct evbuffer *body)
+{
+	req_common_headers(r, "application/json", NULL);
+	if (r->method == EVHTTP_REQ_HEAD)
+		evbuffer_drain(body, evbuffer_get_length(body));
+	req_send(r, status, body);
+	evbuffer_free(body);
 }
 
 void

@@ -28,6 +28,7 @@ struct principal {
 };
 
 #define REQ_MAX_PARAMS 4
+#define REQ_MAX_TOUCHED 8
 
 struct req {
 	struct evhttp_request	*ev;
@@ -44,8 +45,16 @@ struct req {
 	char			*param[REQ_MAX_PARAMS];	/* <id> segments of the path */
 	int			 nparams;
 	struct principal	 principal;
+	const char		*bearer;	/* borrowed token text */
+	uint64_t		 auth_seq;	/* see auth_check */
+	int64_t			 auth_born_ms;
 	struct problem		 problem;
 	int			 replied;
+
+	/* Users this request may change: marked changed in usergen just
+	 * before the reply leaves, so that no cache serves them stale. */
+	uint64_t		 touched[REQ_MAX_TOUCHED];
+	int			 ntouched;
 
 	/* A handler's own state across WAIT, freed with the request. */
 	void			*state;
@@ -71,6 +80,11 @@ void	 req_reply_empty(struct req *r, int status);
 /* Replies with raw bytes of a content type (images). */
 void	 req_reply_bytes(struct req *r, int status, const char *content_type,
 	    const void *data, size_t len);
+/* Replies with a JSON body already in an evbuffer (taken over). */
+void	 req_reply_json_buffer(struct req *r, int status,
+	    struct evbuffer *body);
+/* Marks a user as changed by this request (see touched above). */
+void	 req_touch_user(struct req *r, uint64_t user_id);
 /* Adds a response header before the reply. */
 void	 req_add_header(struct req *r, const char *name, const char *value);
 /* A request header, borrowed, or NULL. */

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "auth.h"
+#include "ids.h"
 #include "log.h"
 #include "routes.h"
 
@@ -166,6 +167,23 @@ router_check_body(struct req *r)
 	return (0);
 }
 
+/* A write may change the caller's user and any user named in its path:
+ * the caches must not serve them from before it (see usergen.h). Routes
+ * that change other users touch them themselves. */
+static void
+router_touch_users(struct req *r)
+{
+	uint64_t	id;
+
+	if (r->method == EVHTTP_REQ_GET || r->method == EVHTTP_REQ_HEAD)
+		return;
+	if (r->principal.kind == PRINCIPAL_USER)
+		req_touch_user(r, r->principal.user_id);
+	for (int i = 0; i < r->nparams; i++)
+		if (id_parse(r->param[i], &id) == 0)
+			req_touch_user(r, id);
+}
+
 static void
 router_run(struct req *r)
 {
@@ -188,6 +206,7 @@ router_run(struct req *r)
 		    "This token may not call this route");
 		return;
 	}
+	router_touch_users(r);
 	rc = r->route->handler(r);
 	if (rc == ROUTE_ERROR)
 		req_reply_problem(r);

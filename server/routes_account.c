@@ -328,6 +328,10 @@ login_done(const struct db_result *res, void *arg)
 		req_fail_internal(r, "login statement returned no user");
 		return;
 	}
+	/* Federation may have moved the device account (revoking the tokens
+	 * of the old user) or removed the emptied user (ending friendships). */
+	req_touch_user(r, s->user_id);
+	req_touch_user(r, uid);
 	login_finish(r, uid, user, db_length(res, 0, "user"));
 }
 

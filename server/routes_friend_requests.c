@@ -32,6 +32,8 @@ friend_requests_send(struct req *r)
 		return (req_fail(r,
 		    PROBLEM_RECEIVER_MUST_BE_DIFFERENT_FROM_SENDER, NULL));
 	}
+	/* The reciprocal case makes the receiver a friend too. */
+	req_touch_user(r, in.receiver_id);
 	friends_db_send_request(worker_db(r->w), id_random(), &in,
 	    friends_body_201_cb, r);
 	friend_request_in_free(&in);
@@ -70,6 +72,23 @@ friend_requests_outbox(struct req *r)
 	return (friend_requests_box(r, 1));
 }
 
+/* An accepted request changes the friends of both parties: the caller is
+ * touched already (router_touch_users), the other one is read here. */
+static void
+friend_requests_answered(const struct db_result *res, void *arg)
+{
+	struct req	*r = arg;
+	const char	*cols[] = { "sender_id", "receiver_id" };
+	uint64_t	 id;
+
+	if (db_result_status(res) == DB_OK && db_ntuples(res) == 1)
+		for (size_t i = 0; i < NELEM(cols); i++)
+			if (db_value(res, 0, cols[i]) != NULL &&
+			    id_parse(db_value(res, 0, cols[i]), &id) == 0)
+				req_touch_user(r, id);
+	friends_body_200_cb(res, r);
+}
+
 /* PATCH /2.0.0/friend_requests/<id>: who may do what is the function's
  * to decide (403 forbidden for the wrong party, 400 invalid_operation once
  * the request is no longer pending), since it needs the locked row. */
@@ -84,6 +103,6 @@ friend_requests_patch(struct req *r)
 	    &r->problem) != 0)
 		return (ROUTE_ERROR);
 	friends_db_answer(worker_db(r->w), id, r->principal.user_id, &fp,
-	    friends_body_200_cb, r);
+	    friend_requests_answered, r);
 	return (ROUTE_WAIT);
 }

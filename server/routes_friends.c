@@ -4,6 +4,9 @@
  * the friends list, friend patches and deletion, relationships, and the
  * reply helpers the three files share. Each handler parses, authorises and
  * makes one call to a SQL function that does the whole write atomically. */
+#include <event2/buffer.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app.h"
@@ -147,28 +150,71 @@ friends_presence(struct req *r)
 
 /* --------------------------------------------------------------- friends */
 
+/* What a list request keeps across the database read. */
+struct friends_list_wait {
+	struct list_query	q;
+	uint64_t		owner;
+	uint64_t		seq;
+	int64_t			born_ms;
+};
+
+static void
+friends_list_unref(const void *data, size_t len, void *arg)
+{
+	friends_list_release(arg);
+}
+
+/* A page of the list, {"items":[...],"count":N,"itemsPerPage":C}, the
+ * items referenced in the list rather than copied. */
+static void
+friends_list_reply(struct req *r, struct friends_list *fl,
+    const struct list_query *q)
+{
+	struct evbuffer	*buf = evbuffer_new();
+	const char	*items;
+	size_t		 len;
+	int		 offset = q->offset > INT_MAX ? INT_MAX : (int)q->offset;
+
+	if (buf == NULL)
+		fatal("evbuffer_new failed");
+	friends_list_slice(fl, offset, q->count, &items, &len);
+	evbuffer_add(buf, "{\"items\":[", 10);
+	if (len > 0)
+		evbuffer_add_reference(buf, items, len, friends_list_unref,
+		    friends_list_ref(fl));
+	evbuffer_add_printf(buf, "],\"count\":%d,\"itemsPerPage\":%d}",
+	    friends_list_total(fl), q->count);
+	req_reply_json_buffer(r, 200, buf);
+}
+
 static void
 friends_list_done(const struct db_result *res, void *arg)
 {
-	struct req	*r = arg;
-	struct jsonw	 w;
+	struct req			*r = arg;
+	struct friends_list_wait	*st = r->state;
+	struct friends_list		*fl;
 
 	if (db_result_status(res) != DB_OK) {
 		friends_fail_db(r, res);
 		return;
 	}
-	jsonw_init(&w, 1024 + (size_t)db_ntuples(res) * 640);
-	friends_db_render_friends(res, &w);
-	req_reply_json_text(r, 200, w.buf, w.len, NULL);
-	jsonw_free(&w);
+	fl = friends_list_new(st->owner, st->seq, st->born_ms);
+	friends_db_render_list(res, fl);
+	if (friends_list_len(fl) == friends_list_total(fl))
+		friends_cache_put(app.friends_cache, fl);
+	friends_list_reply(r, fl, &st->q);
+	friends_list_release(fl);
 }
 
-/* GET /2.0.0/users/<id>/friends?offset&count (newest first). */
+/* GET /2.0.0/users/<id>/friends?offset&count (newest first): a page of the
+ * whole list, which is cached (friends_cache.h). */
 static enum route_result
 friends_list(struct req *r)
 {
-	struct list_query	q;
-	uint64_t		user_id;
+	struct friends_list_wait	*st;
+	struct friends_list		*fl;
+	struct list_query		 q;
+	uint64_t			 user_id;
 
 	if (friends_param_id(r, 0, &user_id) != 0 ||
 	    list_query_parse(&r->query, FRIENDS_LIST_DEFAULT, FRIENDS_MAX, 0,
@@ -176,7 +222,22 @@ friends_list(struct req *r)
 		return (ROUTE_ERROR);
 	if (!auth_may_act_for(&r->principal, user_id))
 		return (friends_forbidden(r));
-	friends_db_list(worker_db(r->w), user_id, &q, friends_list_done, r);
+	fl = friends_cache_get(app.friends_cache, user_id, now_mono_ms(),
+	    now_unix());
+	if (fl != NULL) {
+		friends_list_reply(r, fl, &q);
+		friends_list_release(fl);
+		return (ROUTE_DONE);
+	}
+	st = xcalloc(1, sizeof *st);
+	st->q = q;
+	st->owner = user_id;
+	/* Before the read: a write committing during it makes it stale. */
+	st->seq = usergen_seq(app.usergen);
+	st->born_ms = now_mono_ms();
+	r->state = st;
+	r->state_free = free;
+	friends_db_list_all(worker_db(r->w), user_id, friends_list_done, r);
 	return (ROUTE_WAIT);
 }
 

@@ -348,9 +348,16 @@ def test_federation_import(acct):
     assert federate(acct, owner, acct.na_token(na)).status == 200
     temp = acct.register()
     temp_da = temp["deviceAccounts"][0]["id"]
+    _, temp_tok = acct.login(temp)
+    temp_url = acct.url("/1.0.0/users/" + temp["id"])
+    assert http("GET", temp_url, bearer(temp_tok)).status == 200
     r = federate(acct, temp, acct.na_token(na))
     assert r.status == 200, r
     check_login(acct, r.body, owner["id"], temp_da)
+    # A token of the temporary user stops working at once (used just
+    # before, so the server had it verified already).
+    assert_problem(http("GET", temp_url, bearer(temp_tok)), 401,
+                   "invalid_token")
     ids = [d["id"] for d in r.body["user"]["deviceAccounts"]]
     assert sorted(ids) == sorted([owner["deviceAccounts"][0]["id"], temp_da])
     assert acct.sql("SELECT deleted FROM users WHERE id = x'%s'::bigint" %
