@@ -12,6 +12,7 @@
 #include "password.h"
 #include "sqlerr.h"
 #include "util.h"
+#include "user_render.h"
 
 #define ACCOUNT_DB_MAX_PARAMS	8
 
@@ -20,12 +21,12 @@ static const struct db_stmt account_stmts[] = {
 	  "SELECT account_create_user($1::bigint, $2::bigint, $3::text, "
 	  "$4::text)::text AS user" },
 	{ "account_login_lookup",
-	  "SELECT d.user_id::text AS user_id, d.password_hash, d.disabled, "
-	  "u.deleted, u.banned, "
-	  "(d.device_id IS DISTINCT FROM $2::text) AS device_changed, "
-	  "(u.country = '') AS no_country, user_json(u.id)::text AS user "
-	  "FROM device_accounts d JOIN users u ON u.id = d.user_id "
-	  "WHERE d.id = $1::bigint" },
+	  "SELECT dev.user_id::text AS user_id, dev.password_hash, "
+	  "dev.disabled, u.banned, "
+	  "(dev.device_id IS DISTINCT FROM $2::text) AS device_changed, "
+	  "(u.country = '') AS no_country, " USER_COLUMNS " "
+	  "FROM device_accounts dev JOIN users u ON u.id = dev.user_id "
+	  USER_JOINS " WHERE dev.id = $1::bigint" },
 	{ "account_login",
 	  "SELECT account_login($1::bigint, $2::bigint, $3::text, "
 	  "$4::text)::text AS user" },
@@ -33,7 +34,8 @@ static const struct db_stmt account_stmts[] = {
 	  "SELECT o_user_id::text AS user_id, o_user::text AS user "
 	  "FROM account_federate($1::bigint, $2::text, $3::text, $4::text)" },
 	{ "account_user_get",
-	  "SELECT user_json($1::bigint)::text AS user" },
+	  "SELECT " USER_COLUMNS " FROM users u " USER_JOINS
+	  " WHERE u.id = $1::bigint" },
 	{ "account_user_patch",
 	  "SELECT account_patch_user($1::bigint, $2::jsonb, $3::text)::text "
 	  "AS user" },

@@ -568,3 +568,30 @@ db_length(const struct db_result *res, int row, const char *col)
 		return (0);
 	return ((size_t)PQgetlength(res->pg, row, f));
 }
+
+int64_t
+db_int64(const struct db_result *res, int row, const char *col)
+{
+	const char	*s = db_value(res, row, col);
+	uint64_t	 v = 0;
+	int		 neg = 0;
+
+	/* Postgres' own text of a bigint: an optional '-' and digits. */
+	if (s == NULL)
+		return (0);
+	if (*s == '-') {
+		neg = 1;
+		s++;
+	}
+	while (*s >= '0' && *s <= '9')
+		v = v * 10 + (uint64_t)(*s++ - '0');
+	return (neg ? (int64_t)(0 - v) : (int64_t)v);
+}
+
+int
+db_bool(const struct db_result *res, int row, const char *col)
+{
+	const char	*s = db_value(res, row, col);
+
+	return (s != NULL && s[0] == 't');
+}

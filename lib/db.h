@@ -49,5 +49,8 @@ int		 db_ntuples(const struct db_result *res);
 /* Value of column col in row, or NULL when SQL NULL or no such column. */
 const char	*db_value(const struct db_result *res, int row, const char *col);
 size_t		 db_length(const struct db_result *res, int row, const char *col);
+/* A bigint column (0 when NULL), a boolean column (0 unless true). */
+int64_t		 db_int64(const struct db_result *res, int row, const char *col);
+int		 db_bool(const struct db_result *res, int row, const char *col);
 
 #endif

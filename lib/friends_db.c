@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "sqlerr.h"
+#include "user_render.h"
 
 /* The columns of a friend row (friend_view in 0003_friends_functions.sql),
  * in the order friends_db_render_friend reads them: db_value finds a column
@@ -30,9 +31,40 @@
 static const struct db_stmt friends_stmts[] = {
 	{ "friends_generate_code",
 	  "SELECT friends_generate_code($1::bigint)::text AS body" },
+	/* A presence PATCH (0005 explains why not a function): the locked
+	 * row c and its lapse v (a lapsed lease reads as OFFLINE with empty
+	 * extras), the update; then whether the device account is the
+	 * user's (404 when not) and the user for user_render (NULL when
+	 * deleted). */
 	{ "friends_presence",
-	  "SELECT friends_presence($1::bigint, $2::bigint, $3::text, "
-	  "$4::jsonb, $5::jsonb, $6::boolean, $7::integer)::text AS body" },
+	  "WITH c AS (SELECT id, baas_now() AS t, presence_state, "
+	  "presence_extras, (presence_state <> 'OFFLINE' AND "
+	  "presence_expires_at <= baas_now()) AS lapsed "
+	  "FROM users WHERE id = $1::bigint AND NOT deleted AND EXISTS ("
+	  "SELECT 1 FROM device_accounts d WHERE d.id = $2::bigint "
+	  "AND d.user_id = $1::bigint) FOR NO KEY UPDATE), "
+	  "v AS (SELECT c.*, "
+	  "CASE WHEN lapsed THEN 'OFFLINE' ELSE presence_state END AS old, "
+	  "COALESCE($3::text, CASE WHEN lapsed THEN 'OFFLINE' "
+	  "ELSE presence_state END) AS new, "
+	  "CASE WHEN lapsed THEN baas_empty_extras() "
+	  "ELSE presence_extras END AS extras FROM c), "
+	  "upd AS (UPDATE users u SET presence_state = v.new, "
+	  "presence_extras = jsonb_set(v.extras, '{friends}', "
+	  "CASE WHEN $6::boolean THEN $4::jsonb "
+	  "ELSE (COALESCE(v.extras -> 'friends', '{}'::jsonb) - "
+	  "ARRAY(SELECT jsonb_array_elements_text($5::jsonb))) || $4::jsonb "
+	  "END, true), "
+	  "presence_state_updated_at = v.t, "
+	  "presence_expires_at = v.t + $7::integer, "
+	  "logout_at = CASE WHEN v.lapsed THEN u.presence_expires_at "
+	  "WHEN v.new = 'OFFLINE' AND v.old <> 'OFFLINE' THEN v.t "
+	  "ELSE u.logout_at END "
+	  "FROM v WHERE u.id = v.id RETURNING u.*) "
+	  "SELECT EXISTS (SELECT 1 FROM device_accounts d "
+	  "WHERE d.id = $2::bigint AND d.user_id = $1::bigint) AS da_ok, "
+	  USER_COLUMNS " FROM (SELECT 1) one LEFT JOIN upd u ON true "
+	  USER_JOINS },
 	{ "friends_send_request",
 	  "SELECT friends_send_request($1::bigint, $2::bigint, $3::bigint, "
 	  "$4::jsonb, $5::jsonb, $6::jsonb)::text AS body" },
@@ -315,33 +347,6 @@ friends_db_unblock(struct db_pool *pool, uint64_t user_id, uint64_t target_id,
 
 /* --------------------------------------------------------------- render */
 
-/* A bigint column (Postgres' own text: an optional '-' and digits). */
-static int64_t
-col_int(const struct db_result *res, int row, const char *col)
-{
-	const char	*s = db_value(res, row, col);
-	uint64_t	 v = 0;
-	int		 neg = 0;
-
-	if (s == NULL)
-		return (0);
-	if (*s == '-') {
-		neg = 1;
-		s++;
-	}
-	while (*s >= '0' && *s <= '9')
-		v = v * 10 + (uint64_t)(*s++ - '0');
-	return (neg ? (int64_t)(0 - v) : (int64_t)v);
-}
-
-static int
-col_bool(const struct db_result *res, int row, const char *col)
-{
-	const char *s = db_value(res, row, col);
-
-	return (s != NULL && s[0] == 't');
-}
-
 /* A jsonb column as it is, or dflt when NULL. */
 static void
 col_json(struct jsonw *w, const struct db_result *res, int row,
@@ -372,10 +377,10 @@ render_presence(struct jsonw *w, const struct db_result *res, int row,
 	if (presence_state_parse(db_value(res, row, "presence_state"),
 	    &stored) != 0)
 		stored = PRESENCE_OFFLINE;
-	presence_effective(stored, col_int(res, row, "presence_updated_at"),
-	    col_int(res, row, "presence_logout_at"),
-	    col_int(res, row, "presence_expires_at"),
-	    col_int(res, row, "now"), &pv);
+	presence_effective(stored, db_int64(res, row, "presence_updated_at"),
+	    db_int64(res, row, "presence_logout_at"),
+	    db_int64(res, row, "presence_expires_at"),
+	    db_int64(res, row, "now"), &pv);
 	jsonw_lit(w, "{\"state\":");
 	jsonw_str(w, presence_state_name(pv.state));
 	jsonw_lit(w, ",\"extras\":{");
@@ -447,9 +452,9 @@ friends_db_render_friend(const struct db_result *res, int row,
 	if (presence_permission_parse(db_value(res, row, "perm_presence"),
 	    &perm) != 0)
 		perm = PRESENCE_PERM_SELF;	/* unknown: show nothing */
-	friends_visibility(perm, REL_FRIEND, col_bool(res, row, "favored"),
+	friends_visibility(perm, REL_FRIEND, db_bool(res, row, "favored"),
 	    &vis);
-	fid = (uint64_t)col_int(res, row, "friend_id");
+	fid = (uint64_t)db_int64(res, row, "friend_id");
 	jsonw_lit(w, "{\"friendId\":");
 	jsonw_id(w, fid);
 	jsonw_lit(w, ",\"friend\":{\"id\":");
@@ -465,7 +470,7 @@ friends_db_render_friend(const struct db_result *res, int row,
 	jsonw_lit(w, ",\"extras\":");
 	render_extras(w, res, row, &vis);
 	jsonw_lit(w, "},\"isFavorite\":");
-	jsonw_bool(w, col_bool(res, row, "is_favorite"));
+	jsonw_bool(w, db_bool(res, row, "is_favorite"));
 	jsonw_lit(w, ",\"friendNote\":");
 	jsonw_str(w, db_value(res, row, "friend_note"));
 	jsonw_lit(w, ",\"channels\":");
@@ -473,9 +478,9 @@ friends_db_render_friend(const struct db_result *res, int row,
 	jsonw_lit(w, ",\"extras\":{\"self\":");
 	col_json(w, res, row, "extras_self", "{}");
 	jsonw_lit(w, "},\"createdAt\":");
-	jsonw_int(w, col_int(res, row, "created_at"));
+	jsonw_int(w, db_int64(res, row, "created_at"));
 	jsonw_lit(w, ",\"updatedAt\":");
-	jsonw_int(w, col_int(res, row, "updated_at"));
+	jsonw_int(w, db_int64(res, row, "updated_at"));
 	jsonw_lit(w, "}");
 }
 
@@ -485,18 +490,18 @@ friends_db_render_list(const struct db_result *res, struct friends_list *fl)
 	int	n = db_ntuples(res);
 
 	for (int i = 0; i < n; i++) {
-		int64_t	expires = col_int(res, i, "presence_expires_at");
+		int64_t	expires = db_int64(res, i, "presence_expires_at");
 
 		if (db_value(res, i, "friend_id") == NULL)
 			continue;	/* the empty list's one row */
 		friends_db_render_friend(res, i,
-		    friends_list_item(fl, (uint64_t)col_int(res, i,
+		    friends_list_item(fl, (uint64_t)db_int64(res, i,
 		    "friend_id")));
 		friends_list_item_done(fl);
 		/* A lease that lapses changes what the list shows (an
 		 * OFFLINE one does not, but expiring early is harmless). */
-		if (expires > col_int(res, i, "now"))
+		if (expires > db_int64(res, i, "now"))
 			friends_list_expire_at(fl, expires);
 	}
-	friends_list_set_total(fl, n > 0 ? (int)col_int(res, 0, "total") : 0);
+	friends_list_set_total(fl, n > 0 ? (int)db_int64(res, 0, "total") : 0);
 }

@@ -4,9 +4,9 @@
  *
  * A token is found by its exact text (compared in constant time), stays
  * good until its exp (with the caller's leeway), and, for a user token, only
- * while its user is unchanged in usergen and for the usergen window: that is
- * how deleting a device account (a write touching its user) revokes its
- * tokens at once. Direct-mapped: a new token replaces whatever shared its
+ * while its user is unchanged in the usergen of revocations and for the
+ * usergen window: that is how deleting a device account (a write touching
+ * its user there) revokes its tokens at once. Direct-mapped: a new token replaces whatever shared its
  * slot. Thread-safe: one per process. */
 #ifndef BAAS_TOKEN_CACHE_H
 #define BAAS_TOKEN_CACHE_H

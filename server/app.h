@@ -27,6 +27,7 @@ struct app {
 	char		*id_jku;	/* <iss>/1.0.0/certificates */
 	SSL_CTX		*ssl_ctx;	/* NULL when HTTPS is off */
 	struct usergen	*usergen;	/* users changed lately, for caches */
+	struct usergen	*revocations;	/* users whose tokens may be revoked */
 	struct friends_cache *friends_cache;	/* rendered friends lists */
 	struct token_cache *token_cache;	/* verified bearer tokens */
 };

@@ -205,7 +205,7 @@ auth_check(struct req *r)
 		return;
 	}
 	/* Before the read: a revocation committing during it must win. */
-	r->auth_seq = usergen_seq(app.usergen);
+	r->auth_seq = usergen_seq(app.revocations);
 	r->auth_born_ms = now_mono_ms();
 	snprintf(didd, sizeof didd, "%lld",
 	    (long long)r->principal.device_account_id);

@@ -72,6 +72,8 @@ req_send(struct req *r, int status, struct evbuffer *body)
 	r->replied = 1;
 	for (int i = 0; i < r->ntouched; i++)
 		usergen_touch(app.usergen, r->touched[i], now_mono_ms());
+	for (int i = 0; i < r->nrevoked; i++)
+		usergen_touch(app.revocations, r->revoked[i], now_mono_ms());
 	evhttp_add_header(out, "X-Request-Id", r->id);
 	if (worker_is_stopping(w))
 		evhttp_add_header(out, "Connection", "close");
@@ -85,16 +87,30 @@ req_send(struct req *r, int status, struct evbuffer *body)
 	worker_request_done(w);
 }
 
+/* Adds id to a request's set ids[*n] (at most REQ_MAX_TOUCHED). */
+static void
+req_id_set_add(struct req *r, uint64_t *ids, int *n, uint64_t id)
+{
+	for (int i = 0; i < *n; i++)
+		if (ids[i] == id)
+			return;
+	if (*n == REQ_MAX_TOUCHED)
+		fatal("request %s touches more than %d users", r->id,
+		    REQ_MAX_TOUCHED);
+	ids[(*n)++] = id;
+}
+
 void
 req_touch_user(struct req *r, uint64_t user_id)
 {
-	for (int i = 0; i < r->ntouched; i++)
-		if (r->touched[i] == user_id)
-			return;
-	if (r->ntouched == REQ_MAX_TOUCHED)
-		fatal("request %s touches more than %d users", r->id,
-		    REQ_MAX_TOUCHED);
-	r->touched[r->ntouched++] = user_id;
+	req_id_set_add(r, r->touched, &r->ntouched, user_id);
+}
+
+void
+req_revoke_user(struct req *r, uint64_t user_id)
+{
+	req_id_set_add(r, r->touched, &r->ntouched, user_id);
+	req_id_set_add(r, r->revoked, &r->nrevoked, user_id);
 }
 
 void

@@ -52,9 +52,13 @@ struct req {
 	int			 replied;
 
 	/* Users this request may change: marked changed in usergen just
-	 * before the reply leaves, so that no cache serves them stale. */
+	 * before the reply leaves, so that no cache serves them stale. Those
+	 * whose device accounts it may remove are marked in app.revocations
+	 * too, which bearer tokens are checked against. */
 	uint64_t		 touched[REQ_MAX_TOUCHED];
 	int			 ntouched;
+	uint64_t		 revoked[REQ_MAX_TOUCHED];
+	int			 nrevoked;
 
 	/* A handler's own state across WAIT, freed with the request. */
 	void			*state;
@@ -85,6 +89,8 @@ void	 req_reply_json_buffer(struct req *r, int status,
 	    struct evbuffer *body);
 /* Marks a user as changed by this request (see touched above). */
 void	 req_touch_user(struct req *r, uint64_t user_id);
+/* Marks a user whose tokens this request may revoke (and as changed). */
+void	 req_revoke_user(struct req *r, uint64_t user_id);
 /* Adds a response header before the reply. */
 void	 req_add_header(struct req *r, const char *name, const char *value);
 /* A request header, borrowed, or NULL. */

@@ -202,9 +202,10 @@ main_serve(void)
 		return (1);
 	main_register_statements();
 	app.usergen = usergen_new();
+	app.revocations = usergen_new();
 	app.friends_cache = friends_cache_new(app.usergen,
 	    FRIENDS_CACHE_MAX_BYTES);
-	app.token_cache = token_cache_new(app.usergen, TOKEN_CACHE_SLOTS);
+	app.token_cache = token_cache_new(app.revocations, TOKEN_CACHE_SLOTS);
 
 	/* Signals are taken by sigwait below, never by a worker thread. */
 	sigemptyset(&set);
@@ -254,6 +255,7 @@ main_cleanup(void)
 	friends_cache_free(app.friends_cache);
 	token_cache_free(app.token_cache);
 	usergen_free(app.usergen);
+	usergen_free(app.revocations);
 	free(app.internal_jku);
 	free(app.id_jku);
 	if (app.ssl_ctx != NULL)

@@ -29,6 +29,7 @@
 #include "tokens.h"
 #include "user.h"
 #include "worker.h"
+#include "user_render.h"
 
 /* --------------------------------------------------------------- helpers */
 
@@ -64,6 +65,24 @@ account_fail_db(struct req *r, const struct db_result *res)
 		req_fail_now(r, p.code, "%s", p.detail);
 	else
 		req_fail_now(r, p.code, NULL);
+}
+
+void
+account_user_render_cb(const struct db_result *res, void *arg)
+{
+	struct req	*r = arg;
+	struct jsonw	 w;
+
+	if (db_result_status(res) != DB_OK) {
+		account_fail_db(r, res);
+		return;
+	}
+	jsonw_init(&w, 2048);
+	if (db_ntuples(res) != 1 || user_render(res, 0, &w) != 0)
+		req_fail_now(r, PROBLEM_RESOURCE_IS_NOT_FOUND, NULL);
+	else
+		req_reply_json_text(r, 200, w.buf, w.len, NULL);
+	jsonw_free(&w);
 }
 
 void
@@ -330,7 +349,7 @@ login_done(const struct db_result *res, void *arg)
 	}
 	/* Federation may have moved the device account (revoking the tokens
 	 * of the old user) or removed the emptied user (ending friendships). */
-	req_touch_user(r, s->user_id);
+	req_revoke_user(r, s->user_id);
 	req_touch_user(r, uid);
 	login_finish(r, uid, user, db_length(res, 0, "user"));
 }
@@ -349,7 +368,8 @@ login_lookup_done(const struct db_result *res, void *arg)
 {
 	struct req		*r = arg;
 	struct login_state	*s = r->state;
-	const char		*hash, *user, *country;
+	const char		*hash, *country;
+	struct jsonw		 user;
 	uint64_t		 uid;
 
 	if (db_result_status(res) != DB_OK) {
@@ -362,8 +382,7 @@ login_lookup_done(const struct db_result *res, void *arg)
 		req_fail_now(r, PROBLEM_INVALID_DEVICE_ACCOUNT, NULL);
 		return;
 	}
-	if (login_user_id(res, &uid) != 0 ||
-	    (user = db_value(res, 0, "user")) == NULL) {
+	if (login_user_id(res, &uid) != 0 || db_value(res, 0, "id") == NULL) {
 		req_fail_internal(r, "account_login_lookup returned no user");
 		return;
 	}
@@ -394,7 +413,10 @@ login_lookup_done(const struct db_result *res, void *arg)
 		return;
 	}
 	/* Nothing to write: the common case, one statement. */
-	login_finish(r, uid, user, db_length(res, 0, "user"));
+	jsonw_init(&user, 2048);
+	(void)user_render(res, 0, &user);
+	login_finish(r, uid, user.buf, user.len);
+	jsonw_free(&user);
 }
 
 static enum route_result

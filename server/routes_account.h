@@ -21,6 +21,8 @@ void	 account_fail_db(struct req *r, const struct db_result *res);
 /* Database callback whose arg is the request: replies 200 with the JSON
  * text in column "user", or 404 when there is none. */
 void	 account_user_reply_cb(const struct db_result *res, void *arg);
+/* The same for a statement selecting USER_COLUMNS (user_render.h). */
+void	 account_user_render_cb(const struct db_result *res, void *arg);
 
 /* routes_users.c */
 enum route_result users_get(struct req *r);

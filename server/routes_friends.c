@@ -20,6 +20,7 @@
 #include "routes.h"
 #include "routes_friends.h"
 #include "sqlerr.h"
+#include "user_render.h"
 #include "worker.h"
 
 /* Lists: default and largest count (API.md sections 5 and 6). */
@@ -126,6 +127,29 @@ friends_generate_code(struct req *r)
 
 /* --------------------------------------------------------------- presence */
 
+/* Replies with the whole user, rendered from the row of the update. */
+static void
+friends_presence_done(const struct db_result *res, void *arg)
+{
+	struct req	*r = arg;
+	struct jsonw	 w;
+
+	if (db_result_status(res) != DB_OK) {
+		friends_fail_db(r, res);
+		return;
+	}
+	if (db_ntuples(res) != 1 || !db_bool(res, 0, "da_ok")) {
+		req_fail_now(r, PROBLEM_RESOURCE_IS_NOT_FOUND, NULL);
+		return;
+	}
+	jsonw_init(&w, 2048);
+	if (user_render(res, 0, &w) != 0)
+		req_fail_now(r, PROBLEM_DELETED_USER, NULL);
+	else
+		req_reply_json_text(r, 200, w.buf, w.len, NULL);
+	jsonw_free(&w);
+}
+
 /* PATCH /1.0.0/users/<id>/device_accounts/<id>: presence (a lease). */
 static enum route_result
 friends_presence(struct req *r)
@@ -143,7 +167,7 @@ friends_presence(struct req *r)
 		return (friends_forbidden(r));
 	}
 	friends_db_presence(worker_db(r->w), user_id, da_id, &pp,
-	    app.cfg.presence_lease, friends_body_200_cb, r);
+	    app.cfg.presence_lease, friends_presence_done, r);
 	presence_patch_free(&pp);
 	return (ROUTE_WAIT);
 }

@@ -39,7 +39,7 @@ users_get(struct req *r)
 		return (ROUTE_ERROR);
 	if (!auth_may_act_for(&r->principal, uid))
 		return (users_not_own(r));
-	account_db_user_get(worker_db(r->w), uid, account_user_reply_cb, r);
+	account_db_user_get(worker_db(r->w), uid, account_user_render_cb, r);
 	return (ROUTE_WAIT);
 }
 
@@ -227,6 +227,7 @@ users_device_account_delete(struct req *r)
 		return (ROUTE_ERROR);
 	if (!auth_may_act_for(&r->principal, uid))
 		return (users_not_own(r));
+	req_revoke_user(r, uid);
 	account_db_device_account_delete(worker_db(r->w), uid, did,
 	    users_da_delete_done, r);
 	return (ROUTE_WAIT);
