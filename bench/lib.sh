@@ -29,3 +29,9 @@ wait_http() {
 		sleep 0.25
 	done
 }
+
+# steal_ms: CPU time stolen by the hypervisor so far, all cores (ms). On a
+# shared virtual machine it explains latency tails the server did not cause.
+steal_ms() {
+	awk -v hz="$(getconf CLK_TCK)" '/^cpu / { printf "%d", $9 * 1000 / hz }' /proc/stat
+}

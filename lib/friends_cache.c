@@ -13,7 +13,7 @@
 #define FC_MIN_BUCKETS	256
 /* A list this close to the end of the window is refreshed by the next
  * request while the others are still served it: no stampede at expiry. */
-#define FC_REFRESH_AHEAD_MS	(USERGEN_WINDOW_MS / 4)
+#define FC_REFRESH_AHEAD_MS	(USERGEN_WINDOW_MS / 2)
 
 struct friends_list {
 	uint64_t		 seq;
