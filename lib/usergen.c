@@ -2,7 +2,9 @@
  * under one mutex. Records older than the window can no longer make a cached
  * read stale (the read is older than the window too, so it has expired), so
  * the table is rebuilt without them whenever it fills up: it holds the users
- * written in the last second, not every user ever written. */
+ * written in the last two seconds, not every user ever written. Two, not
+ * one: a cache checks an entry's age before it asks usergen, and a thread
+ * paused in between must still find the touch that made the entry stale. */
 #include "usergen.h"
 
 #include <pthread.h>
@@ -11,6 +13,7 @@
 #include "util.h"
 
 #define USERGEN_MIN_CAP	1024
+#define USERGEN_KEEP_MS	(2 * USERGEN_WINDOW_MS)
 
 struct usergen_rec {
 	uint64_t	id;
@@ -84,14 +87,14 @@ usergen_rebuild(struct usergen *g, int64_t now_ms)
 	size_t			 oldcap = g->cap, live = 0;
 
 	for (size_t i = 0; i < oldcap; i++)
-		if (old[i].seq != 0 && now_ms - old[i].at_ms <= USERGEN_WINDOW_MS)
+		if (old[i].seq != 0 && now_ms - old[i].at_ms <= USERGEN_KEEP_MS)
 			live++;
 	while (live * 2 > g->cap)
 		g->cap *= 2;
 	g->recs = xcalloc(g->cap, sizeof *g->recs);
 	g->used = 0;
 	for (size_t i = 0; i < oldcap; i++) {
-		if (old[i].seq == 0 || now_ms - old[i].at_ms > USERGEN_WINDOW_MS)
+		if (old[i].seq == 0 || now_ms - old[i].at_ms > USERGEN_KEEP_MS)
 			continue;
 		*usergen_find(g->recs, g->cap, old[i].id) = old[i];
 		g->used++;
