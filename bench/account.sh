@@ -185,11 +185,11 @@ run() {
 	before=$(speed)
 	pgs=$(backends)
 	# shellcheck disable=SC2086 # one pid per word
-	s0=$(cpu "$pid") p0=$(cpu $pgs)
+	s0=$(cpu "$pid") p0=$(cpu $pgs) st0=$(steal_ms)
 	wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 5s --latency \
 	    "$@" >"$tmp/out" 2>&1 || echo "bench: wrk failed" >&2
 	# shellcheck disable=SC2086
-	s1=$(cpu "$pid") p1=$(cpu $pgs)
+	s1=$(cpu "$pid") p1=$(cpu $pgs) steal=$(( $(steal_ms) - st0 ))
 	after=$(speed)
 	cat "$tmp/out" >&2
 	n=$(awk '/requests in/ { print $1 }' "$tmp/out")
@@ -203,34 +203,35 @@ run() {
 	pg_us=$(awk -v d="$((p1 - p0))" -v n="${n:-1}" -v hz="$hz" \
 	    'BEGIN { printf "%.0f", d * 1e6 / hz / n }')
 	echo "    sign/s around the run: $before, $after; CPU per request:" \
-	    "server ${srv_us}us, Postgres ${pg_us}us" >&2
+	    "server ${srv_us}us, Postgres ${pg_us}us; stolen by the hypervisor:" \
+	    "${steal}ms" >&2
 }
 
 run token "POST /1.0.0/application/token" -s "$tmp/token.lua" \
     "$base/1.0.0/application/token" -- "$tmp/tokens"
 token_rps=$rps token_p99=$p99 token_errs=${errs:-0} token_sign=$sign
-token_cpu="$srv_us+$pg_us"
+token_cpu="$srv_us+$pg_us" token_steal=$steal
 run login "POST /1.0.0/login" -s "$tmp/login.lua" "$base/1.0.0/login" -- \
     "$tmp/accounts" "$anon"
 login_rps=$rps login_p99=$p99 login_errs=${errs:-0} login_sign=$sign
-login_cpu="$srv_us+$pg_us"
+login_cpu="$srv_us+$pg_us" login_steal=$steal
 run user "GET /1.0.0/users/<id>" -H "Authorization: Bearer $utok" \
     "$base/1.0.0/users/$uid"
 user_rps=$rps user_p99=$p99 user_errs=${errs:-0}
-user_cpu="$srv_us+$pg_us"
+user_cpu="$srv_us+$pg_us" user_steal=$steal
 
 # 3. Summary. The CPU ratio compares the CPU time a request costs (server
 # and Postgres, from /proc) with what its signatures alone cost (from
 # openssl speed): less sensitive to a noisy neighbour than req/s.
 echo
-printf '%-32s %8s %10s %8s %16s\n' "route ($LOOPS loops, $CORES cores)" "req/s" "p99" \
-    "non-2xx" "CPU us srv+pg"
-printf '%-32s %8s %10s %8s %16s\n' "POST /1.0.0/application/token" \
-    "$token_rps" "$token_p99" "$token_errs" "$token_cpu"
-printf '%-32s %8s %10s %8s %16s\n' "POST /1.0.0/login" "$login_rps" \
-    "$login_p99" "$login_errs" "$login_cpu"
-printf '%-32s %8s %10s %8s %16s\n' "GET /1.0.0/users/<id>" "$user_rps" \
-    "$user_p99" "$user_errs" "$user_cpu"
+printf '%-32s %8s %10s %8s %16s %9s\n' "route ($LOOPS loops, $CORES cores)" \
+    "req/s" "p99" "non-2xx" "CPU us srv+pg" "steal ms"
+printf '%-32s %8s %10s %8s %16s %9s\n' "POST /1.0.0/application/token" \
+    "$token_rps" "$token_p99" "$token_errs" "$token_cpu" "$token_steal"
+printf '%-32s %8s %10s %8s %16s %9s\n' "POST /1.0.0/login" "$login_rps" \
+    "$login_p99" "$login_errs" "$login_cpu" "$login_steal"
+printf '%-32s %8s %10s %8s %16s %9s\n' "GET /1.0.0/users/<id>" "$user_rps" \
+    "$user_p99" "$user_errs" "$user_cpu" "$user_steal"
 awk -v ts="$token_sign" -v ls="$login_sign" -v t="$token_rps" \
     -v l="$login_rps" -v tc="$token_cpu" -v lc="$login_cpu" -v c="$CORES" '
 function total(x,   a) { split(x, a, "+"); return a[1] + a[2] }

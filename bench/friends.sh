@@ -57,11 +57,8 @@ bench() {
 	shift 2
 	echo "--- $name: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency $*" \
 	    "$url" >&2
-	s0=$(steal_ms)
-	wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 5s --latency \
-	    "$@" "$url" >"$tmp/$name.wrk"
-	echo "Steal: $(( $(steal_ms) - s0 ))" >>"$tmp/$name.wrk"
-	cat "$tmp/$name.wrk" >&2
+	wrk_run "$tmp/$name.wrk" -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" \
+	    --timeout 5s --latency "$@" "$url"
 }
 
 # field NAME WHAT: req/s, p50, p99 (ms) or errors from NAME's wrk output.

@@ -35,3 +35,14 @@ wait_http() {
 steal_ms() {
 	awk -v hz="$(getconf CLK_TCK)" '/^cpu / { printf "%d", $9 * 1000 / hz }' /proc/stat
 }
+
+# wrk_run OUT WRK-ARGS...: runs wrk; its output, then "Steal: <ms>" stolen
+# meanwhile, go to OUT and to stderr.
+wrk_run() {
+	_out=$1
+	shift
+	_s0=$(steal_ms)
+	wrk "$@" >"$_out"
+	echo "Steal: $(( $(steal_ms) - _s0 ))" >>"$_out"
+	cat "$_out" >&2
+}

@@ -36,9 +36,8 @@ trap 'exit 130' INT TERM
 # bench NAME URL: runs wrk, keeps its output in $tmp/NAME.wrk.
 bench() {
 	echo "--- $1: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency $2" >&2
-	wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 5s --latency \
-	    "$2" >"$tmp/$1.wrk"
-	cat "$tmp/$1.wrk" >&2
+	wrk_run "$tmp/$1.wrk" -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" \
+	    --timeout 5s --latency "$2"
 }
 
 # field NAME WHAT: req/s, p50 or p99 (in ms) from NAME's wrk output.
@@ -56,6 +55,7 @@ field() {
 	what == "p99" && $1 == "99%" { printf "%.3f", ms($2) }
 	what == "errors" && /Non-2xx or 3xx responses:/ { printf "%s", $NF }
 	what == "errors" && /Socket errors:/ { printf "socket errors: %s", $0 }
+	what == "steal" && $1 == "Steal:" { printf "%s", $2 }
 	' "$tmp/$1.wrk"
 }
 
@@ -98,15 +98,18 @@ bench baas "$base/1.0.0/certificates"
 t_rps=$(field trivial rps)
 b_rps=$(field baas rps)
 echo
-printf '%-44s %12s %10s %10s\n' "server" "req/s" "p50 ms" "p99 ms"
-printf '%-44s %12s %10s %10s\n' "trivial evhttp (1 thread, fixed JSON)" \
-    "$t_rps" "$(field trivial p50)" "$(field trivial p99)"
-printf '%-44s %12s %10s %10s\n' "$ours_label" \
-    "$b_rps" "$(field baas p50)" "$(field baas p99)"
+printf '%-44s %12s %10s %10s %9s\n' "server" "req/s" "p50 ms" "p99 ms" \
+    "steal ms"
+printf '%-44s %12s %10s %10s %9s\n' "trivial evhttp (1 thread, fixed JSON)" \
+    "$t_rps" "$(field trivial p50)" "$(field trivial p99)" \
+    "$(field trivial steal)"
+printf '%-44s %12s %10s %10s %9s\n' "$ours_label" \
+    "$b_rps" "$(field baas p50)" "$(field baas p99)" "$(field baas steal)"
 awk -v b="$b_rps" -v t="$t_rps" 'BEGIN {
 	if (t > 0) printf "ratio baas/trivial req/s: %.2f\n", b / t }'
 for n in trivial baas; do
 	e=$(field $n errors)
 	[ -z "$e" ] || echo "$n: non-2xx or errors: $e"
 done
-echo "(wrk -t$THREADS -c$CONNECTIONS -d$DURATION on $(nproc) cores, sharing them with the server)"
+echo "(wrk -t$THREADS -c$CONNECTIONS -d$DURATION on $(nproc) cores, sharing them with the server;"
+echo " steal: CPU time the hypervisor gave to other guests during the run)"
