@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "util.h"
 
@@ -17,11 +18,14 @@
 
 struct friends_list {
 	uint64_t		 seq;
+	char			*tag;		/* the query it answers, or NULL */
 	int64_t			 born_ms;
 	int64_t			 expires_unix;	/* 0: no lease in it */
 	int			 total;
-	int			 n, cap;
-	uint64_t		*ids;		/* [0] owner, [1..n] friends */
+	int			 n, cap;		/* items */
+	uint64_t		*ids;		/* [0] owner, then each user
+						 * shown: items' and others */
+	int			 nids, idcap;
 	size_t			*start, *end;	/* item i is text[start, end) */
 	struct jsonw		 text;		/* items joined by commas */
 	int			 refs;
@@ -44,15 +48,19 @@ struct friends_cache {
 /* --------------------------------------------------------------- lists */
 
 struct friends_list *
-friends_list_new(uint64_t owner, uint64_t seq, int64_t born_ms)
+friends_list_new(uint64_t owner, const char *tag, uint64_t seq,
+    int64_t born_ms)
 {
 	struct friends_list	*fl = xcalloc(1, sizeof *fl);
 
 	fl->seq = seq;
+	fl->tag = tag != NULL ? xstrdup(tag) : NULL;
 	fl->born_ms = born_ms;
 	fl->refs = 1;
 	fl->cap = 16;
-	fl->ids = xcalloc((size_t)fl->cap + 1, sizeof *fl->ids);
+	fl->idcap = 17;
+	fl->ids = xcalloc((size_t)fl->idcap, sizeof *fl->ids);
+	fl->nids = 1;
 	fl->start = xcalloc((size_t)fl->cap, sizeof *fl->start);
 	fl->end = xcalloc((size_t)fl->cap, sizeof *fl->end);
 	fl->ids[0] = owner;
@@ -60,20 +68,29 @@ friends_list_new(uint64_t owner, uint64_t seq, int64_t born_ms)
 	return (fl);
 }
 
+void
+friends_list_depend(struct friends_list *fl, uint64_t user_id)
+{
+	if (fl->nids == fl->idcap) {
+		fl->idcap *= 2;
+		fl->ids = xrealloc(fl->ids, (size_t)fl->idcap *
+		    sizeof *fl->ids);
+	}
+	fl->ids[fl->nids++] = user_id;
+}
+
 struct jsonw *
 friends_list_item(struct friends_list *fl, uint64_t friend_id)
 {
 	if (fl->n == fl->cap) {
 		fl->cap *= 2;
-		fl->ids = xrealloc(fl->ids, ((size_t)fl->cap + 1) *
-		    sizeof *fl->ids);
 		fl->start = xrealloc(fl->start, (size_t)fl->cap *
 		    sizeof *fl->start);
 		fl->end = xrealloc(fl->end, (size_t)fl->cap * sizeof *fl->end);
 	}
 	if (fl->n > 0)
 		jsonw_lit(&fl->text, ",");
-	fl->ids[fl->n + 1] = friend_id;
+	friends_list_depend(fl, friend_id);
 	fl->start[fl->n] = fl->text.len;
 	return (&fl->text);
 }
@@ -137,6 +154,7 @@ friends_list_release(struct friends_list *fl)
 	if (fl == NULL || __atomic_sub_fetch(&fl->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	jsonw_free(&fl->text);
+	free(fl->tag);
 	free(fl->ids);
 	free(fl->start);
 	free(fl->end);
@@ -146,8 +164,8 @@ friends_list_release(struct friends_list *fl)
 static size_t
 friends_list_bytes(const struct friends_list *fl)
 {
-	return (sizeof *fl + fl->text.cap +
-	    (size_t)fl->cap * (sizeof *fl->ids + 2 * sizeof *fl->start));
+	return (sizeof *fl + fl->text.cap + (size_t)fl->idcap *
+	    sizeof *fl->ids + (size_t)fl->cap * 2 * sizeof *fl->start);
 }
 
 /* --------------------------------------------------------------- cache */
@@ -242,14 +260,17 @@ fc_find(struct friends_cache *c, uint64_t owner)
 }
 
 struct friends_list *
-friends_cache_get(struct friends_cache *c, uint64_t owner, int64_t now_ms,
-    int64_t now_unix)
+friends_cache_get(struct friends_cache *c, uint64_t owner, const char *tag,
+    int64_t now_ms, int64_t now_unix)
 {
 	struct friends_list	*fl;
 
 	pthread_mutex_lock(&c->lock);
 	if ((fl = fc_find(c, owner)) != NULL) {
-		if (now_ms - fl->born_ms >= USERGEN_WINDOW_MS ||
+		if ((tag == NULL) != (fl->tag == NULL) ||
+		    (tag != NULL && strcmp(tag, fl->tag) != 0))
+			fl = NULL;	/* another query's: left for a put */
+		else if (now_ms - fl->born_ms >= USERGEN_WINDOW_MS ||
 		    (fl->expires_unix != 0 && now_unix >= fl->expires_unix)) {
 			fc_remove(c, fl);
 			fl = NULL;
@@ -263,7 +284,7 @@ friends_cache_get(struct friends_cache *c, uint64_t owner, int64_t now_ms,
 	pthread_mutex_unlock(&c->lock);
 	if (fl == NULL)
 		return (NULL);
-	if (usergen_unchanged(c->gen, fl->seq, fl->ids, (size_t)fl->n + 1))
+	if (usergen_unchanged(c->gen, fl->seq, fl->ids, (size_t)fl->nids))
 		return (fl);
 	pthread_mutex_lock(&c->lock);
 	if (fc_find(c, owner) == fl)
@@ -280,8 +301,10 @@ friends_cache_put(struct friends_cache *c, struct friends_list *fl)
 
 	pthread_mutex_lock(&c->lock);
 	if ((old = fc_find(c, fl->ids[0])) != NULL) {
-		if (old->seq > fl->seq) {
-			/* A fresher read got here first. */
+		if (old->seq > fl->seq && (old->tag == NULL) ==
+		    (fl->tag == NULL) && (old->tag == NULL ||
+		    strcmp(old->tag, fl->tag) == 0)) {
+			/* A fresher read of the same query got here first. */
 			pthread_mutex_unlock(&c->lock);
 			return;
 		}

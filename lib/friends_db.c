@@ -69,9 +69,13 @@ static const struct db_stmt friends_stmts[] = {
 	{ "friends_send_request",
 	  "SELECT friends_send_request($1::bigint, $2::bigint, $3::bigint, "
 	  "$4::jsonb, $5::jsonb, $6::jsonb)::text AS body" },
+	/* The page, and every user it shows (for the cache). */
 	{ "friends_requests",
-	  "SELECT friends_requests($1::bigint, $2::boolean, $3::integer, "
-	  "$4::integer, $5::boolean, $6::text)::text AS body" },
+	  "SELECT b::text AS body, (SELECT string_agg((x->>'senderId') || "
+	  "',' || (x->>'receiverId'), ',') FROM json_array_elements("
+	  "b->'items') x) AS user_ids "
+	  "FROM friends_requests($1::bigint, $2::boolean, $3::integer, "
+	  "$4::integer, $5::boolean, $6::text) AS t(b)" },
 	{ "friends_answer_request",
 	  "SELECT b::text AS body, b->>'senderId' AS sender_id, "
 	  "b->>'receiverId' AS receiver_id "

@@ -13,6 +13,8 @@
 
 /* Memory for rendered friends lists (about 235 KB for 300 friends). */
 #define FRIENDS_CACHE_MAX_BYTES	(64u << 20)
+/* Memory for inbox and outbox pages (one page per user). */
+#define REQUESTS_CACHE_MAX_BYTES	(32u << 20)
 /* Verified bearer tokens remembered (about 1 KB each). */
 #define TOKEN_CACHE_SLOTS	16384
 
@@ -29,6 +31,7 @@ struct app {
 	struct usergen	*usergen;	/* users changed lately, for caches */
 	struct usergen	*revocations;	/* users whose tokens may be revoked */
 	struct friends_cache *friends_cache;	/* rendered friends lists */
+	struct friends_cache *requests_cache;	/* inbox and outbox pages */
 	struct token_cache *token_cache;	/* verified bearer tokens */
 };
 

@@ -206,6 +206,8 @@ main_serve(void)
 	app.friends_cache = friends_cache_new(app.usergen,
 	    FRIENDS_CACHE_MAX_BYTES);
 	app.token_cache = token_cache_new(app.revocations, TOKEN_CACHE_SLOTS);
+	app.requests_cache = friends_cache_new(app.usergen,
+	    REQUESTS_CACHE_MAX_BYTES);
 
 	/* Signals are taken by sigwait below, never by a worker thread. */
 	sigemptyset(&set);
@@ -253,6 +255,7 @@ main_cleanup(void)
 	keyset_free(&app.na_keys);
 	keyset_free(&app.app_keys);
 	friends_cache_free(app.friends_cache);
+	friends_cache_free(app.requests_cache);
 	token_cache_free(app.token_cache);
 	usergen_free(app.usergen);
 	usergen_free(app.revocations);

@@ -2,6 +2,11 @@
  * reciprocal case makes the friendship at once), the inbox and outbox, and
  * answering, cancelling or marking read. The rules (blocks, reception,
  * capacity, who may answer) live in the SQL functions, under row locks. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
 #include "auth.h"
 #include "friends.h"
 #include "friends_parse.h"
@@ -40,11 +45,60 @@ friend_requests_send(struct req *r)
 	return (ROUTE_WAIT);
 }
 
+/* What a box request keeps across the database read. */
+struct box_wait {
+	uint64_t	owner;
+	uint64_t	seq;
+	int64_t		born_ms;
+	char		tag[64];
+};
+
+/* Caches the page as a one-item list depending on everyone it shows
+ * (senders, receivers: their profiles and relationships are in it). */
+static void
+friend_requests_box_done(const struct db_result *res, void *arg)
+{
+	struct req		*r = arg;
+	struct box_wait		*st = r->state;
+	struct friends_list	*fl;
+	const char		*body, *ids;
+	char			 hex[17];
+	uint64_t		 id;
+
+	if (db_result_status(res) != DB_OK) {
+		friends_fail_db(r, res);
+		return;
+	}
+	if ((body = db_value(res, 0, "body")) == NULL) {
+		req_fail_internal(r, "friends_requests returned no body");
+		return;
+	}
+	fl = friends_list_new(st->owner, st->tag, st->seq, st->born_ms);
+	jsonw_raw(friends_list_item(fl, st->owner), body,
+	    db_length(res, 0, "body"));
+	friends_list_item_done(fl);
+	for (ids = db_value(res, 0, "user_ids"); ids != NULL && *ids != '\0';
+	    ids += strspn(ids, ",")) {
+		size_t	len = strcspn(ids, ",");
+
+		snprintf(hex, sizeof hex, "%.*s", (int)len, ids);
+		if (len == ID_HEX_LEN && id_parse(hex, &id) == 0)
+			friends_list_depend(fl, id);
+		ids += len;
+	}
+	friends_cache_put(app.requests_cache, fl);
+	friends_reply_slice(r, fl, 0, 1, "", "");
+	friends_list_release(fl);
+}
+
 static enum route_result
 friend_requests_box(struct req *r, int outbox)
 {
-	struct list_query	q;
-	uint64_t		user_id;
+	struct list_query	 q;
+	struct box_wait		*st;
+	struct friends_list	*fl;
+	char			 tag[64];
+	uint64_t		 user_id;
 
 	if (friends_param_id(r, 0, &user_id) != 0 ||
 	    list_query_parse(&r->query, REQUESTS_LIST_DEFAULT,
@@ -53,8 +107,26 @@ friend_requests_box(struct req *r, int outbox)
 		return (ROUTE_ERROR);
 	if (!auth_may_act_for(&r->principal, user_id))
 		return (req_fail(r, PROBLEM_INSUFFICIENT_SCOPE, NULL));
+	/* The page this is, as the cache tells pages apart. */
+	snprintf(tag, sizeof tag, "%s %lld %d %d %d", outbox ? "out" : "in",
+	    (long long)q.offset, q.count, q.ascending,
+	    q.has_state ? (int)q.state : -1);
+	fl = friends_cache_get(app.requests_cache, user_id, tag, now_mono_ms(),
+	    now_unix());
+	if (fl != NULL) {
+		friends_reply_slice(r, fl, 0, 1, "", "");
+		friends_list_release(fl);
+		return (ROUTE_DONE);
+	}
+	st = xcalloc(1, sizeof *st);
+	st->owner = user_id;
+	memcpy(st->tag, tag, sizeof st->tag);
+	st->seq = usergen_seq(app.usergen);	/* before the read */
+	st->born_ms = now_mono_ms();
+	r->state = st;
+	r->state_free = free;
 	friends_db_requests(worker_db(r->w), user_id, outbox, &q,
-	    friends_body_200_cb, r);
+	    friend_requests_box_done, r);
 	return (ROUTE_WAIT);
 }
 

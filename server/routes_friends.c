@@ -6,6 +6,7 @@
  * makes one call to a SQL function that does the whole write atomically. */
 #include <event2/buffer.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -188,27 +189,36 @@ friends_list_unref(const void *data, size_t len, void *arg)
 	friends_list_release(arg);
 }
 
-/* A page of the list, {"items":[...],"count":N,"itemsPerPage":C}, the
- * items referenced in the list rather than copied. */
-static void
-friends_list_reply(struct req *r, struct friends_list *fl,
-    const struct list_query *q)
+void
+friends_reply_slice(struct req *r, struct friends_list *fl, int offset,
+    int count, const char *before, const char *after)
 {
 	struct evbuffer	*buf = evbuffer_new();
 	const char	*items;
 	size_t		 len;
-	int		 offset = q->offset > INT_MAX ? INT_MAX : (int)q->offset;
 
 	if (buf == NULL)
 		fatal("evbuffer_new failed");
-	friends_list_slice(fl, offset, q->count, &items, &len);
-	evbuffer_add(buf, "{\"items\":[", 10);
+	friends_list_slice(fl, offset, count, &items, &len);
+	evbuffer_add(buf, before, strlen(before));
 	if (len > 0)
 		evbuffer_add_reference(buf, items, len, friends_list_unref,
 		    friends_list_ref(fl));
-	evbuffer_add_printf(buf, "],\"count\":%d,\"itemsPerPage\":%d}",
-	    friends_list_total(fl), q->count);
+	evbuffer_add(buf, after, strlen(after));
 	req_reply_json_buffer(r, 200, buf);
+}
+
+/* A page of the list, {"items":[...],"count":N,"itemsPerPage":C}. */
+static void
+friends_list_reply(struct req *r, struct friends_list *fl,
+    const struct list_query *q)
+{
+	char	after[64];
+
+	snprintf(after, sizeof after, "],\"count\":%d,\"itemsPerPage\":%d}",
+	    friends_list_total(fl), q->count);
+	friends_reply_slice(r, fl, q->offset > INT_MAX ? INT_MAX :
+	    (int)q->offset, q->count, "{\"items\":[", after);
 }
 
 static void
@@ -222,7 +232,7 @@ friends_list_done(const struct db_result *res, void *arg)
 		friends_fail_db(r, res);
 		return;
 	}
-	fl = friends_list_new(st->owner, st->seq, st->born_ms);
+	fl = friends_list_new(st->owner, NULL, st->seq, st->born_ms);
 	friends_db_render_list(res, fl);
 	if (friends_list_len(fl) == friends_list_total(fl))
 		friends_cache_put(app.friends_cache, fl);
@@ -246,7 +256,7 @@ friends_list(struct req *r)
 		return (ROUTE_ERROR);
 	if (!auth_may_act_for(&r->principal, user_id))
 		return (friends_forbidden(r));
-	fl = friends_cache_get(app.friends_cache, user_id, now_mono_ms(),
+	fl = friends_cache_get(app.friends_cache, user_id, NULL, now_mono_ms(),
 	    now_unix());
 	if (fl != NULL) {
 		friends_list_reply(r, fl, &q);

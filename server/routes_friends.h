@@ -20,6 +20,12 @@ void	 friends_body_200_cb(const struct db_result *res, void *arg);
 void	 friends_body_201_cb(const struct db_result *res, void *arg);
 void	 friends_empty_204_cb(const struct db_result *res, void *arg);
 
+struct friends_list;
+/* Replies 200 with before, items [offset, offset + count) of a cached list
+ * (referenced, not copied), then after. */
+void	 friends_reply_slice(struct req *r, struct friends_list *fl,
+	    int offset, int count, const char *before, const char *after);
+
 /* routes_friend_requests.c */
 enum route_result friend_requests_send(struct req *r);
 enum route_result friend_requests_inbox(struct req *r);

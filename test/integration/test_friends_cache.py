@@ -115,3 +115,41 @@ def test_pages_of_the_cached_list(baas):
             order[offset:offset + count]
         assert got["count"] == 7 and got["itemsPerPage"] == count
         assert got["items"] == full["items"][offset:offset + count]
+
+
+def box(baas, user, which, query="offset=0&count=100&sort=createdAt:desc"):
+    r = baas.call("GET", "/2.0.0/users/%s/friend_requests/%s?%s" % (
+        user.id, which, query), user)
+    assert r.status == 200, r
+    return r.body
+
+
+def test_inbox_and_outbox_follow_writes_at_once(baas):
+    a, b, c = baas.user(), baas.user(), baas.user(nickname="Cee")
+    pending = "filter.state.$eq=PENDING"
+    assert box(baas, a, "inbox")["items"] == []
+    assert box(baas, b, "outbox")["items"] == []
+    assert box(baas, a, "inbox", pending)["items"] == []
+    # A request shows in both boxes at once.
+    rid = baas.send_request(b, a).body["id"]
+    assert [i["id"] for i in box(baas, a, "inbox")["items"]] == [rid]
+    assert [i["id"] for i in box(baas, b, "outbox")["items"]] == [rid]
+    # The sender's profile as it is now.
+    r = baas.patch("/1.0.0/users/%s" % b.id, b,
+                   [{"op": "replace", "path": "/nickname", "value": "Bee"}])
+    assert r.status == 200, r
+    assert box(baas, a, "inbox")["items"][0]["sender"]["nickname"] == "Bee"
+    # Other pages are other entries: each is right.
+    assert box(baas, a, "inbox", pending)["count"] == 1
+    assert box(baas, a, "inbox", "count=1")["itemsPerPage"] == 1
+    # Accepted: no longer pending, AUTHORIZED in the sender's outbox.
+    assert baas.answer(a, rid, "AUTHORIZED").status == 200
+    assert box(baas, a, "inbox", pending)["items"] == []
+    assert box(baas, b, "outbox")["items"][0]["state"] == "AUTHORIZED"
+    # A block cancels a pending request the other way.
+    rid2 = baas.send_request(c, a).body["id"]
+    assert box(baas, c, "outbox")["items"][0]["id"] == rid2
+    r = baas.call("POST", "/1.0.0/users/%s/blocks" % a.id, a,
+                  {"targetUserId": c.id})
+    assert r.status == 201, r
+    assert box(baas, c, "outbox")["items"][0]["state"] != "PENDING"

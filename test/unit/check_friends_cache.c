@@ -1,7 +1,8 @@
 /* check_friends_cache: pages as slices of the list, and every reason a list
  * stops being served: a write touching the owner or a friend (also during
  * the read), the window, a lease lapsing, eviction; one refresher near the
- * end of the window; references outliving eviction. */
+ * end of the window; references outliving eviction; tagged pages with
+ * extra dependencies. */
 #include <stdio.h>
 #include <string.h>
 
@@ -16,7 +17,7 @@
 static struct friends_list *
 make_list(uint64_t owner, int n, uint64_t seq, int64_t born_ms)
 {
-	struct friends_list	*fl = friends_list_new(owner, seq, born_ms);
+	struct friends_list	*fl = friends_list_new(owner, NULL, seq, born_ms);
 	char			 item[32];
 
 	for (int i = 1; i <= n; i++) {
@@ -79,18 +80,18 @@ START_TEST(test_served_until_a_friend_changes)
 	fl = make_list(OWNER, 3, usergen_seq(g), 0);
 	friends_cache_put(c, fl);
 	friends_list_release(fl);
-	got = friends_cache_get(c, OWNER, 10, NOW);
+	got = friends_cache_get(c, OWNER, NULL, 10, NOW);
 	ck_assert_ptr_eq(got, fl);
 	friends_list_release(got);
-	ck_assert_ptr_null(friends_cache_get(c, OWNER + 1, 10, NOW));
+	ck_assert_ptr_null(friends_cache_get(c, OWNER + 1, NULL, 10, NOW));
 
 	usergen_touch(g, 99, 11);		/* not in the list */
-	got = friends_cache_get(c, OWNER, 12, NOW);
+	got = friends_cache_get(c, OWNER, NULL, 12, NOW);
 	ck_assert_ptr_nonnull(got);
 	friends_list_release(got);
 
 	usergen_touch(g, 2, 13);		/* a friend */
-	ck_assert_ptr_null(friends_cache_get(c, OWNER, 14, NOW));
+	ck_assert_ptr_null(friends_cache_get(c, OWNER, NULL, 14, NOW));
 	ck_assert_uint_eq(cache_count(c), 0);
 	friends_cache_free(c);
 	usergen_free(g);
@@ -110,13 +111,13 @@ START_TEST(test_owner_change_and_read_race)
 	fl = make_list(OWNER, 2, seq, 0);
 	friends_cache_put(c, fl);
 	friends_list_release(fl);
-	ck_assert_ptr_null(friends_cache_get(c, OWNER, 6, NOW));
+	ck_assert_ptr_null(friends_cache_get(c, OWNER, NULL, 6, NOW));
 
 	/* Read after the write: served. */
 	fl = make_list(OWNER, 2, usergen_seq(g), 6);
 	friends_cache_put(c, fl);
 	friends_list_release(fl);
-	fl = friends_cache_get(c, OWNER, 7, NOW);
+	fl = friends_cache_get(c, OWNER, NULL, 7, NOW);
 	ck_assert_ptr_nonnull(fl);
 	friends_list_release(fl);
 	friends_cache_free(c);
@@ -135,15 +136,15 @@ START_TEST(test_window_and_refresher)
 	friends_cache_put(c, fl);
 	friends_list_release(fl);
 	/* Near the end of the window: exactly one caller refreshes. */
-	a = friends_cache_get(c, OWNER, late, NOW);
-	b = friends_cache_get(c, OWNER, late, NOW);
+	a = friends_cache_get(c, OWNER, NULL, late, NOW);
+	b = friends_cache_get(c, OWNER, NULL, late, NOW);
 	ck_assert((a == NULL) != (b == NULL));
 	friends_list_release(a != NULL ? a : b);
-	fl = friends_cache_get(c, OWNER, late, NOW);
+	fl = friends_cache_get(c, OWNER, NULL, late, NOW);
 	ck_assert_ptr_nonnull(fl);
 	friends_list_release(fl);
 	/* Past the window: nobody. */
-	ck_assert_ptr_null(friends_cache_get(c, OWNER, USERGEN_WINDOW_MS, NOW));
+	ck_assert_ptr_null(friends_cache_get(c, OWNER, NULL, USERGEN_WINDOW_MS, NOW));
 	ck_assert_uint_eq(cache_count(c), 0);
 	friends_cache_free(c);
 	usergen_free(g);
@@ -162,10 +163,10 @@ START_TEST(test_lease_deadline)
 	friends_list_expire_at(fl, NOW + 20);
 	friends_cache_put(c, fl);
 	friends_list_release(fl);
-	fl = friends_cache_get(c, OWNER, 1, NOW + 9);
+	fl = friends_cache_get(c, OWNER, NULL, 1, NOW + 9);
 	ck_assert_ptr_nonnull(fl);
 	friends_list_release(fl);
-	ck_assert_ptr_null(friends_cache_get(c, OWNER, 2, NOW + 10));
+	ck_assert_ptr_null(friends_cache_get(c, OWNER, NULL, 2, NOW + 10));
 	friends_cache_free(c);
 	usergen_free(g);
 }
@@ -185,7 +186,7 @@ START_TEST(test_replace_and_evict)
 	/* An older read arriving late does not replace a newer one. */
 	friends_cache_put(c, old);
 	friends_list_release(old);
-	held = friends_cache_get(c, OWNER, 1, NOW);
+	held = friends_cache_get(c, OWNER, NULL, 1, NOW);
 	ck_assert_ptr_eq(held, fl);
 	friends_list_release(fl);
 
@@ -199,12 +200,52 @@ START_TEST(test_replace_and_evict)
 	friends_cache_stats(c, &count, &bytes);
 	ck_assert_uint_le(bytes, 3 * 8192);
 	ck_assert_uint_lt(count, 9);
-	ck_assert_ptr_null(friends_cache_get(c, OWNER, 1, NOW));
+	ck_assert_ptr_null(friends_cache_get(c, OWNER, NULL, 1, NOW));
 	assert_slice(held, 0, 300, "{\"f\":1},{\"f\":2},{\"f\":3}");
 	friends_list_release(held);
-	fl = friends_cache_get(c, OWNER + 8, 1, NOW);
+	fl = friends_cache_get(c, OWNER + 8, NULL, 1, NOW);
 	ck_assert_ptr_nonnull(fl);
 	friends_list_release(fl);
+	friends_cache_free(c);
+	usergen_free(g);
+}
+END_TEST
+
+START_TEST(test_tags_and_dependencies)
+{
+	struct usergen		*g = usergen_new();
+	struct friends_cache	*c = friends_cache_new(g, 1 << 20);
+	struct friends_list	*fl;
+
+	/* A page tagged with its query, showing users 7 and 8 beside its
+	 * one item. */
+	fl = friends_list_new(OWNER, "in 0 100", usergen_seq(g), 0);
+	jsonw_lit(friends_list_item(fl, OWNER), "{\"items\":[]}");
+	friends_list_item_done(fl);
+	friends_list_depend(fl, 7);
+	friends_list_depend(fl, 8);
+	friends_cache_put(c, fl);
+	friends_list_release(fl);
+	ck_assert_ptr_null(friends_cache_get(c, OWNER, "in 0 1", 1, NOW));
+	ck_assert_ptr_null(friends_cache_get(c, OWNER, NULL, 1, NOW));
+	fl = friends_cache_get(c, OWNER, "in 0 100", 1, NOW);
+	ck_assert_ptr_nonnull(fl);
+	assert_slice(fl, 0, 1, "{\"items\":[]}");
+	friends_list_release(fl);
+	usergen_touch(g, 8, 2);
+	ck_assert_ptr_null(friends_cache_get(c, OWNER, "in 0 100", 3, NOW));
+
+	/* Another query's page replaces it, even when older. */
+	fl = friends_list_new(OWNER, "in 0 100", usergen_seq(g), 3);
+	friends_cache_put(c, fl);
+	friends_list_release(fl);
+	fl = friends_list_new(OWNER, "out 0 100", 0, 3);
+	friends_cache_put(c, fl);
+	friends_list_release(fl);
+	fl = friends_cache_get(c, OWNER, "out 0 100", 4, NOW);
+	ck_assert_ptr_nonnull(fl);
+	friends_list_release(fl);
+	ck_assert_ptr_null(friends_cache_get(c, OWNER, "in 0 100", 4, NOW));
 	friends_cache_free(c);
 	usergen_free(g);
 }
@@ -222,6 +263,7 @@ friends_cache_suite(void)
 	tcase_add_test(tc, test_window_and_refresher);
 	tcase_add_test(tc, test_lease_deadline);
 	tcase_add_test(tc, test_replace_and_evict);
+	tcase_add_test(tc, test_tags_and_dependencies);
 	suite_add_tcase(s, tc);
 	return (s);
 }
