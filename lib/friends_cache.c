@@ -48,14 +48,13 @@ struct friends_cache {
 /* --------------------------------------------------------------- lists */
 
 struct friends_list *
-friends_list_new(uint64_t owner, const char *tag, uint64_t seq,
-    int64_t born_ms)
+friends_list_new(const struct friends_read *rd, const char *tag)
 {
 	struct friends_list	*fl = xcalloc(1, sizeof *fl);
 
-	fl->seq = seq;
+	fl->seq = rd->seq;
 	fl->tag = tag != NULL ? xstrdup(tag) : NULL;
-	fl->born_ms = born_ms;
+	fl->born_ms = rd->born_ms;
 	fl->refs = 1;
 	fl->cap = 16;
 	fl->idcap = 17;
@@ -63,7 +62,7 @@ friends_list_new(uint64_t owner, const char *tag, uint64_t seq,
 	fl->nids = 1;
 	fl->start = xcalloc((size_t)fl->cap, sizeof *fl->start);
 	fl->end = xcalloc((size_t)fl->cap, sizeof *fl->end);
-	fl->ids[0] = owner;
+	fl->ids[0] = rd->owner;
 	jsonw_init(&fl->text, 4096);
 	return (fl);
 }
@@ -169,6 +168,15 @@ friends_list_bytes(const struct friends_list *fl)
 }
 
 /* --------------------------------------------------------------- cache */
+
+void
+friends_read_begin(struct friends_cache *c, uint64_t owner,
+    struct friends_read *rd)
+{
+	rd->owner = owner;
+	rd->seq = usergen_seq(c->gen);
+	rd->born_ms = now_mono_ms();
+}
 
 struct friends_cache *
 friends_cache_new(struct usergen *gen, size_t max_bytes)

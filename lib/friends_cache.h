@@ -39,12 +39,23 @@ void			 friends_cache_put(struct friends_cache *,
 void			 friends_cache_stats(struct friends_cache *,
 			    size_t *count, size_t *bytes);
 
-/* Building a list: seq is usergen_seq() taken before the database read,
- * born_ms the monotonic time then. Items are rendered into the jsonw that
- * friends_list_item returns, in order, each one JSON object. One owner
+/* A read that will fill the cache: the owner, and the change number and
+ * monotonic time taken before it asks the database (a write committing
+ * during the read then makes the list stale). */
+struct friends_read {
+	uint64_t	owner;
+	uint64_t	seq;
+	int64_t		born_ms;
+};
+void			 friends_read_begin(struct friends_cache *,
+			    uint64_t owner, struct friends_read *);
+
+/* Building a list from a read (tag: the query it answers, or NULL). Items
+ * are rendered into the jsonw that friends_list_item returns, in order,
+ * each one JSON object. One owner
  * has one list in a cache: a list of another tag replaces it. */
-struct friends_list	*friends_list_new(uint64_t owner, const char *tag,
-			    uint64_t seq, int64_t born_ms);
+struct friends_list	*friends_list_new(const struct friends_read *,
+			    const char *tag);
 struct jsonw		*friends_list_item(struct friends_list *,
 			    uint64_t friend_id);
 void			 friends_list_item_done(struct friends_list *);

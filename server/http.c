@@ -72,10 +72,13 @@ req_send(struct req *r, int status, struct evbuffer *body)
 	r->replied = 1;
 	/* A 4xx changed nothing (each write is one transaction): touching
 	 * would let any caller empty the caches of users it names. */
-	for (int i = 0; i < r->ntouched && (status < 400 || status >= 500); i++)
-		usergen_touch(app.usergen, r->touched[i], now_mono_ms());
-	for (int i = 0; i < r->nrevoked && (status < 400 || status >= 500); i++)
-		usergen_touch(app.revocations, r->revoked[i], now_mono_ms());
+	if (status < 400 || status >= 500) {
+		for (int i = 0; i < r->ntouched; i++)
+			usergen_touch(app.usergen, r->touched[i], now_mono_ms());
+		for (int i = 0; i < r->nrevoked; i++)
+			usergen_touch(app.revocations, r->revoked[i],
+			    now_mono_ms());
+	}
 	evhttp_add_header(out, "X-Request-Id", r->id);
 	if (worker_is_stopping(w))
 		evhttp_add_header(out, "Connection", "close");

@@ -47,10 +47,8 @@ friend_requests_send(struct req *r)
 
 /* What a box request keeps across the database read. */
 struct box_wait {
-	uint64_t	owner;
-	uint64_t	seq;
-	int64_t		born_ms;
-	char		tag[64];
+	struct friends_read	read;
+	char			tag[64];
 };
 
 /* Caches the page as a one-item list depending on everyone it shows
@@ -73,8 +71,8 @@ friend_requests_box_done(const struct db_result *res, void *arg)
 		req_fail_internal(r, "friends_requests returned no body");
 		return;
 	}
-	fl = friends_list_new(st->owner, st->tag, st->seq, st->born_ms);
-	jsonw_raw(friends_list_item(fl, st->owner), body,
+	fl = friends_list_new(&st->read, st->tag);
+	jsonw_raw(friends_list_item(fl, st->read.owner), body,
 	    db_length(res, 0, "body"));
 	friends_list_item_done(fl);
 	for (ids = db_value(res, 0, "user_ids"); ids != NULL && *ids != '\0';
@@ -119,10 +117,8 @@ friend_requests_box(struct req *r, int outbox)
 		return (ROUTE_DONE);
 	}
 	st = xcalloc(1, sizeof *st);
-	st->owner = user_id;
 	memcpy(st->tag, tag, sizeof st->tag);
-	st->seq = usergen_seq(app.usergen);	/* before the read */
-	st->born_ms = now_mono_ms();
+	friends_read_begin(app.requests_cache, user_id, &st->read);
 	r->state = st;
 	r->state_free = free;
 	friends_db_requests(worker_db(r->w), user_id, outbox, &q,

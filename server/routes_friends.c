@@ -3,7 +3,9 @@
  * routes_friend_requests.c and routes_blocks.c), friend codes, presence,
  * the friends list, friend patches and deletion, relationships, and the
  * reply helpers the three files share. Each handler parses, authorises and
- * makes one call to a SQL function that does the whole write atomically. */
+ * makes one database call that does the whole write atomically; the
+ * friends list and presence are rendered here from plain columns, and the
+ * list is served from friends_cache between writes. */
 #include <event2/buffer.h>
 #include <limits.h>
 #include <stdio.h>
@@ -178,9 +180,7 @@ friends_presence(struct req *r)
 /* What a list request keeps across the database read. */
 struct friends_list_wait {
 	struct list_query	q;
-	uint64_t		owner;
-	uint64_t		seq;
-	int64_t			born_ms;
+	struct friends_read	read;
 };
 
 static void
@@ -232,7 +232,7 @@ friends_list_done(const struct db_result *res, void *arg)
 		friends_fail_db(r, res);
 		return;
 	}
-	fl = friends_list_new(st->owner, NULL, st->seq, st->born_ms);
+	fl = friends_list_new(&st->read, NULL);
 	friends_db_render_list(res, fl);
 	if (friends_list_len(fl) == friends_list_total(fl))
 		friends_cache_put(app.friends_cache, fl);
@@ -265,10 +265,7 @@ friends_list(struct req *r)
 	}
 	st = xcalloc(1, sizeof *st);
 	st->q = q;
-	st->owner = user_id;
-	/* Before the read: a write committing during it makes it stale. */
-	st->seq = usergen_seq(app.usergen);
-	st->born_ms = now_mono_ms();
+	friends_read_begin(app.friends_cache, user_id, &st->read);
 	r->state = st;
 	r->state_free = free;
 	friends_db_list_all(worker_db(r->w), user_id, friends_list_done, r);

@@ -17,7 +17,8 @@
 static struct friends_list *
 make_list(uint64_t owner, int n, uint64_t seq, int64_t born_ms)
 {
-	struct friends_list	*fl = friends_list_new(owner, NULL, seq, born_ms);
+	struct friends_read	 rd = { owner, seq, born_ms };
+	struct friends_list	*fl = friends_list_new(&rd, NULL);
 	char			 item[32];
 
 	for (int i = 1; i <= n; i++) {
@@ -216,10 +217,12 @@ START_TEST(test_tags_and_dependencies)
 	struct usergen		*g = usergen_new();
 	struct friends_cache	*c = friends_cache_new(g, 1 << 20);
 	struct friends_list	*fl;
+	struct friends_read	 rd;
 
 	/* A page tagged with its query, showing users 7 and 8 beside its
 	 * one item. */
-	fl = friends_list_new(OWNER, "in 0 100", usergen_seq(g), 0);
+	rd = (struct friends_read){ OWNER, usergen_seq(g), 0 };
+	fl = friends_list_new(&rd, "in 0 100");
 	jsonw_lit(friends_list_item(fl, OWNER), "{\"items\":[]}");
 	friends_list_item_done(fl);
 	friends_list_depend(fl, 7);
@@ -236,10 +239,12 @@ START_TEST(test_tags_and_dependencies)
 	ck_assert_ptr_null(friends_cache_get(c, OWNER, "in 0 100", 3, NOW));
 
 	/* Another query's page replaces it, even when older. */
-	fl = friends_list_new(OWNER, "in 0 100", usergen_seq(g), 3);
+	rd = (struct friends_read){ OWNER, usergen_seq(g), 3 };
+	fl = friends_list_new(&rd, "in 0 100");
 	friends_cache_put(c, fl);
 	friends_list_release(fl);
-	fl = friends_list_new(OWNER, "out 0 100", 0, 3);
+	rd = (struct friends_read){ OWNER, 0, 3 };
+	fl = friends_list_new(&rd, "out 0 100");
 	friends_cache_put(c, fl);
 	friends_list_release(fl);
 	fl = friends_cache_get(c, OWNER, "out 0 100", 4, NOW);
