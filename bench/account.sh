@@ -161,16 +161,6 @@ function response(status, headers, body)
 end
 LUA
 
-# cpu PID...: CPU time (ticks) the processes used so far.
-cpu() {
-	t=0
-	for p in "$@"; do
-		[ -r "/proc/$p/stat" ] || continue
-		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat")))
-	done
-	echo "$t"
-}
-
 # The Postgres backends serving our database (the server's pool).
 backends() {
 	pgrep -f "postgres: .* $dbname " || true
@@ -185,11 +175,11 @@ run() {
 	before=$(speed)
 	pgs=$(backends)
 	# shellcheck disable=SC2086 # one pid per word
-	s0=$(cpu "$pid") p0=$(cpu $pgs) st0=$(steal_ms)
+	s0=$(cpu_ticks "$pid") p0=$(cpu_ticks $pgs) st0=$(steal_ms)
 	wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 5s --latency \
 	    "$@" >"$tmp/out" 2>&1 || echo "bench: wrk failed" >&2
 	# shellcheck disable=SC2086
-	s1=$(cpu "$pid") p1=$(cpu $pgs) steal=$(( $(steal_ms) - st0 ))
+	s1=$(cpu_ticks "$pid") p1=$(cpu_ticks $pgs) steal=$(( $(steal_ms) - st0 ))
 	after=$(speed)
 	cat "$tmp/out" >&2
 	n=$(awk '/requests in/ { print $1 }' "$tmp/out")
@@ -197,11 +187,8 @@ run() {
 	p99=$(awk '$1 == "99%" { print $2 }' "$tmp/out")
 	errs=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$tmp/out")
 	sign=$(awk -v a="$before" -v b="$after" 'BEGIN { printf "%.1f", (a + b) / 2 }')
-	hz=$(getconf CLK_TCK)
-	srv_us=$(awk -v d="$((s1 - s0))" -v n="${n:-1}" -v hz="$hz" \
-	    'BEGIN { printf "%.0f", d * 1e6 / hz / n }')
-	pg_us=$(awk -v d="$((p1 - p0))" -v n="${n:-1}" -v hz="$hz" \
-	    'BEGIN { printf "%.0f", d * 1e6 / hz / n }')
+	srv_us=$(us_per_request "$((s1 - s0))" "$n")
+	pg_us=$(us_per_request "$((p1 - p0))" "$n")
 	echo "    sign/s around the run: $before, $after; CPU per request:" \
 	    "server ${srv_us}us, Postgres ${pg_us}us; stolen by the hypervisor:" \
 	    "${steal}ms" >&2

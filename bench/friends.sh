@@ -5,8 +5,10 @@
 #   2. GET .../friend_requests/inbox with the emulator's query (100 pending);
 #   3. PATCH /1.0.0/users/<id>/device_accounts/<id>: presence renewals of 64
 #      users in turn, the body a console sends (goal: >= 5000 req/s).
-# Prints req/s, p50 and p99 for each, and the CPU time the hypervisor stole
-# during the run (a shared machine's noise shows in p99).
+# Prints req/s, p50 and p99 for each, the CPU time the hypervisor stole
+# during the run (a shared machine's noise shows in p99), and the CPU
+# microseconds a request cost in the server and in Postgres.
+# ROUTES="presence" (or any of "friends inbox presence") runs only those.
 #
 #   bench/friends.sh              # builds nothing: run `make` first
 #
@@ -14,7 +16,8 @@
 # temporary keys folder with a generated dauth key) against a fresh database
 # "baas_bench_friends" in the private cluster under var/pg, makes users
 # through the API and seeds the rest with psql (bench/friends_setup.py).
-# The database is dropped on exit. Settings: DURATION (default 10s, at
+# The database is dropped on exit (kept with KEEP_DB=1, to look into it
+# with psql or pgbench). Settings: DURATION (default 10s, at
 # most 10s each), CONNECTIONS (32),
 # THREADS (wrk threads, 2), BAAS_THREADS (server loops, default nproc),
 # BAAS_LOG_LEVEL (default warn: no access line per request). Everything it
@@ -24,6 +27,7 @@ set -eu
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 DURATION=${DURATION:-10s}
+ROUTES=${ROUTES:-friends inbox presence}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 BIN=${BAAS_SERVER_BIN:-build/baas-server}
@@ -39,7 +43,7 @@ cleanup() {
 	if [ -n "$pid" ]; then
 		stop_pid "$pid"
 	fi
-	if [ -n "$admin_url" ]; then
+	if [ -n "$admin_url" ] && [ -z "${KEEP_DB:-}" ]; then
 		psql "$admin_url" -XAtq \
 		    -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" \
 		    >/dev/null 2>&1 || true
@@ -52,13 +56,22 @@ trap 'exit 130' INT TERM
 
 # bench NAME URL [WRK ARGS...]: runs wrk, keeps its output in $tmp/NAME.wrk.
 bench() {
+	case " $ROUTES " in *" $1 "*) ;; *) return 0 ;; esac
 	name=$1
 	url=$2
 	shift 2
 	echo "--- $name: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency $*" \
 	    "$url" >&2
+	pgs=$(pgrep -f "postgres: .* $DB " || true)
+	# shellcheck disable=SC2086 # one pid per word
+	s0=$(cpu_ticks "$pid") p0=$(cpu_ticks $pgs)
 	wrk_run "$tmp/$name.wrk" -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" \
 	    --timeout 5s --latency "$@" "$url"
+	# shellcheck disable=SC2086
+	s1=$(cpu_ticks "$pid") p1=$(cpu_ticks $pgs)
+	n=$(awk '/requests in/ { print $1 }' "$tmp/$name.wrk")
+	echo "CPU: $(us_per_request "$((s1 - s0))" "$n")" \
+	    "$(us_per_request "$((p1 - p0))" "$n")" >>"$tmp/$name.wrk"
 }
 
 # field NAME WHAT: req/s, p50, p99 (ms) or errors from NAME's wrk output.
@@ -76,6 +89,7 @@ field() {
 	what == "p99" && $1 == "99%" { printf "%.2f", ms($2) }
 	what == "errors" && /Non-2xx or 3xx responses:/ { printf "%s", $NF }
 	what == "steal" && $1 == "Steal:" { printf "%s", $2 }
+	what == "cpu" && $1 == "CPU:" { printf "%s+%s", $2, $3 }
 	' "$tmp/$1.wrk"
 }
 
@@ -118,20 +132,22 @@ bench inbox "$base/2.0.0/users/$UID/friend_requests/inbox?offset=0&count=100&sor
 bench presence "$base/" -s "$tmp/presence.lua"
 
 echo
-printf '%-52s %10s %9s %9s %9s\n' "route (32 connections)" "req/s" "p50 ms" \
-    "p99 ms" "steal ms"
-for n in friends inbox presence; do
+printf '%-52s %8s %8s %8s %9s %13s\n' "route (32 connections)" "req/s" \
+    "p50 ms" "p99 ms" "steal ms" "CPU us srv+pg"
+for n in $ROUTES; do
 	case $n in
 	friends)  label="GET friends?count=300 (300 friends, presence)" ;;
 	inbox)    label="GET friend_requests/inbox (100 pending)" ;;
 	presence) label="PATCH presence (64 users renewing)" ;;
 	esac
-	printf '%-52s %10s %9s %9s %9s\n' "$label" "$(field $n rps)" \
-	    "$(field $n p50)" "$(field $n p99)" "$(field $n steal)"
+	printf '%-52s %8s %8s %8s %9s %13s\n' "$label" "$(field $n rps)" \
+	    "$(field $n p50)" "$(field $n p99)" "$(field $n steal)" \
+	    "$(field $n cpu)"
 done
-for n in friends inbox presence; do
+for n in $ROUTES; do
 	e=$(field $n errors)
 	[ -z "$e" ] || echo "$n: non-2xx responses: $e"
 done
 echo "(wrk -t$THREADS -c$CONNECTIONS -d$DURATION on $(nproc) cores, sharing them with the server and Postgres;"
-echo " steal: CPU time the hypervisor gave to other guests during the run, which shows in the tail)"
+echo " steal: CPU time the hypervisor gave to other guests during the run, which shows in the tail;"
+echo " CPU: microseconds of CPU per request in the server and in its Postgres backends)"

@@ -46,3 +46,21 @@ wrk_run() {
 	echo "Steal: $(( $(steal_ms) - _s0 ))" >>"$_out"
 	cat "$_out" >&2
 }
+
+# cpu_ticks PID...: CPU time (clock ticks) the processes used so far.
+cpu_ticks() {
+	_t=0
+	for _p in "$@"; do
+		[ -r "/proc/$_p/stat" ] || continue
+		_t=$((_t + $(awk '{ print $14 + $15 }' "/proc/$_p/stat")))
+	done
+	echo "$_t"
+}
+
+# us_per_request TICKS REQUESTS: CPU microseconds a request cost. With the
+# hypervisor stealing half the machine at times, this is the figure that
+# stays put when req/s does not.
+us_per_request() {
+	awk -v d="$1" -v n="${2:-1}" -v hz="$(getconf CLK_TCK)" \
+	    'BEGIN { printf "%.0f", (n > 0 ? d * 1e6 / hz / n : 0) }'
+}

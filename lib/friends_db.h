@@ -20,8 +20,9 @@ void	 friends_db_init(void);
 /* Replies (column "body"): the whole user after a new friend code. */
 void	 friends_db_generate_code(struct db_pool *, uint64_t user_id,
 	    db_cb, void *);
-/* Column "body": the whole user after the presence patch (404 when the
- * device account is not the user's). lease in seconds. */
+/* One patch alone (presence_batch.h runs them in batches, and alone when a
+ * batch fails): columns "da_ok" and USER_COLUMNS of the user after it.
+ * lease in seconds. */
 void	 friends_db_presence(struct db_pool *, uint64_t user_id,
 	    uint64_t device_account_id, const struct presence_patch *,
 	    int lease, db_cb, void *);

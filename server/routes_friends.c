@@ -19,6 +19,7 @@
 #include "friends_db.h"
 #include "ids.h"
 #include "jsonw.h"
+#include "presence_batch.h"
 #include "router.h"
 #include "routes.h"
 #include "routes_friends.h"
@@ -132,7 +133,7 @@ friends_generate_code(struct req *r)
 
 /* Replies with the whole user, rendered from the row of the update. */
 static void
-friends_presence_done(const struct db_result *res, void *arg)
+friends_presence_done(const struct db_result *res, int row, void *arg)
 {
 	struct req	*r = arg;
 	struct jsonw	 w;
@@ -141,12 +142,12 @@ friends_presence_done(const struct db_result *res, void *arg)
 		friends_fail_db(r, res);
 		return;
 	}
-	if (db_ntuples(res) != 1 || !db_bool(res, 0, "da_ok")) {
+	if (row >= db_ntuples(res) || !db_bool(res, row, "da_ok")) {
 		req_fail_now(r, PROBLEM_RESOURCE_IS_NOT_FOUND, NULL);
 		return;
 	}
 	jsonw_init(&w, 2048);
-	if (user_render(res, 0, &w) != 0)
+	if (user_render(res, row, &w) != 0)
 		req_fail_now(r, PROBLEM_DELETED_USER, NULL);
 	else
 		req_reply_json_text(r, 200, w.buf, w.len, NULL);
@@ -169,8 +170,8 @@ friends_presence(struct req *r)
 		presence_patch_free(&pp);
 		return (friends_forbidden(r));
 	}
-	friends_db_presence(worker_db(r->w), user_id, da_id, &pp,
-	    app.cfg.presence_lease, friends_presence_done, r);
+	presence_batch_submit(worker_presence(r->w), user_id, da_id, &pp,
+	    friends_presence_done, r);
 	presence_patch_free(&pp);
 	return (ROUTE_WAIT);
 }
@@ -352,6 +353,7 @@ void
 routes_friends_init(void)
 {
 	friends_db_init();
+	presence_batch_init();
 }
 
 const struct route routes_friends[] = {

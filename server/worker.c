@@ -15,6 +15,7 @@
 #include "db.h"
 #include "http.h"
 #include "log.h"
+#include "presence_batch.h"
 #include "router.h"
 #include "tls.h"
 
@@ -32,6 +33,7 @@ struct worker {
 	struct evhttp_bound_socket	*http_bound;
 	struct evhttp_bound_socket	*https_bound;
 	struct db_pool			*db;
+	struct presence_batch		*presence;
 	struct event			*stop_ev;
 	struct event			*tick_ev;
 	int				 inflight;
@@ -44,6 +46,12 @@ struct db_pool *
 worker_db(struct worker *w)
 {
 	return (w->db);
+}
+
+struct presence_batch *
+worker_presence(struct worker *w)
+{
+	return (w->presence);
 }
 
 int
@@ -140,8 +148,11 @@ worker_main(void *arg)
 	struct worker	*w = arg;
 
 	event_base_dispatch(w->base);
-	/* The pool first: its callbacks may still reply through evhttp. */
+	/* The pool first: its callbacks may still reply through evhttp.
+	 * Presence patches still waiting go to it first, to be failed. */
+	presence_batch_drain(w->presence);
 	db_pool_free(w->db);
+	presence_batch_free(w->presence);
 	if (w->http != NULL)
 		evhttp_free(w->http);
 	if (w->https != NULL)
@@ -162,6 +173,9 @@ worker_start(int index, evutil_socket_t http_fd, evutil_socket_t https_fd)
 	if ((w->base = event_base_new()) == NULL)
 		fatal("event_base_new failed");
 	w->db = db_pool_new(w->base, app.cfg.database_url, app.cfg.db_pool);
+	/* One batch out per loop: a loop per core keeps every core's
+	 * Postgres busy, and the batches grow with the load. */
+	w->presence = presence_batch_new(w->db, app.cfg.presence_lease, 1);
 	if (http_fd >= 0)
 		w->http = worker_http_new(w, http_fd, &w->http_bound, 0);
 	if (https_fd >= 0)

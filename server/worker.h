@@ -19,6 +19,8 @@ void		 worker_stop(struct worker *w);
 void		 worker_join(struct worker *w);
 
 struct db_pool	*worker_db(struct worker *w);
+/* The loop's presence PATCH batches (presence_batch.h). */
+struct presence_batch *worker_presence(struct worker *w);
 int		 worker_is_stopping(const struct worker *w);
 void		 worker_request_start(struct worker *w);
 void		 worker_request_done(struct worker *w);

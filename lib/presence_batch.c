@@ -1,0 +1,252 @@
+/* presence_batch: a FIFO of waiting patches per loop; a batch is written as
+ * one JSON array parameter (jsonb_to_recordset reads it back), and its
+ * result has one row per patch, in order. */
+#include "presence_batch.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+
+#include "friends.h"
+#include "friends_db.h"
+#include "jsonw.h"
+#include "log.h"
+#include "user_render.h"
+
+/* Large enough to take what 32 connections queue on one loop. */
+#define PRESENCE_BATCH_MAX	32
+
+/* The single statement (friends_db.c) for many users: b is the batch, c
+ * its live rows locked in id order, v each one's lapse, upd the update;
+ * then one row per patch, in order, whether or not it matched. */
+static const struct db_stmt presence_batch_stmts[] = {
+	{ "friends_presence_batch",
+	  "WITH b AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x("
+	  "o integer, uid bigint, did bigint, state text, set jsonb, "
+	  "rm text[], repl boolean)), "
+	  "c AS (SELECT u.id, b.state, b.set, b.rm, b.repl, "
+	  "baas_now() AS t, u.presence_state, u.presence_extras, "
+	  "(u.presence_state <> 'OFFLINE' AND "
+	  "u.presence_expires_at <= baas_now()) AS lapsed "
+	  "FROM b JOIN users u ON u.id = b.uid AND NOT u.deleted "
+	  "WHERE EXISTS (SELECT 1 FROM device_accounts d "
+	  "WHERE d.id = b.did AND d.user_id = b.uid) "
+	  "ORDER BY u.id FOR NO KEY UPDATE OF u), "
+	  "v AS (SELECT c.*, "
+	  "CASE WHEN lapsed THEN 'OFFLINE' ELSE presence_state END AS old, "
+	  "COALESCE(state, CASE WHEN lapsed THEN 'OFFLINE' "
+	  "ELSE presence_state END) AS new, "
+	  "CASE WHEN lapsed THEN baas_empty_extras() "
+	  "ELSE presence_extras END AS extras FROM c), "
+	  "upd AS (UPDATE users u SET presence_state = v.new, "
+	  "presence_extras = jsonb_set(v.extras, '{friends}', "
+	  "CASE WHEN v.repl THEN v.set "
+	  "ELSE (COALESCE(v.extras -> 'friends', '{}'::jsonb) - v.rm) || v.set "
+	  "END, true), "
+	  "presence_state_updated_at = v.t, "
+	  "presence_expires_at = v.t + $2::integer, "
+	  "logout_at = CASE WHEN v.lapsed THEN u.presence_expires_at "
+	  "WHEN v.new = 'OFFLINE' AND v.old <> 'OFFLINE' THEN v.t "
+	  "ELSE u.logout_at END "
+	  "FROM v WHERE u.id = v.id RETURNING u.*) "
+	  "SELECT b.o, EXISTS (SELECT 1 FROM device_accounts d "
+	  "WHERE d.id = b.did AND d.user_id = b.uid) AS da_ok, "
+	  USER_COLUMNS " FROM b LEFT JOIN upd u ON u.id = b.uid "
+	  USER_JOINS " ORDER BY b.o" },
+};
+
+struct presence_item {
+	TAILQ_ENTRY(presence_item)	 entry;
+	struct presence_batch		*pb;
+	uint64_t			 user_id, da_id;
+	struct presence_patch		 patch;		/* owned copies */
+	presence_done_cb		 cb;
+	void				*arg;
+};
+TAILQ_HEAD(presence_queue, presence_item);
+
+struct presence_batch {
+	struct db_pool		*pool;
+	int			 lease;
+	int			 max_in_flight, in_flight;
+	struct presence_queue	 waiting;
+};
+
+/* One batch out: its items in the order of their rows. */
+struct presence_run {
+	struct presence_batch	*pb;
+	int			 n;
+	struct presence_item	*items[PRESENCE_BATCH_MAX];
+};
+
+static void	presence_batch_send(struct presence_batch *);
+
+void
+presence_batch_init(void)
+{
+	db_register(presence_batch_stmts, NELEM(presence_batch_stmts));
+}
+
+struct presence_batch *
+presence_batch_new(struct db_pool *pool, int lease, int max_in_flight)
+{
+	struct presence_batch	*pb = xcalloc(1, sizeof *pb);
+
+	pb->pool = pool;
+	pb->lease = lease;
+	pb->max_in_flight = max_in_flight > 0 ? max_in_flight : 1;
+	TAILQ_INIT(&pb->waiting);
+	return (pb);
+}
+
+static void
+presence_item_free(struct presence_item *it)
+{
+	presence_patch_free(&it->patch);
+	free(it);
+}
+
+void
+presence_batch_drain(struct presence_batch *pb)
+{
+	while (!TAILQ_EMPTY(&pb->waiting))
+		presence_batch_send(pb);
+}
+
+void
+presence_batch_free(struct presence_batch *pb)
+{
+	if (pb == NULL)
+		return;
+	presence_batch_drain(pb);	/* nothing waits by now: a safeguard */
+	free(pb);
+}
+
+void
+presence_batch_submit(struct presence_batch *pb, uint64_t user_id,
+    uint64_t device_account_id, const struct presence_patch *pp,
+    presence_done_cb cb, void *arg)
+{
+	struct presence_item	*it = xcalloc(1, sizeof *it);
+
+	it->pb = pb;
+	it->user_id = user_id;
+	it->da_id = device_account_id;
+	it->patch = *pp;
+	it->patch.set = xstrdup(pp->set);
+	it->patch.remove = xstrdup(pp->remove);
+	it->cb = cb;
+	it->arg = arg;
+	TAILQ_INSERT_TAIL(&pb->waiting, it, entry);
+	if (pb->in_flight < pb->max_in_flight)
+		presence_batch_send(pb);
+}
+
+/* A patch run alone after its batch failed: row 0 is its row. */
+static void
+presence_alone_done(const struct db_result *res, void *arg)
+{
+	struct presence_item	*it = arg;
+
+	it->cb(res, 0, it->arg);
+	presence_item_free(it);
+}
+
+static void
+presence_batch_done(const struct db_result *res, void *arg)
+{
+	struct presence_run	*run = arg;
+	struct presence_batch	*pb = run->pb;
+	int			 ok = db_result_status(res) == DB_OK &&
+				    db_ntuples(res) == run->n;
+
+	pb->in_flight--;
+	for (int i = 0; i < run->n; i++) {
+		struct presence_item *it = run->items[i];
+
+		if (ok || db_result_status(res) == DB_ERR_UNAVAILABLE) {
+			it->cb(res, i, it->arg);
+			presence_item_free(it);
+		} else
+			friends_db_presence(pb->pool, it->user_id, it->da_id,
+			    &it->patch, pb->lease, presence_alone_done, it);
+	}
+	free(run);
+	if (!TAILQ_EMPTY(&pb->waiting) && pb->in_flight < pb->max_in_flight)
+		presence_batch_send(pb);
+}
+
+static int
+presence_run_has_user(const struct presence_run *run, uint64_t user_id)
+{
+	for (int i = 0; i < run->n; i++)
+		if (run->items[i]->user_id == user_id)
+			return (1);
+	return (0);
+}
+
+/* The batch's rows as the JSON array jsonb_to_recordset reads. */
+static void
+presence_run_json(const struct presence_run *run, struct jsonw *w)
+{
+	char	id[24];
+
+	jsonw_lit(w, "[");
+	for (int i = 0; i < run->n; i++) {
+		const struct presence_item *it = run->items[i];
+
+		jsonw_lit(w, i > 0 ? ",{\"o\":" : "{\"o\":");
+		jsonw_int(w, i);
+		snprintf(id, sizeof id, "%" PRId64, (int64_t)it->user_id);
+		jsonw_lit(w, ",\"uid\":");
+		jsonw_lit(w, id);
+		snprintf(id, sizeof id, "%" PRId64, (int64_t)it->da_id);
+		jsonw_lit(w, ",\"did\":");
+		jsonw_lit(w, id);
+		jsonw_lit(w, ",\"state\":");
+		if (it->patch.has_state)
+			jsonw_str(w, presence_state_name(it->patch.state));
+		else
+			jsonw_lit(w, "null");
+		jsonw_lit(w, ",\"set\":");
+		jsonw_lit(w, it->patch.set);
+		jsonw_lit(w, ",\"rm\":");
+		jsonw_lit(w, it->patch.remove);
+		jsonw_lit(w, it->patch.replace_all ? ",\"repl\":true}" :
+		    ",\"repl\":false}");
+	}
+	jsonw_lit(w, "]");
+}
+
+/* Takes the oldest waiting patches, each user once, and sends them. */
+static void
+presence_batch_send(struct presence_batch *pb)
+{
+	struct presence_run	*run = xcalloc(1, sizeof *run);
+	struct presence_item	*it, *next;
+	struct jsonw		 w;
+	char			 lease[16];
+	const char		*v[2];
+
+	run->pb = pb;
+	for (it = TAILQ_FIRST(&pb->waiting); it != NULL &&
+	    run->n < PRESENCE_BATCH_MAX; it = next) {
+		next = TAILQ_NEXT(it, entry);
+		if (presence_run_has_user(run, it->user_id))
+			continue;
+		TAILQ_REMOVE(&pb->waiting, it, entry);
+		run->items[run->n++] = it;
+	}
+	jsonw_init(&w, 512 * (size_t)run->n);
+	presence_run_json(run, &w);
+	snprintf(lease, sizeof lease, "%d", pb->lease);
+	v[0] = w.buf;
+	v[1] = lease;
+	pb->in_flight++;
+	log_debug("presence: a batch of %d", run->n);
+	db_query(pb->pool, "friends_presence_batch", 2, v, presence_batch_done,
+	    run);
+	jsonw_free(&w);
+}
