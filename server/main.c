@@ -1,23 +1,19 @@
 /* main: settings, keys, TLS, migrations, the listening sockets, one worker
  * per core, and a graceful stop on SIGTERM/SIGINT. Everything that can fail
  * fails here, at start-up, with a clear message. */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <event2/thread.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "app.h"
 #include "auth.h"
 #include "devtool.h"
+#include "listener.h"
 #include "log.h"
 #include "migrate.h"
 #include "routes.h"
@@ -45,52 +41,6 @@ main_usage(FILE *f)
 	    "applies pending migrations and serves; `migrate` only migrates.\n"
 	    "Settings come from the environment:\n\n");
 	config_usage(f);
-}
-
-/* Creates, binds and listens on a non-blocking socket; returns the fd and
- * writes the address actually bound ("host:port") into shown. */
-static int
-main_listen(const struct listen_addr *a, char *shown, size_t shownlen)
-{
-	struct addrinfo		 hints = { 0 }, *ai = NULL;
-	struct sockaddr_storage	 ss;
-	socklen_t		 sslen = sizeof ss;
-	char			 port[8], host[INET6_ADDRSTRLEN];
-	int			 fd, on = 1, rc;
-
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE;
-	snprintf(port, sizeof port, "%d", a->port);
-	if ((rc = getaddrinfo(a->host, port, &hints, &ai)) != 0)
-		fatal("cannot resolve %s: %s", a->host, gai_strerror(rc));
-	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		fatal("socket: %s", strerror(errno));
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-	/* Accepted sockets inherit it: a reply written in pieces must not wait
-	 * for the client's delayed ACK (40 ms stalls on large bodies). */
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-	if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0)
-		fatal("cannot listen on %s:%d: %s", a->host, a->port,
-		    strerror(errno));
-	freeaddrinfo(ai);
-	if (listen(fd, 1024) != 0)
-		fatal("listen: %s", strerror(errno));
-	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) != 0)
-		fatal("getsockname: %s", strerror(errno));
-	if (ss.ss_family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof host);
-		snprintf(shown, shownlen, "[%s]:%d", host, ntohs(s6->sin6_port));
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof host);
-		snprintf(shown, shownlen, "%s:%d", host, ntohs(s4->sin_port));
-	}
-	return (fd);
 }
 
 static void
@@ -186,8 +136,9 @@ static int
 main_serve(void)
 {
 	struct worker	**workers;
-	char		  http_shown[80] = "off", https_shown[80] = "off", err[512];
-	int		  http_fd = -1, https_fd = -1, sig;
+	struct listener	  http, https;
+	char		  err[512];
+	int		  sig;
 	sigset_t	  set;
 
 	main_load_keys();
@@ -218,17 +169,14 @@ main_serve(void)
 	if (evthread_use_pthreads() != 0)
 		fatal("evthread_use_pthreads failed");
 
-	if (app.cfg.http_addr.enabled)
-		http_fd = main_listen(&app.cfg.http_addr, http_shown,
-		    sizeof http_shown);
-	if (app.cfg.https_addr.enabled)
-		https_fd = main_listen(&app.cfg.https_addr, https_shown,
-		    sizeof https_shown);
+	listener_open(&http, &app.cfg.http_addr, app.cfg.threads);
+	listener_open(&https, &app.cfg.https_addr, app.cfg.threads);
 	workers = xcalloc(app.cfg.threads, sizeof *workers);
 	for (int i = 0; i < app.cfg.threads; i++)
-		workers[i] = worker_start(i, http_fd, https_fd);
-	log_info("listening http=%s https=%s threads=%d", http_shown,
-	    https_shown, app.cfg.threads);
+		workers[i] = worker_start(i, listener_fd(&http, i),
+		    listener_fd(&https, i));
+	log_info("listening http=%s https=%s threads=%d", http.shown,
+	    https.shown, app.cfg.threads);
 
 	if (sigwait(&set, &sig) != 0)
 		fatal("sigwait failed");
@@ -238,10 +186,8 @@ main_serve(void)
 	for (int i = 0; i < app.cfg.threads; i++)
 		worker_join(workers[i]);
 	free(workers);
-	if (http_fd >= 0)
-		close(http_fd);
-	if (https_fd >= 0)
-		close(https_fd);
+	listener_close(&http);
+	listener_close(&https);
 	log_info("stopped");
 	return (0);
 }

@@ -96,7 +96,7 @@ worker_http_new(struct worker *w, evutil_socket_t fd,
 	evhttp_set_gencb(http, http_request_cb, w);
 	if (tls)
 		evhttp_set_bevcb(http, tls_bev_cb, app.ssl_ctx);
-	/* The socket is shared by every worker: never close it on free. */
+	/* main owns the socket (listener.c) and closes it after the join. */
 	l = evconnlistener_new(w->base, NULL, NULL, LEV_OPT_CLOSE_ON_EXEC, 0, fd);
 	if (l == NULL || (*bound = evhttp_bind_listener(http, l)) == NULL)
 		fatal("cannot listen in worker %d", w->index);

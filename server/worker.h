@@ -1,6 +1,6 @@
 /* worker: one shared-nothing event loop per core, each with its own
- * event_base, evhttp (plain and TLS) and database pool, all accepting on the
- * same listening sockets. */
+ * event_base, evhttp (plain and TLS) and database pool, each accepting on
+ * its own listening sockets (listener.h). */
 #ifndef BAAS_WORKER_H
 #define BAAS_WORKER_H
 

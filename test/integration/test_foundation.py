@@ -532,6 +532,20 @@ def test_bad_setting_fails_fast_naming_it(run_bin, name, value):
     assert "listening" not in out, out
 
 
+def test_port_in_use_is_refused(server, run_bin):
+    """Each loop has its own socket (SO_REUSEPORT), which would also let a
+    second server share a port unnoticed: the probe bind refuses it."""
+    taken = server.http[len("http://"):]
+    for name in ("BAAS_HTTP_ADDR", "BAAS_HTTPS_ADDR"):
+        r = run_bin([], timeout=15, **{name: taken})
+        out = r.stdout + r.stderr
+        assert r.returncode != 0, out
+        assert "cannot listen on " + taken in out, out
+        assert "listening" not in out, out
+    # The running server still answers.
+    assert http("GET", server.url("/health")).status == 200
+
+
 def test_help_lists_every_setting(run_bin):
     r = run_bin(["--help"], timeout=10)
     out = r.stdout + r.stderr
