@@ -8,7 +8,10 @@
 # Prints req/s, p50 and p99 for each, the CPU time the hypervisor stole
 # during the run (a shared machine's noise shows in p99), and the CPU
 # microseconds a request cost in the server and in Postgres.
-# ROUTES="presence" (or any of "friends inbox presence") runs only those.
+# ROUTES="presence" (or any of "friends inbox presence") runs only those;
+# KEEP_LOG=FILE keeps the server's log (BAAS_LOG_LEVEL=info: one line per
+# request with the time the server spent on it, to tell its tail from the
+# client's).
 #
 #   bench/friends.sh              # builds nothing: run `make` first
 #
@@ -48,6 +51,7 @@ cleanup() {
 		    -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" \
 		    >/dev/null 2>&1 || true
 	fi
+	[ -z "${KEEP_LOG:-}" ] || cp "$tmp/baas.log" "$KEEP_LOG"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
