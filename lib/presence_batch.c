@@ -19,8 +19,10 @@
 #define PRESENCE_BATCH_MAX	32
 
 /* The single statement (friends_db.c) for many users: b is the batch, c
- * its live rows locked in id order, v each one's lapse, upd the update;
- * then one row per patch, in order, whether or not it matched. */
+ * its live rows locked (SKIP LOCKED: a row another transaction holds must
+ * not stall the whole batch), v each one's lapse, upd the update; then one
+ * row per patch, in order, whether or not it matched. "skipped": a live
+ * user whose row was locked, for the patch to be run alone. */
 static const struct db_stmt presence_batch_stmts[] = {
 	{ "friends_presence_batch",
 	  "WITH b AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x("
@@ -33,7 +35,7 @@ static const struct db_stmt presence_batch_stmts[] = {
 	  "FROM b JOIN users u ON u.id = b.uid AND NOT u.deleted "
 	  "WHERE EXISTS (SELECT 1 FROM device_accounts d "
 	  "WHERE d.id = b.did AND d.user_id = b.uid) "
-	  "ORDER BY u.id FOR NO KEY UPDATE OF u), "
+	  "FOR NO KEY UPDATE OF u SKIP LOCKED), "
 	  "v AS (SELECT c.*, "
 	  "CASE WHEN lapsed THEN 'OFFLINE' ELSE presence_state END AS old, "
 	  "COALESCE(state, CASE WHEN lapsed THEN 'OFFLINE' "
@@ -53,6 +55,8 @@ static const struct db_stmt presence_batch_stmts[] = {
 	  "FROM v WHERE u.id = v.id RETURNING u.*) "
 	  "SELECT b.o, EXISTS (SELECT 1 FROM device_accounts d "
 	  "WHERE d.id = b.did AND d.user_id = b.uid) AS da_ok, "
+	  "(u.id IS NULL AND EXISTS (SELECT 1 FROM users x "
+	  "WHERE x.id = b.uid AND NOT x.deleted)) AS skipped, "
 	  USER_COLUMNS " FROM b LEFT JOIN upd u ON u.id = b.uid "
 	  USER_JOINS " ORDER BY b.o" },
 };
@@ -166,10 +170,11 @@ presence_batch_done(const struct db_result *res, void *arg)
 	for (int i = 0; i < run->n; i++) {
 		struct presence_item *it = run->items[i];
 
-		if (ok || db_result_status(res) == DB_ERR_UNAVAILABLE) {
+		if (db_result_status(res) == DB_ERR_UNAVAILABLE ||
+		    (ok && !db_bool(res, i, "skipped"))) {
 			it->cb(res, i, it->arg);
 			presence_item_free(it);
-		} else
+		} else	/* the batch failed, or this row was locked */
 			friends_db_presence(pb->pool, it->user_id, it->da_id,
 			    &it->patch, pb->lease, presence_alone_done, it);
 	}

@@ -7,8 +7,10 @@
  * load and a lone request waits for nothing (group commit's idea).
  *
  * A batch holds each user once (a second patch of the same user waits for
- * the next batch, so patches of a user apply in order) and locks its rows in
- * id order (two batches never deadlock). When the batch statement fails,
+ * the next batch, so patches of a user apply in order) and never waits for
+ * a row lock: a user whose row another transaction holds is skipped and
+ * that patch is run alone, waiting on its own connection, so one held row
+ * cannot stall every console's presence. When the batch statement fails,
  * each patch is run again alone, so each request gets its own answer. */
 #ifndef BAAS_PRESENCE_BATCH_H
 #define BAAS_PRESENCE_BATCH_H

@@ -1,9 +1,11 @@
 """Presence PATCHes run several to a statement (lib/presence_batch.c). A
-batch forms while another is out, so each test holds the first PATCH on a
-row lock taken in psql, queues the others behind it on a one-loop server,
-then lets go: the queued ones go out together. Each request must still get
-its own user, its own 404, or (when the batch statement fails) its own
-error, and the database must hold what each one asked for."""
+batch forms while another is out, so these tests hold the first PATCH on a
+table lock taken in psql (the statement reads na_links), queue the others
+behind it on a one-loop server, then let go: the queued ones go out
+together. Each request must still get its own user, its own 404, or (when
+the batch statement fails) its own error, and the database must hold what
+each one asked for. A row held by another transaction must not stall the
+batch: that patch alone waits."""
 
 import json
 import re
@@ -26,18 +28,22 @@ def presence_ops(note, state="PLAYING"):
              "value": app_field(note)}]
 
 
-class RowLock:
-    """A transaction in psql holding a user's row until release()."""
+class Held:
+    """A transaction in psql holding a lock until release(): lock_sql
+    takes it and prints "held"."""
 
-    def __init__(self, baas, user):
+    def __init__(self, baas, lock_sql):
         self.baas = baas
         self.proc = subprocess.Popen(
             ["psql", baas.server.db_url, "-XAtq", "-v", "ON_ERROR_STOP=1"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        self.proc.stdin.write("BEGIN;\nSELECT 'locked' FROM users WHERE "
-                              "id = %d FOR UPDATE;\n" % user.int_id)
+        self.proc.stdin.write("BEGIN;\n%s;\nSELECT 'held';\n" % lock_sql)
         self.proc.stdin.flush()
-        assert self.proc.stdout.readline().strip() == "locked"
+        for line in self.proc.stdout:     # lock_sql may print rows first
+            if line.strip() == "held":
+                break
+        else:
+            raise AssertionError("psql did not take the lock")
 
     def wait_for_waiter(self, timeout=10):
         """Until some backend waits for a lock (the held PATCH)."""
@@ -51,6 +57,16 @@ class RowLock:
 
     def release(self):
         self.proc.communicate("COMMIT;\n", timeout=10)
+
+
+def hold_table(baas):
+    """Every presence statement reads na_links: this stalls them all."""
+    return Held(baas, "LOCK TABLE na_links IN ACCESS EXCLUSIVE MODE")
+
+
+def hold_row(baas, user):
+    return Held(baas, "SELECT 1 FROM users WHERE id = %d FOR UPDATE"
+                % user.int_id)
 
 
 def run_all(calls):
@@ -96,14 +112,13 @@ def reply_note(resp):
 
 
 def held_then_batched(baas, calls):
-    """Runs calls[0] held on a row lock of holder, the rest queued behind
-    it; returns their results and the batch sizes logged meanwhile."""
-    holder, first = calls[0]
-    lock = RowLock(baas, holder)
+    """Runs calls[0] held on a table lock, the rest queued behind it;
+    returns their results and the batch sizes logged meanwhile."""
+    lock = hold_table(baas)
     mark = baas.server.log_mark()
-    join_first = run_all([first])
+    join_first = run_all(calls[:1])
     lock.wait_for_waiter()
-    join_rest = run_all([fn for _, fn in calls[1:]])
+    join_rest = run_all(calls[1:])
     time.sleep(0.5)     # the rest reach the server and queue
     lock.release()
     results = join_first() + join_rest()
@@ -121,12 +136,12 @@ def test_batched_patches_each_get_their_own_reply(baas_factory):
         return lambda: baas.patch("/1.0.0/users/%s/device_accounts/%s" % (
             user.id, da or user.da), user, presence_ops(note))
 
-    calls = [(holder, patch(holder, "held"))]
-    calls += [(u, patch(u, "note %d" % i)) for i, u in enumerate(users)]
+    calls = [patch(holder, "held")]
+    calls += [patch(u, "note %d" % i) for i, u in enumerate(users)]
     # The same user twice: the second waits for the next batch.
-    calls += [(twice, patch(twice, "first")), (twice, patch(twice, "second"))]
+    calls += [patch(twice, "first"), patch(twice, "second")]
     # A device account that is not the user's: 404 for it alone.
-    calls += [(stranger, patch(stranger, "x", da=holder.da))]
+    calls += [patch(stranger, "x", da=holder.da)]
     results, sizes = held_then_batched(baas, calls)
 
     assert max(sizes) >= 2, sizes
@@ -164,9 +179,9 @@ def test_a_failing_batch_runs_each_patch_alone(baas_factory):
     def patch(user, note):
         return lambda: baas.presence(user, presence_ops(note))
 
-    calls = [(holder, patch(holder, "held"))]
-    calls += [(u, patch(u, "note %d" % i)) for i, u in enumerate(users)]
-    calls += [(poisoned, patch(poisoned, "never"))]
+    calls = [patch(holder, "held")]
+    calls += [patch(u, "note %d" % i) for i, u in enumerate(users)]
+    calls += [patch(poisoned, "never")]
     results, sizes = held_then_batched(baas, calls)
 
     assert max(sizes) >= 2, sizes
@@ -182,3 +197,25 @@ def test_a_failing_batch_runs_each_patch_alone(baas_factory):
     baas.sql("DROP TRIGGER test_poison ON users")
     r = baas.presence(poisoned, presence_ops("now"))
     assert r.status == 200, r
+
+
+def test_a_held_row_stalls_only_its_own_patch(baas_factory):
+    baas = baas_factory(BAAS_THREADS="1")
+    held, others = baas.user(), [baas.user() for _ in range(4)]
+    lock = hold_row(baas, held)
+    try:
+        join_held = run_all([lambda: baas.presence(held,
+                                                   presence_ops("late"))])
+        lock.wait_for_waiter()
+        # Batches keep going past the held row, one after another.
+        for i, u in enumerate(others):
+            r = baas.presence(u, presence_ops("on time %d" % i))
+            assert r.status == 200, r
+            assert stored_note(baas, u) == ("PLAYING", "on time %d" % i)
+        assert stored_note(baas, held) == ("OFFLINE", "")
+    finally:
+        lock.release()
+    r = join_held()[0]
+    assert r.status == 200, r
+    assert reply_note(r) == "late"
+    assert stored_note(baas, held) == ("PLAYING", "late")
