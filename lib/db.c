@@ -496,20 +496,38 @@ db_result_status(const struct db_result *res)
 	return (res->status);
 }
 
-const char *
-db_result_sqlstate(const struct db_result *res)
+static const char *
+db_result_field(const struct db_result *res, int field)
 {
 	const char *s = NULL;
 
 	if (res->pg != NULL)
-		s = PQresultErrorField(res->pg, PG_DIAG_SQLSTATE);
+		s = PQresultErrorField(res->pg, field);
 	return (s ? s : "");
+}
+
+const char *
+db_result_sqlstate(const struct db_result *res)
+{
+	return (db_result_field(res, PG_DIAG_SQLSTATE));
 }
 
 const char *
 db_result_message(const struct db_result *res)
 {
 	return (res->message ? res->message : "");
+}
+
+const char *
+db_result_primary(const struct db_result *res)
+{
+	return (db_result_field(res, PG_DIAG_MESSAGE_PRIMARY));
+}
+
+const char *
+db_result_detail(const struct db_result *res)
+{
+	return (db_result_field(res, PG_DIAG_MESSAGE_DETAIL));
 }
 
 int

@@ -45,6 +45,11 @@ void	 db_query_binary(struct db_pool *pool, const char *stmt, int nparams,
 enum db_status	 db_result_status(const struct db_result *res);
 const char	*db_result_sqlstate(const struct db_result *res);	/* "" if none */
 const char	*db_result_message(const struct db_result *res);	/* for logs */
+/* The error's primary message and DETAIL alone, as the server sent them
+ * ("" when none): what code reads, where the message above is formatted
+ * for people (severity, localised, CONTEXT lines). */
+const char	*db_result_primary(const struct db_result *res);
+const char	*db_result_detail(const struct db_result *res);
 int		 db_ntuples(const struct db_result *res);
 /* Value of column col in row, or NULL when SQL NULL or no such column. */
 const char	*db_value(const struct db_result *res, int row, const char *col);

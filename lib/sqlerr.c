@@ -1,7 +1,6 @@
 /* sqlerr: SQLSTATEs and contract errors of the SQL functions -> problems. */
 #include "sqlerr.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "utf8.h"
@@ -13,51 +12,27 @@ sqlerr_retryable(const char *sqlstate)
 	    strcmp(sqlstate, "40P01") == 0));
 }
 
-/* The primary message: after the severity ("ERROR:  "), up to the line
- * end. */
-static const char *
-primary(const char *message, size_t *len)
-{
-	const char	*m = strstr(message, ":  ");
-
-	m = m != NULL ? m + 3 : message;
-	*len = strcspn(m, "\n");
-	return (m);
-}
-
 enum problem_code
-sqlerr_contract_code(const char *message)
+sqlerr_contract_code(const char *primary)
 {
-	const char	*m;
-	size_t		 len;
-
-	if (message == NULL)
+	if (primary == NULL)
 		return (PROBLEM_NONE);
-	m = primary(message, &len);
-	for (int c = PROBLEM_NONE + 1; c < PROBLEM__COUNT; c++) {
-		const char *name = problem_error_code((enum problem_code)c);
-
-		if (strlen(name) == len && strncmp(m, name, len) == 0)
+	for (int c = PROBLEM_NONE + 1; c < PROBLEM__COUNT; c++)
+		if (strcmp(primary, problem_error_code((enum problem_code)c)) == 0)
 			return ((enum problem_code)c);
-	}
 	return (PROBLEM_NONE);
 }
 
-/* The DETAIL line of a message, into p->detail (left empty when none). */
+/* The DETAIL into p->detail, cut to fit on a character boundary. */
 static void
-contract_detail(const char *message, struct problem *p)
+contract_detail(const char *detail, struct problem *p)
 {
-	const char	*d = strstr(message, "\nDETAIL:  ");
-	size_t		 len;
+	size_t	len = strlen(detail);
 
-	if (d == NULL)
-		return;
-	d += strlen("\nDETAIL:  ");
-	len = strcspn(d, "\n");
 	if (len >= sizeof p->detail)
 		len = sizeof p->detail - 1;
-	len = utf8_trim_partial(d, len);
-	memcpy(p->detail, d, len);
+	len = utf8_trim_partial(detail, len);
+	memcpy(p->detail, detail, len);
 	p->detail[len] = '\0';
 }
 
@@ -72,10 +47,10 @@ sqlerr_problem(const struct db_result *res, struct problem *p)
 	    sqlerr_retryable(st)) {
 		p->code = PROBLEM_UNDER_MAINTENANCE;
 	} else if (strcmp(st, SQLERR_CONTRACT) == 0 &&
-	    (code = sqlerr_contract_code(db_result_message(res))) !=
+	    (code = sqlerr_contract_code(db_result_primary(res))) !=
 	    PROBLEM_NONE) {
 		p->code = code;
-		contract_detail(db_result_message(res), p);
+		contract_detail(db_result_detail(res), p);
 	} else if (strcmp(st, "23505") == 0)
 		p->code = PROBLEM_RESOURCE_ALREADY_EXISTS;
 	else if (strcmp(st, "23503") == 0)

@@ -21,8 +21,8 @@ int	 sqlerr_problem(const struct db_result *res, struct problem *p);
 /* Whether a SQLSTATE is worth one retry (40001, 40P01). */
 int	 sqlerr_retryable(const char *sqlstate);
 
-/* The errorCode named by a contract error's message ("ERROR:  <code>\n…"),
- * or PROBLEM_NONE. Exposed for tests. */
-enum problem_code sqlerr_contract_code(const char *message);
+/* The errorCode a contract error's primary message names (the message is
+ * exactly the code), or PROBLEM_NONE. Exposed for tests. */
+enum problem_code sqlerr_contract_code(const char *primary);
 
 #endif

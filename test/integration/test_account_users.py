@@ -372,16 +372,21 @@ def test_link_and_unlink(acct):
     assert r.status == 200, r
     assert r.body["id"] == uid
     assert r.body["links"]["nintendoAccount"]["id"] == na
-    # Already linked (same or other account): 409.
+    # Already linked (same or other account): 409, saying which (the SQL
+    # function's DETAIL).
     for n in (na, "11nk000000000002"):
         r = acct.post_form("/1.0.0/users/%s/link" % uid, {
             "idp": "nintendoAccount", "idToken": acct.na_token(n)}, tok)
         assert_problem(r, 409, "user_link_already_exists")
+        assert r.body["detail"] == \
+            "This user already has a Nintendo Account linked", r.body
     # Linked to another user: 409.
     other, otok, _, _ = acct.new_user()
     r = acct.post_form("/1.0.0/users/%s/link" % other, {
         "idp": "nintendoAccount", "idToken": acct.na_token(na)}, otok)
     assert_problem(r, 409, "user_link_already_exists")
+    assert r.body["detail"] == \
+        "This Nintendo Account is linked to another user", r.body
     r = acct.post_form("/1.0.0/users/%s/unlink" % uid,
                        {"idp": "nintendoAccount"}, tok)
     assert r.status == 200, r

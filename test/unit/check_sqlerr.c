@@ -1,5 +1,5 @@
-/* check_sqlerr: contract errors raised by the SQL functions, as libpq
- * formats them, map back to their row of API.md section 3. */
+/* check_sqlerr: contract errors raised by the SQL functions (their primary
+ * message is the errorCode) map back to their row of API.md section 3. */
 #include <string.h>
 
 #include "check_main.h"
@@ -9,23 +9,18 @@ static const struct {
 	const char		*message;
 	enum problem_code	 code;
 } messages[] = {
-	{ "ERROR:  user_link_already_exists\n",
-	  PROBLEM_USER_LINK_ALREADY_EXISTS },
-	{ "ERROR:  user_link_already_exists\nDETAIL:  This user already has "
-	  "one\nCONTEXT:  PL/pgSQL function account_link(bigint,text) line 9 "
-	  "at RAISE\n", PROBLEM_USER_LINK_ALREADY_EXISTS },
-	{ "ERROR:  precondition_failed\nCONTEXT:  PL/pgSQL function "
-	  "account_patch_user(bigint,jsonb,text) line 14 at RAISE\n",
-	  PROBLEM_PRECONDITION_FAILED },
-	{ "ERROR:  linked_user_not_found", PROBLEM_LINKED_USER_NOT_FOUND },
-	{ "ERROR:  invalid_device_account\n", PROBLEM_INVALID_DEVICE_ACCOUNT },
-	{ "ERREUR:  deleted_user\n", PROBLEM_DELETED_USER },
+	{ "user_link_already_exists", PROBLEM_USER_LINK_ALREADY_EXISTS },
+	{ "precondition_failed", PROBLEM_PRECONDITION_FAILED },
+	{ "linked_user_not_found", PROBLEM_LINKED_USER_NOT_FOUND },
+	{ "invalid_device_account", PROBLEM_INVALID_DEVICE_ACCOUNT },
+	{ "deleted_user", PROBLEM_DELETED_USER },
 	{ "user_link_not_exist", PROBLEM_USER_LINK_NOT_EXIST },
-	/* Not a contract error code: nothing. */
-	{ "ERROR:  user_link\n", PROBLEM_NONE },
-	{ "ERROR:  user_link_already_exists_not\n", PROBLEM_NONE },
-	{ "ERROR:  duplicate key value violates unique constraint\n",
-	  PROBLEM_NONE },
+	/* Not exactly a contract error code: nothing. */
+	{ "user_link", PROBLEM_NONE },
+	{ "user_link_already_exists_not", PROBLEM_NONE },
+	{ "user_link_already_exists\n", PROBLEM_NONE },
+	{ "ERROR:  user_link_already_exists", PROBLEM_NONE },
+	{ "duplicate key value violates unique constraint", PROBLEM_NONE },
 	{ "", PROBLEM_NONE },
 	{ NULL, PROBLEM_NONE },
 };
