@@ -33,11 +33,17 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 
-# bench NAME URL: runs wrk, keeps its output in $tmp/NAME.wrk.
+# bench NAME URL [PID]: runs wrk, keeps its output in $tmp/NAME.wrk, with
+# the server's CPU microseconds per request when its PID is given.
 bench() {
 	echo "--- $1: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency $2" >&2
+	c0=$(cpu_ticks ${3:-})
 	wrk_run "$tmp/$1.wrk" -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" \
 	    --timeout 5s --latency "$2"
+	n=$(awk '/requests in/ { print $1 }' "$tmp/$1.wrk")
+	[ -z "${3:-}" ] ||
+	    echo "CPU: $(us_per_request "$(( $(cpu_ticks "$3") - c0 ))" "$n")" \
+	    >>"$tmp/$1.wrk"
 }
 
 # field NAME WHAT: req/s, p50 or p99 (in ms) from NAME's wrk output.
@@ -56,6 +62,7 @@ field() {
 	what == "errors" && /Non-2xx or 3xx responses:/ { printf "%s", $NF }
 	what == "errors" && /Socket errors:/ { printf "socket errors: %s", $0 }
 	what == "steal" && $1 == "Steal:" { printf "%s", $2 }
+	what == "cpu" && $1 == "CPU:" { printf "%s", $2 }
 	' "$tmp/$1.wrk"
 }
 
@@ -65,11 +72,13 @@ cc -std=gnu11 -O2 -Wall -Wextra -o build/bench/trivial_evhttp \
     bench/trivial_evhttp.c $(pkg-config --cflags --libs libevent)
 tport=$(free_port)
 build/bench/trivial_evhttp "$tport" 2>"$tmp/trivial.log" &
-pids="$pids $!"
+tpid=$!
+pids="$pids $tpid"
 wait_http "http://127.0.0.1:$tport/"
-bench trivial "http://127.0.0.1:$tport/"
+bench trivial "http://127.0.0.1:$tport/" "$tpid"
 
 # 2. The BaaS server.
+bpid=""
 if [ -n "${BASE_URL:-}" ]; then
 	base=${BASE_URL%/}
 	ours_label="baas GET /1.0.0/certificates (external)"
@@ -88,23 +97,25 @@ else
 	BAAS_APP_TOKEN_KEYS=$tmp/keys/aauth \
 	BAAS_THREADS=$ours_threads BAAS_LOG_LEVEL=${BAAS_LOG_LEVEL:-info} \
 	    "$BIN" 2>"$tmp/baas.log" &
-	pids="$pids $!"
+	bpid=$!
+	pids="$pids $bpid"
 	base=http://127.0.0.1:$hport
 	wait_http "$base/1.0.0/certificates" || { tail -n 20 "$tmp/baas.log" >&2; exit 1; }
 fi
-bench baas "$base/1.0.0/certificates"
+bench baas "$base/1.0.0/certificates" "$bpid"
 
 # 3. Summary.
 t_rps=$(field trivial rps)
 b_rps=$(field baas rps)
 echo
-printf '%-44s %12s %10s %10s %9s\n' "server" "req/s" "p50 ms" "p99 ms" \
-    "steal ms"
-printf '%-44s %12s %10s %10s %9s\n' "trivial evhttp (1 thread, fixed JSON)" \
+printf '%-44s %10s %8s %8s %9s %9s\n' "server" "req/s" "p50 ms" "p99 ms" \
+    "steal ms" "CPU us"
+printf '%-44s %10s %8s %8s %9s %9s\n' "trivial evhttp (1 thread, fixed JSON)" \
     "$t_rps" "$(field trivial p50)" "$(field trivial p99)" \
-    "$(field trivial steal)"
-printf '%-44s %12s %10s %10s %9s\n' "$ours_label" \
-    "$b_rps" "$(field baas p50)" "$(field baas p99)" "$(field baas steal)"
+    "$(field trivial steal)" "$(field trivial cpu)"
+printf '%-44s %10s %8s %8s %9s %9s\n' "$ours_label" \
+    "$b_rps" "$(field baas p50)" "$(field baas p99)" "$(field baas steal)" \
+    "$(field baas cpu)"
 awk -v b="$b_rps" -v t="$t_rps" 'BEGIN {
 	if (t > 0) printf "ratio baas/trivial req/s: %.2f\n", b / t }'
 for n in trivial baas; do
@@ -112,4 +123,5 @@ for n in trivial baas; do
 	[ -z "$e" ] || echo "$n: non-2xx or errors: $e"
 done
 echo "(wrk -t$THREADS -c$CONNECTIONS -d$DURATION on $(nproc) cores, sharing them with the server;"
-echo " steal: CPU time the hypervisor gave to other guests during the run)"
+echo " steal: CPU time the hypervisor gave to other guests during the run;"
+echo " CPU: the server's CPU microseconds per request)"

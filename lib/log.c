@@ -38,17 +38,27 @@ log_enabled(enum log_level level)
 void
 log_write(enum log_level level, const char *fmt, ...)
 {
-	char		 line[4096];
-	struct tm	 tm;
-	time_t		 t;
-	int		 off, n;
-	va_list		 ap;
+	/* The timestamp changes once a second: each thread keeps its text
+	 * (the access log writes a line per request). */
+	static __thread time_t	 stamp_t = -1;
+	static __thread char	 stamp[32];
+	static __thread int	 stamp_len;
+	char			 line[4096];
+	struct tm		 tm;
+	time_t			 t;
+	int			 off, n;
+	va_list			 ap;
 
 	if (!log_enabled(level))
 		return;
-	t = time(NULL);
-	gmtime_r(&t, &tm);
-	off = (int)strftime(line, sizeof line, "%Y-%m-%dT%H:%M:%SZ ", &tm);
+	if ((t = time(NULL)) != stamp_t) {
+		gmtime_r(&t, &tm);
+		stamp_len = (int)strftime(stamp, sizeof stamp,
+		    "%Y-%m-%dT%H:%M:%SZ ", &tm);
+		stamp_t = t;
+	}
+	memcpy(line, stamp, (size_t)stamp_len);
+	off = stamp_len;
 	off += snprintf(line + off, sizeof line - off, "%s ", log_names[level]);
 	va_start(ap, fmt);
 	n = vsnprintf(line + off, sizeof line - off, fmt, ap);

@@ -5,6 +5,7 @@
 
 #include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,11 +84,18 @@ req_send(struct req *r, int status, struct evbuffer *body)
 	if (worker_is_stopping(w))
 		evhttp_add_header(out, "Connection", "close");
 	evhttp_send_reply(r->ev, status, NULL, body);
-	if (log_enabled(LOG_INFO))
-			log_info("%s %s %s %d %zu %.3fms", r->id,
+	if (log_enabled(LOG_INFO)) {
+		int64_t us = http_now_us() - r->start_us;
+
+		/* In integers: printf's floating point costs more than the
+		 * rest of the line. The wall clock may step back. */
+		if (us < 0)
+			us = 0;
+		log_info("%s %s %s %d %zu %" PRId64 ".%03dms", r->id,
 		    http_method_name(r->method),
 		    log_escape(r->path, path, sizeof path), status, len,
-		    (double)(http_now_us() - r->start_us) / 1000.0);
+		    us / 1000, (int)(us % 1000));
+	}
 	req_free(r);
 	worker_request_done(w);
 }

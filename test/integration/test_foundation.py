@@ -218,6 +218,29 @@ def test_common_headers_on_success(server):
     assert_no_cache(r)
 
 
+def test_one_access_line_per_request(start_server):
+    srv = start_server(BAAS_LOG_LEVEL="info")
+    secret = "Bearer not-a-token-but-a-secret"
+    mark = srv.log_mark()
+    ok = http("GET", srv.url("/1.0.0/certificates"))
+    bad = http("GET", srv.url("/1.0.0/users/0123456789abcdef"),
+               headers={"Authorization": secret})
+    assert ok.status == 200 and bad.status == 401, (ok, bad)
+    deadline = time.time() + 5
+    while time.time() < deadline and \
+            bad.headers["X-Request-Id"] not in srv.log(mark):
+        time.sleep(0.05)
+    log = srv.log(mark)
+    for r, line in ((ok, "GET /1.0.0/certificates 200 %d" % len(ok.raw)),
+                    (bad, "GET /1.0.0/users/0123456789abcdef 401")):
+        rid = r.headers["X-Request-Id"]
+        lines = [x for x in log.splitlines() if rid in x]
+        assert len(lines) == 1, log
+        assert re.search(r" info %s %s( \d+)? \d+\.\d{3}ms$" % (
+            rid, re.escape(line)), lines[0]), lines[0]
+    assert "not-a-token" not in log, log
+
+
 @pytest.mark.parametrize("method,path,status", [
     ("GET", "/1.0.0/nope", 404),
     ("PATCH", "/1.0.0/certificates", 405),
