@@ -63,9 +63,8 @@ static const struct db_stmt presence_batch_stmts[] = {
 
 struct presence_item {
 	TAILQ_ENTRY(presence_item)	 entry;
-	struct presence_batch		*pb;
 	uint64_t			 user_id, da_id;
-	struct presence_patch		 patch;		/* owned copies */
+	struct presence_patch		 patch;		/* owned */
 	presence_done_cb		 cb;
 	void				*arg;
 };
@@ -124,23 +123,23 @@ presence_batch_free(struct presence_batch *pb)
 {
 	if (pb == NULL)
 		return;
-	presence_batch_drain(pb);	/* nothing waits by now: a safeguard */
+	/* The pool is gone: a patch still waiting could not be answered. */
+	if (!TAILQ_EMPTY(&pb->waiting))
+		fatal("presence_batch_free: patches still waiting (drain first)");
 	free(pb);
 }
 
 void
 presence_batch_submit(struct presence_batch *pb, uint64_t user_id,
-    uint64_t device_account_id, const struct presence_patch *pp,
+    uint64_t device_account_id, struct presence_patch *pp,
     presence_done_cb cb, void *arg)
 {
 	struct presence_item	*it = xcalloc(1, sizeof *it);
 
-	it->pb = pb;
 	it->user_id = user_id;
 	it->da_id = device_account_id;
 	it->patch = *pp;
-	it->patch.set = xstrdup(pp->set);
-	it->patch.remove = xstrdup(pp->remove);
+	memset(pp, 0, sizeof *pp);	/* its strings are the item's now */
 	it->cb = cb;
 	it->arg = arg;
 	TAILQ_INSERT_TAIL(&pb->waiting, it, entry);

@@ -40,10 +40,11 @@ struct presence_batch	*presence_batch_new(struct db_pool *, int lease,
 void			 presence_batch_drain(struct presence_batch *);
 void			 presence_batch_free(struct presence_batch *);
 
-/* The patch is copied. */
+/* Takes the patch: its strings belong to the batch, and *pp is left
+ * empty (presence_patch_free on it is harmless). */
 void			 presence_batch_submit(struct presence_batch *,
 			    uint64_t user_id, uint64_t device_account_id,
-			    const struct presence_patch *, presence_done_cb,
+			    struct presence_patch *pp, presence_done_cb,
 			    void *arg);
 
 #endif

@@ -15,6 +15,7 @@
 #include "ids.h"
 #include "log.h"
 #include "router.h"
+#include "sqlerr.h"
 #include "usergen.h"
 #include "worker.h"
 
@@ -268,6 +269,20 @@ req_fail_internal(struct req *r, const char *what)
 {
 	rlog_error(r, "internal error: %s", what ? what : "unknown");
 	req_fail_now(r, PROBLEM_INTERNAL_SERVER_ERROR, NULL);
+}
+
+void
+req_fail_db(struct req *r, const struct db_result *res)
+{
+	int	status = sqlerr_problem(res, &r->problem);
+
+	if (status == 500) {
+		req_fail_internal(r, db_result_message(res));
+		return;
+	}
+	if (status == 503)
+		rlog_warn(r, "database: %s", db_result_message(res));
+	req_reply_problem(r);
 }
 
 /* Copies the body into a NUL-terminated buffer (parsers want C strings). */

@@ -105,6 +105,11 @@ void	 req_fail_now(struct req *r, enum problem_code code, const char *fmt, ...)
 
 /* Logs a 5xx cause with the request id and replies 500 internal_server_error. */
 void	 req_fail_internal(struct req *r, const char *what);
+/* Replies with the problem a failed database result stands for
+ * (sqlerr.h): 503 when the database is unavailable (logged as a warning),
+ * 500 when it is a bug (logged), otherwise the contract's error. */
+struct db_result;
+void	 req_fail_db(struct req *r, const struct db_result *res);
 
 /* Entry point evhttp calls for every request (set up by the worker). */
 void	 http_request_cb(struct evhttp_request *ev, void *arg);

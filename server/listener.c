@@ -16,11 +16,12 @@
 
 #include "util.h"
 
-/* A non-blocking socket bound to ai at port (network order when
- * nonzero), listening; reuseport for the members of the group. */
+/* A non-blocking socket bound to ai (its address written to bound): a
+ * member of the group (SO_REUSEPORT, listening), or the probe (bound only,
+ * so no connection is ever queued on it). */
 static int
 listener_socket(const struct listen_addr *a, const struct addrinfo *ai,
-    int reuseport, struct sockaddr_storage *bound)
+    int member, struct sockaddr_storage *bound)
 {
 	socklen_t	 len = sizeof *bound;
 	int		 fd, on = 1;
@@ -30,7 +31,7 @@ listener_socket(const struct listen_addr *a, const struct addrinfo *ai,
 	if (fd < 0)
 		fatal("socket: %s", strerror(errno));
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-	if (reuseport &&
+	if (member &&
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) != 0)
 		fatal("SO_REUSEPORT: %s", strerror(errno));
 	/* Accepted sockets inherit it: a reply written in pieces must not wait
@@ -39,7 +40,7 @@ listener_socket(const struct listen_addr *a, const struct addrinfo *ai,
 	if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0)
 		fatal("cannot listen on %s:%d: %s", a->host, a->port,
 		    strerror(errno));
-	if (listen(fd, 1024) != 0)
+	if (member && listen(fd, 1024) != 0)
 		fatal("listen: %s", strerror(errno));
 	if (getsockname(fd, (struct sockaddr *)bound, &len) != 0)
 		fatal("getsockname: %s", strerror(errno));

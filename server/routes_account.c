@@ -25,7 +25,6 @@
 #include "router.h"
 #include "routes.h"
 #include "routes_account.h"
-#include "sqlerr.h"
 #include "tokens.h"
 #include "user.h"
 #include "worker.h"
@@ -50,31 +49,13 @@ account_body_form(struct req *r, struct form *f)
 }
 
 void
-account_fail_db(struct req *r, const struct db_result *res)
-{
-	struct problem	p;
-	int		status = sqlerr_problem(res, &p);
-
-	if (status == 500) {
-		req_fail_internal(r, db_result_message(res));
-		return;
-	}
-	if (status == 503)
-		rlog_warn(r, "database: %s", db_result_message(res));
-	if (p.detail[0] != '\0')
-		req_fail_now(r, p.code, "%s", p.detail);
-	else
-		req_fail_now(r, p.code, NULL);
-}
-
-void
 account_user_render_cb(const struct db_result *res, void *arg)
 {
 	struct req	*r = arg;
 	struct jsonw	 w;
 
 	if (db_result_status(res) != DB_OK) {
-		account_fail_db(r, res);
+		req_fail_db(r, res);
 		return;
 	}
 	jsonw_init(&w, 2048);
@@ -92,7 +73,7 @@ account_user_reply_cb(const struct db_result *res, void *arg)
 	const char	*user;
 
 	if (db_result_status(res) != DB_OK) {
-		account_fail_db(r, res);
+		req_fail_db(r, res);
 		return;
 	}
 	if ((user = db_value(res, 0, "user")) == NULL) {
@@ -207,7 +188,7 @@ register_done(const struct db_result *res, void *arg)
 			register_submit(r);
 			return;
 		}
-		account_fail_db(r, res);
+		req_fail_db(r, res);
 		return;
 	}
 	if ((text = db_value(res, 0, "user")) == NULL ||
@@ -337,7 +318,7 @@ login_done(const struct db_result *res, void *arg)
 	const char		*user;
 
 	if (db_result_status(res) != DB_OK) {
-		account_fail_db(r, res);
+		req_fail_db(r, res);
 		return;
 	}
 	/* Federation may have moved the device account: its user_id rules. */
@@ -373,7 +354,7 @@ login_lookup_done(const struct db_result *res, void *arg)
 	uint64_t		 uid;
 
 	if (db_result_status(res) != DB_OK) {
-		account_fail_db(r, res);
+		req_fail_db(r, res);
 		return;
 	}
 	if (db_ntuples(res) == 0 ||

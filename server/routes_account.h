@@ -15,9 +15,6 @@
 int	 account_param_id(struct req *r, int i, uint64_t *out) WUR;
 /* Parses the form body into *f (400 invalid_params when malformed). */
 int	 account_body_form(struct req *r, struct form *f) WUR;
-/* Replies with the problem a failed result stands for (503 when the
- * database is unavailable; 500, logged, when it is a bug). */
-void	 account_fail_db(struct req *r, const struct db_result *res);
 /* Database callback whose arg is the request: replies 200 with the JSON
  * text in column "user", or 404 when there is none. */
 void	 account_user_reply_cb(const struct db_result *res, void *arg);

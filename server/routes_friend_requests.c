@@ -64,7 +64,7 @@ friend_requests_box_done(const struct db_result *res, void *arg)
 	uint64_t		 id;
 
 	if (db_result_status(res) != DB_OK) {
-		friends_fail_db(r, res);
+		req_fail_db(r, res);
 		return;
 	}
 	if ((body = db_value(res, 0, "body")) == NULL) {

@@ -23,7 +23,6 @@
 #include "router.h"
 #include "routes.h"
 #include "routes_friends.h"
-#include "sqlerr.h"
 #include "user_render.h"
 #include "worker.h"
 
@@ -41,27 +40,13 @@ friends_param_id(struct req *r, int i, uint64_t *out)
 	return (0);
 }
 
-void
-friends_fail_db(struct req *r, const struct db_result *res)
-{
-	int	status = sqlerr_problem(res, &r->problem);
-
-	if (status == 500) {
-		req_fail_internal(r, db_result_message(res));
-		return;
-	}
-	if (status == 503)
-		rlog_warn(r, "database: %s", db_result_message(res));
-	req_reply_problem(r);
-}
-
 static void
 friends_body_reply(const struct db_result *res, struct req *r, int status)
 {
 	const char	*body;
 
 	if (db_result_status(res) != DB_OK) {
-		friends_fail_db(r, res);
+		req_fail_db(r, res);
 		return;
 	}
 	if ((body = db_value(res, 0, "body")) == NULL) {
@@ -89,7 +74,7 @@ friends_empty_204_cb(const struct db_result *res, void *arg)
 	struct req	*r = arg;
 
 	if (db_result_status(res) != DB_OK) {
-		friends_fail_db(r, res);
+		req_fail_db(r, res);
 		return;
 	}
 	req_reply_empty(r, 204);
@@ -139,7 +124,7 @@ friends_presence_done(const struct db_result *res, int row, void *arg)
 	struct jsonw	 w;
 
 	if (db_result_status(res) != DB_OK) {
-		friends_fail_db(r, res);
+		req_fail_db(r, res);
 		return;
 	}
 	if (row >= db_ntuples(res) || !db_bool(res, row, "da_ok")) {
@@ -172,7 +157,6 @@ friends_presence(struct req *r)
 	}
 	presence_batch_submit(worker_presence(r->w), user_id, da_id, &pp,
 	    friends_presence_done, r);
-	presence_patch_free(&pp);
 	return (ROUTE_WAIT);
 }
 
@@ -230,7 +214,7 @@ friends_list_done(const struct db_result *res, void *arg)
 	struct friends_list		*fl;
 
 	if (db_result_status(res) != DB_OK) {
-		friends_fail_db(r, res);
+		req_fail_db(r, res);
 		return;
 	}
 	fl = friends_list_new(&st->read, NULL);
@@ -280,7 +264,7 @@ friends_patch_done(const struct db_result *res, void *arg)
 	struct jsonw	 w;
 
 	if (db_result_status(res) != DB_OK) {
-		friends_fail_db(r, res);
+		req_fail_db(r, res);
 		return;
 	}
 	if (db_ntuples(res) != 1) {

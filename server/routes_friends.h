@@ -12,8 +12,6 @@
 /* Reads r->param[i] as an id; on failure sets 400 invalid_params and
  * returns -1 (the handler returns ROUTE_ERROR). */
 int	 friends_param_id(struct req *r, int i, uint64_t *out) WUR;
-/* Replies with the problem a failed result stands for. */
-void	 friends_fail_db(struct req *r, const struct db_result *res);
 /* Database callbacks whose arg is the request: reply with the JSON text in
  * column "body" (200 or 201), or 204 when the statement succeeded. */
 void	 friends_body_200_cb(const struct db_result *res, void *arg);

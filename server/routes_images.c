@@ -46,7 +46,7 @@ images_upload_done(const struct db_result *res, void *arg)
 	struct jsonw		 w;
 
 	if (db_result_status(res) != DB_OK) {
-		account_fail_db(r, res);
+		req_fail_db(r, res);
 		return;
 	}
 	if ((at = db_value(res, 0, "created_at")) == NULL) {
@@ -171,7 +171,7 @@ images_thumbnail_done(const struct db_result *res, void *arg)
 	int64_t		 t;
 
 	if (db_result_status(res) != DB_OK) {
-		account_fail_db(r, res);
+		req_fail_db(r, res);
 		return;
 	}
 	if (db_ntuples(res) == 0) {

@@ -81,7 +81,7 @@ users_lookup_done(const struct db_result *res, void *arg)
 	int			 n, shown = 0;
 
 	if (db_result_status(res) != DB_OK) {
-		account_fail_db(r, res);
+		req_fail_db(r, res);
 		return;
 	}
 	n = db_ntuples(res);
@@ -149,7 +149,7 @@ users_da_add_done(const struct db_result *res, void *arg)
 			    r);
 			return;
 		}
-		account_fail_db(r, res);
+		req_fail_db(r, res);
 		return;
 	}
 	if ((at = db_value(res, 0, "created_at")) == NULL) {
@@ -206,7 +206,7 @@ users_da_delete_done(const struct db_result *res, void *arg)
 	const char	*v;
 
 	if (db_result_status(res) != DB_OK) {
-		account_fail_db(r, res);
+		req_fail_db(r, res);
 		return;
 	}
 	if ((v = db_value(res, 0, "deleted")) == NULL || v[0] != 't') {
@@ -312,7 +312,7 @@ users_push_put_done(const struct db_result *res, void *arg)
 	struct jsonw		 w;
 
 	if (db_result_status(res) != DB_OK) {
-		account_fail_db(r, res);
+		req_fail_db(r, res);
 		return;
 	}
 	if ((created = db_value(res, 0, "created_at")) == NULL ||
@@ -369,7 +369,7 @@ users_push_delete_done(const struct db_result *res, void *arg)
 	struct req	*r = arg;
 
 	if (db_result_status(res) != DB_OK) {
-		account_fail_db(r, res);
+		req_fail_db(r, res);
 		return;
 	}
 	if (db_ntuples(res) == 0) {
@@ -405,7 +405,7 @@ users_snapshot_done(const struct db_result *res, void *arg)
 	int		 n, pass;
 
 	if (db_result_status(res) != DB_OK) {
-		account_fail_db(r, res);
+		req_fail_db(r, res);
 		return;
 	}
 	n = db_ntuples(res);

@@ -219,3 +219,23 @@ def test_a_held_row_stalls_only_its_own_patch(baas_factory):
     assert r.status == 200, r
     assert reply_note(r) == "late"
     assert stored_note(baas, held) == ("PLAYING", "late")
+
+
+def test_database_down_is_503_then_recovers(baas_factory, make_cluster):
+    cluster = make_cluster()
+    baas = baas_factory(db_url=cluster.create_db())
+    user = baas.user()
+    cluster.stop()
+    r = baas.presence(user, presence_ops("down"))
+    assert_problem(r, 503, "under_maintenance")
+    cluster.start()
+    deadline = time.time() + 15
+    while time.time() < deadline:
+        r = baas.presence(user, presence_ops("back"))
+        if r.status == 200:
+            break
+        assert_problem(r, 503, "under_maintenance")
+        time.sleep(0.25)
+    assert r.status == 200, r
+    assert reply_note(r) == "back"
+    assert stored_note(baas, user) == ("PLAYING", "back")
