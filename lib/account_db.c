@@ -10,11 +10,9 @@
 
 #include "ids.h"
 #include "password.h"
-#include "sqlerr.h"
-#include "util.h"
+#include "user.h"
 #include "user_render.h"
-
-#define ACCOUNT_DB_MAX_PARAMS	8
+#include "util.h"
 
 static const struct db_stmt account_stmts[] = {
 	{ "account_create_user",
@@ -104,201 +102,141 @@ account_db_init(void)
 	db_register(account_stmts, NELEM(account_stmts));
 }
 
-/* A statement on its way, kept for one retry of a serialization failure. */
-struct account_call {
-	struct db_pool	*pool;
-	const char	*stmt;
-	int		 n;
-	char		*values[ACCOUNT_DB_MAX_PARAMS];
-	int		 binary;
-	int		 retried;
-	db_cb		 cb;
-	void		*arg;
-};
-
-static void	account_call_submit(struct account_call *);
-
-static void
-account_call_free(struct account_call *c)
-{
-	for (int i = 0; i < c->n; i++)
-		free(c->values[i]);
-	free(c);
-}
-
-static void
-account_call_done(const struct db_result *res, void *arg)
-{
-	struct account_call	*c = arg;
-
-	if (db_result_status(res) == DB_ERR_SQL && !c->retried &&
-	    sqlerr_retryable(db_result_sqlstate(res))) {
-		c->retried = 1;
-		account_call_submit(c);
-		return;
-	}
-	c->cb(res, c->arg);
-	account_call_free(c);
-}
-
-static void
-account_call_submit(struct account_call *c)
-{
-	if (c->binary)
-		db_query_binary(c->pool, c->stmt, c->n,
-		    (const char *const *)c->values, account_call_done, c);
-	else
-		db_query(c->pool, c->stmt, c->n,
-		    (const char *const *)c->values, account_call_done, c);
-}
-
-/* Runs stmt with n values (NULL = SQL NULL); values are copied. */
+/* Runs stmt with n values (NULL = SQL NULL), text or binary results. */
 static void
 account_run(struct db_pool *pool, const char *stmt, int binary, db_cb cb,
     void *arg, int n, const char *const *values)
 {
-	struct account_call	*c = xcalloc(1, sizeof *c);
-
-	if (n > ACCOUNT_DB_MAX_PARAMS)
-		fatal("account_db: too many parameters for %s", stmt);
-	c->pool = pool;
-	c->stmt = stmt;
-	c->n = n;
-	for (int i = 0; i < n; i++)
-		c->values[i] = values[i] ? xstrdup(values[i]) : NULL;
-	c->binary = binary;
-	c->cb = cb;
-	c->arg = arg;
-	account_call_submit(c);
+	if (binary)
+		db_query_binary(pool, stmt, n, values, cb, arg);
+	else
+		db_query(pool, stmt, n, values, cb, arg);
 }
-
-/* A 64-bit id as the signed decimal of the bigint it is stored as. */
-#define ID_DEC(buf, id) snprintf((buf), sizeof (buf), "%lld", (long long)(id))
 
 void
 account_db_create_user(struct db_pool *pool, uint64_t user_id,
     uint64_t da_id, const char *hash, const char *device_id, db_cb cb,
     void *arg)
 {
-	char	 u[24], d[24];
+	char	 u[DB_INT_TEXT], d[DB_INT_TEXT];
 
-	ID_DEC(u, user_id);
-	ID_DEC(d, da_id);
 	account_run(pool, "account_create_user", 0, cb, arg, 4,
-	    (const char *[]){ u, d, hash, device_id });
+	    (const char *[]){ db_id_text(u, user_id), db_id_text(d, da_id),
+	    hash, device_id });
 }
 
 void
 account_db_login_lookup(struct db_pool *pool, uint64_t da_id,
     const char *device_id, db_cb cb, void *arg)
 {
-	char	 d[24];
+	char	 d[DB_INT_TEXT];
 
-	ID_DEC(d, da_id);
 	account_run(pool, "account_login_lookup", 0, cb, arg, 2,
-	    (const char *[]){ d, device_id });
+	    (const char *[]){ db_id_text(d, da_id), device_id });
 }
 
 void
 account_db_login(struct db_pool *pool, uint64_t da_id, uint64_t user_id,
     const char *device_id, const char *country, db_cb cb, void *arg)
 {
-	char	 u[24], d[24];
+	char	 u[DB_INT_TEXT], d[DB_INT_TEXT];
 
-	ID_DEC(d, da_id);
-	ID_DEC(u, user_id);
 	account_run(pool, "account_login", 0, cb, arg, 4,
-	    (const char *[]){ d, u, device_id, country });
+	    (const char *[]){ db_id_text(d, da_id), db_id_text(u, user_id),
+	    device_id, country });
 }
 
 void
 account_db_federate(struct db_pool *pool, uint64_t da_id, const char *na_id,
     const char *device_id, const char *country, db_cb cb, void *arg)
 {
-	char	 d[24];
+	char	 d[DB_INT_TEXT];
 
-	ID_DEC(d, da_id);
 	account_run(pool, "account_federate", 0, cb, arg, 4,
-	    (const char *[]){ d, na_id, device_id, country });
+	    (const char *[]){ db_id_text(d, da_id), na_id, device_id,
+	    country });
 }
 
 void
 account_db_user_get(struct db_pool *pool, uint64_t user_id, db_cb cb,
     void *arg)
 {
-	char	 u[24];
+	char	 u[DB_INT_TEXT];
 
-	ID_DEC(u, user_id);
 	account_run(pool, "account_user_get", 0, cb, arg, 1,
-	    (const char *[]){ u });
+	    (const char *[]){ db_id_text(u, user_id) });
 }
 
 void
 account_db_user_patch(struct db_pool *pool, uint64_t user_id,
     const char *patch, const char *if_match, db_cb cb, void *arg)
 {
-	char	 u[24];
+	char	 u[DB_INT_TEXT];
 
-	ID_DEC(u, user_id);
 	account_run(pool, "account_user_patch", 0, cb, arg, 3,
-	    (const char *[]){ u, patch, if_match });
+	    (const char *[]){ db_id_text(u, user_id), patch, if_match });
 }
 
 void
-account_db_lookup(struct db_pool *pool, uint64_t viewer, int by_code,
-    const char *array, db_cb cb, void *arg)
+account_db_lookup(struct db_pool *pool, uint64_t viewer,
+    const struct user_lookup *l, db_cb cb, void *arg)
 {
-	char	 v[24];
+	char		 v[DB_INT_TEXT], *array;
+	const char	**codes;
 
-	ID_DEC(v, viewer);
-	account_run(pool, by_code ? "account_lookup_codes" :
-	    "account_lookup_ids", 0, cb, arg, 2, (const char *[]){ v, array });
+	if (l->by_code) {
+		codes = xcalloc(l->n ? l->n : 1, sizeof *codes);
+		for (size_t i = 0; i < l->n; i++)
+			codes[i] = l->codes[i];
+		array = db_text_array_new(codes, l->n);
+		free(codes);
+	} else
+		array = db_id_array_new(l->ids, l->n);
+	account_run(pool, l->by_code ? "account_lookup_codes" :
+	    "account_lookup_ids", 0, cb, arg, 2,
+	    (const char *[]){ db_id_text(v, viewer), array });
+	free(array);
 }
 
 void
 account_db_device_account_add(struct db_pool *pool, uint64_t user_id,
     uint64_t da_id, const char *hash, db_cb cb, void *arg)
 {
-	char	 u[24], d[24];
+	char	 u[DB_INT_TEXT], d[DB_INT_TEXT];
 
-	ID_DEC(u, user_id);
-	ID_DEC(d, da_id);
 	account_run(pool, "account_device_account_add", 0, cb, arg, 3,
-	    (const char *[]){ u, d, hash });
+	    (const char *[]){ db_id_text(u, user_id), db_id_text(d, da_id),
+	    hash });
 }
 
 void
 account_db_device_account_delete(struct db_pool *pool, uint64_t user_id,
     uint64_t da_id, db_cb cb, void *arg)
 {
-	char	 u[24], d[24];
+	char	 u[DB_INT_TEXT], d[DB_INT_TEXT];
 
-	ID_DEC(u, user_id);
-	ID_DEC(d, da_id);
 	account_run(pool, "account_device_account_delete", 0, cb, arg, 2,
-	    (const char *[]){ u, d });
+	    (const char *[]){ db_id_text(u, user_id), db_id_text(d, da_id) });
 }
 
 void
 account_db_link(struct db_pool *pool, uint64_t user_id, const char *na_id,
     db_cb cb, void *arg)
 {
-	char	 u[24];
+	char	 u[DB_INT_TEXT];
 
-	ID_DEC(u, user_id);
 	account_run(pool, "account_link", 0, cb, arg, 2,
-	    (const char *[]){ u, na_id });
+	    (const char *[]){ db_id_text(u, user_id), na_id });
 }
 
 void
 account_db_unlink(struct db_pool *pool, uint64_t user_id, db_cb cb,
     void *arg)
 {
-	char	 u[24];
+	char	 u[DB_INT_TEXT];
 
-	ID_DEC(u, user_id);
 	account_run(pool, "account_unlink", 0, cb, arg, 1,
-	    (const char *[]){ u });
+	    (const char *[]){ db_id_text(u, user_id) });
 }
 
 void
@@ -306,25 +244,22 @@ account_db_image_store(struct db_pool *pool, uint64_t image_id,
     uint64_t owner_id, const char *data_hex, int width, int height,
     const char *url1, const char *url2, db_cb cb, void *arg)
 {
-	char	 i[24], o[24], w[16], h[16];
+	char	 i[DB_INT_TEXT], o[DB_INT_TEXT], w[DB_INT_TEXT], h[DB_INT_TEXT];
 
-	ID_DEC(i, image_id);
-	ID_DEC(o, owner_id);
-	snprintf(w, sizeof w, "%d", width);
-	snprintf(h, sizeof h, "%d", height);
 	account_run(pool, "account_image_store", 0, cb, arg, 7,
-	    (const char *[]){ i, o, data_hex, w, h, url1, url2 });
+	    (const char *[]){ db_id_text(i, image_id), db_id_text(o, owner_id),
+	    data_hex, db_int_text(w, width), db_int_text(h, height), url1,
+	    url2 });
 }
 
 void
 account_db_image_get(struct db_pool *pool, uint64_t user_id, db_cb cb,
     void *arg)
 {
-	char	 u[24];
+	char	 u[DB_INT_TEXT];
 
-	ID_DEC(u, user_id);
 	account_run(pool, "account_image_get", 1, cb, arg, 1,
-	    (const char *[]){ u });
+	    (const char *[]){ db_id_text(u, user_id) });
 }
 
 void
@@ -332,32 +267,32 @@ account_db_push_put(struct db_pool *pool, uint64_t user_id, uint64_t da_id,
     const char *service, const char *device_token, const char *attributes,
     db_cb cb, void *arg)
 {
-	char	 u[24], d[24];
+	char	 u[DB_INT_TEXT], d[DB_INT_TEXT];
 
-	ID_DEC(u, user_id);
-	ID_DEC(d, da_id);
 	account_run(pool, "account_push_put", 0, cb, arg, 5,
-	    (const char *[]){ u, d, service, device_token, attributes });
+	    (const char *[]){ db_id_text(u, user_id), db_id_text(d, da_id),
+	    service, device_token, attributes });
 }
 
 void
 account_db_push_delete(struct db_pool *pool, uint64_t user_id,
     uint64_t da_id, db_cb cb, void *arg)
 {
-	char	 u[24], d[24];
+	char	 u[DB_INT_TEXT], d[DB_INT_TEXT];
 
-	ID_DEC(u, user_id);
-	ID_DEC(d, da_id);
 	account_run(pool, "account_push_delete", 0, cb, arg, 2,
-	    (const char *[]){ u, d });
+	    (const char *[]){ db_id_text(u, user_id), db_id_text(d, da_id) });
 }
 
 void
-account_db_snapshot(struct db_pool *pool, const char *array, db_cb cb,
-    void *arg)
+account_db_snapshot(struct db_pool *pool, const uint64_t *ids, size_t n,
+    db_cb cb, void *arg)
 {
+	char	*array = db_id_array_new(ids, n);
+
 	account_run(pool, "account_snapshot", 0, cb, arg, 1,
 	    (const char *[]){ array });
+	free(array);
 }
 
 int
@@ -372,18 +307,18 @@ account_db_create_users(const char *conninfo, long n, FILE *out, char *err,
 		goto out;
 	}
 	for (long i = 0; i < n; i++) {
-		char		 pw[PASSWORD_LEN + 1], u[24], d[24], *hash;
+		char		 pw[PASSWORD_LEN + 1], *hash;
+		char		 u[DB_INT_TEXT], d[DB_INT_TEXT];
 		char		 uh[ID_HEX_LEN + 1], dh[ID_HEX_LEN + 1];
 		uint64_t	 uid = id_random(), daid = id_random();
 		PGresult	*res;
 
 		password_generate(pw);
 		hash = password_hash_new(pw);
-		ID_DEC(u, uid);
-		ID_DEC(d, daid);
 		res = PQexecParams(pg, "SELECT account_create_user($1::bigint, "
 		    "$2::bigint, $3::text, NULL)", 3, NULL,
-		    (const char *const[]){ u, d, hash }, NULL, NULL, 0);
+		    (const char *const[]){ db_id_text(u, uid),
+		    db_id_text(d, daid), hash }, NULL, NULL, 0);
 		free(hash);
 		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 			snprintf(err, errlen, "%s", PQresultErrorMessage(res));

@@ -1,8 +1,8 @@
 /* account_db: the account module's statements (migrations 0001 and 0002)
  * and typed wrappers that turn their arguments into text parameters. Each
- * wrapper runs one statement; a serialization failure or deadlock is
- * retried once before the callback sees it. Callbacks borrow the result
- * (db.h); the columns each statement returns are listed at its wrapper. */
+ * wrapper runs one statement (db.h retries a serialization failure once).
+ * Callbacks borrow the result (db.h); the columns each statement returns
+ * are listed at its wrapper. */
 #ifndef BAAS_ACCOUNT_DB_H
 #define BAAS_ACCOUNT_DB_H
 
@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "db.h"
+#include "user.h"
 #include "util.h"
 
 /* Registers the statements; before any pool exists. */
@@ -40,11 +41,11 @@ void	 account_db_user_get(struct db_pool *, uint64_t user_id, db_cb, void *);
 /* -> user. if_match may be NULL. */
 void	 account_db_user_patch(struct db_pool *, uint64_t user_id,
 	    const char *patch, const char *if_match, db_cb, void *);
-/* Public profiles in the order asked, without deleted users and users who
- * block the viewer: one row per profile, column profile. array is a bigint[]
- * or (by_code) text[] literal. */
-void	 account_db_lookup(struct db_pool *, uint64_t viewer, int by_code,
-	    const char *array, db_cb, void *);
+/* Public profiles in the order asked (by id or by friend code), without
+ * deleted users and users who block the viewer: one row per profile,
+ * column profile. */
+void	 account_db_lookup(struct db_pool *, uint64_t viewer,
+	    const struct user_lookup *, db_cb, void *);
 
 /* -> created_at. */
 void	 account_db_device_account_add(struct db_pool *, uint64_t user_id,
@@ -78,8 +79,8 @@ void	 account_db_push_delete(struct db_pool *, uint64_t user_id,
 	    uint64_t da_id, db_cb, void *);
 
 /* One row per id in the order asked: id (decimal), alive ("t"/"f"). */
-void	 account_db_snapshot(struct db_pool *, const char *array, db_cb,
-	    void *);
+void	 account_db_snapshot(struct db_pool *, const uint64_t *ids, size_t n,
+	    db_cb, void *);
 
 /* For `baas-server create-user` (no event loop): creates n users with one
  * device account each over a blocking connection to conninfo and writes

@@ -3,13 +3,18 @@
  * machine: DOWN -> CONNECTING -> PREPARING -> IDLE <-> BUSY. Queries wait in a
  * FIFO when no connection is idle; with no usable connection they fail at once
  * with DB_ERR_UNAVAILABLE (the route layer answers 503), and a timer keeps
- * reconnecting in the background. */
+ * reconnecting in the background. A statement that fails on a serialization
+ * failure or deadlock is queued again, once, with the same parameters. */
 #include "db.h"
 
 #include <libpq-fe.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+
+#include "log.h"
+#include "sqlerr.h"
 
 #define DB_RETRY_SECS		1	/* between reconnect attempts */
 #define DB_QUERY_TIMEOUT_SECS	15	/* a query running longer breaks its connection */
@@ -26,10 +31,12 @@ enum db_conn_state {
 
 struct db_query {
 	TAILQ_ENTRY(db_query)	 entry;
+	struct db_pool		*pool;
 	const char		*stmt;
 	int			 nparams;
-	char			**values;
+	char			**values;	/* copied once, kept for the retry */
 	int			 binary;
+	int			 retried;
 	db_cb			 cb;
 	void			*arg;
 };
@@ -70,6 +77,10 @@ struct db_pool {
 	struct db_queue		 queue;
 	int			 queued;
 	struct event		*retry;
+	/* Why the last connection went down (libpq's words), for the queries
+	 * failed meanwhile; logged once per outage (down: not yet back). */
+	char			 cause[256];
+	int			 down;
 };
 
 static struct db_stmt	*db_stmts;
@@ -113,7 +124,7 @@ db_deferred_fail_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct db_query *q = arg;
 
-	db_query_finish(q, DB_ERR_UNAVAILABLE, NULL, "database unavailable");
+	db_query_finish(q, DB_ERR_UNAVAILABLE, NULL, q->pool->cause);
 }
 
 /* Fails q later from the loop, so callbacks never run inside db_query. */
@@ -133,11 +144,35 @@ db_conn_usable(const struct db_conn *c)
 	    c->state == DBC_BUSY);
 }
 
-/* Drops the connection; fails its query; leaves the retry timer to reconnect. */
+/* Keeps why a connection went down (libpq's message, one line) as the
+ * cause the failed queries report, and logs it once per outage: the
+ * reconnect attempts of a database that stays down say nothing more. */
+static void
+db_pool_down(struct db_pool *pool, const char *why)
+{
+	size_t	len;
+
+	if (why == NULL)
+		return;		/* shutting down */
+	if ((len = strcspn(why, "\n")) == 0) {
+		why = "connection lost";
+		len = strlen(why);
+	}
+	snprintf(pool->cause, sizeof pool->cause, "database unavailable: %.*s",
+	    (int)len, why);
+	if (!pool->down)
+		log_warn("%s", pool->cause);
+	pool->down = 1;
+}
+
+/* Drops the connection; fails its query; leaves the retry timer to reconnect.
+ * why: libpq's message, or NULL when the pool is being freed. */
 static void
 db_conn_reset(struct db_conn *c, const char *why)
 {
 	struct db_query	*q = c->q;
+
+	db_pool_down(c->pool, why);
 
 	if (c->ev != NULL) {
 		event_free(c->ev);
@@ -154,7 +189,6 @@ db_conn_reset(struct db_conn *c, const char *why)
 	}
 	c->state = DBC_DOWN;
 	c->q = NULL;
-	(void)why;	/* the route layer logs the failure with the request id */
 	if (q != NULL)
 		db_fail_soon(c->pool, q);
 
@@ -190,7 +224,7 @@ db_conn_connect(struct db_conn *c)
 	if (c->pg == NULL)
 		fatal("out of memory (PQconnectStart)");
 	if (PQstatus(c->pg) == CONNECTION_BAD) {
-		db_conn_reset(c, "connect failed");
+		db_conn_reset(c, PQerrorMessage(c->pg));
 		return;
 	}
 	c->state = DBC_CONNECTING;
@@ -206,6 +240,9 @@ db_conn_prepare_next(struct db_conn *c)
 
 	if (c->prep_next == db_nstmts) {
 		c->state = DBC_IDLE;
+		if (c->pool->down)
+			log_info("database available again");
+		c->pool->down = 0;
 		db_conn_watch(c, EV_READ | EV_PERSIST);
 		db_conn_next(c);
 		return;
@@ -239,7 +276,7 @@ db_conn_connect_poll(struct db_conn *c)
 		db_conn_prepare_next(c);
 		break;
 	default:
-		db_conn_reset(c, "connect failed");
+		db_conn_reset(c, PQerrorMessage(c->pg));
 		break;
 	}
 }
@@ -322,7 +359,14 @@ db_conn_read(struct db_conn *c)
 		evtimer_del(c->timer);
 		c->q = NULL;
 		c->state = DBC_IDLE;
-		if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+		if (st == PGRES_FATAL_ERROR && !q->retried && r != NULL &&
+		    sqlerr_retryable(PQresultErrorField(r, PG_DIAG_SQLSTATE))) {
+			/* Each statement is its own transaction: run it
+			 * again, once, behind what waits already. */
+			q->retried = 1;
+			TAILQ_INSERT_TAIL(&c->pool->queue, q, entry);
+			c->pool->queued++;
+		} else if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
 			db_query_finish(q, DB_OK, r, NULL);
 		else if (r != NULL && PQresultErrorField(r, PG_DIAG_SQLSTATE))
 			db_query_finish(q, DB_ERR_SQL, r,
@@ -333,7 +377,7 @@ db_conn_read(struct db_conn *c)
 		if (r != NULL)
 			PQclear(r);
 		if (PQstatus(c->pg) == CONNECTION_BAD) {
-			db_conn_reset(c, "connection lost");
+			db_conn_reset(c, PQerrorMessage(c->pg));
 			return;
 		}
 		db_conn_next(c);
@@ -356,7 +400,7 @@ db_conn_event_cb(evutil_socket_t fd, short what, void *arg)
 	case DBC_IDLE:
 		/* Only a notice or the server closing the connection. */
 		if (!PQconsumeInput(c->pg) || PQstatus(c->pg) == CONNECTION_BAD)
-			db_conn_reset(c, "connection lost");
+			db_conn_reset(c, PQerrorMessage(c->pg));
 		return;
 	case DBC_PREPARING:
 	case DBC_BUSY:
@@ -403,6 +447,7 @@ db_pool_new(struct event_base *base, const char *conninfo, int size)
 	pool->conninfo = xstrdup(conninfo);
 	pool->nconns = size;
 	pool->conns = xcalloc(size, sizeof *pool->conns);
+	snprintf(pool->cause, sizeof pool->cause, "database unavailable");
 	TAILQ_INIT(&pool->queue);
 	for (int i = 0; i < size; i++) {
 		pool->conns[i].pool = pool;
@@ -436,7 +481,7 @@ db_pool_free(struct db_pool *pool)
 			db_query_finish(q, DB_ERR_UNAVAILABLE, NULL,
 			    "shutting down");
 		}
-		db_conn_reset(&pool->conns[i], "shutting down");
+		db_conn_reset(&pool->conns[i], NULL);
 		event_free(pool->conns[i].timer);
 	}
 	free(pool->conns);
@@ -451,6 +496,7 @@ db_submit(struct db_pool *pool, const char *stmt, int nparams,
 	struct db_query	*q = xcalloc(1, sizeof *q);
 	int		 usable = 0;
 
+	q->pool = pool;
 	q->stmt = stmt;
 	q->nparams = nparams;
 	q->values = xcalloc(nparams ? nparams : 1, sizeof *q->values);
@@ -612,4 +658,78 @@ db_bool(const struct db_result *res, int row, const char *col)
 	const char	*s = db_value(res, row, col);
 
 	return (s != NULL && s[0] == 't');
+}
+
+const char *
+db_int_text(char buf[DB_INT_TEXT], int64_t v)
+{
+	snprintf(buf, DB_INT_TEXT, "%lld", (long long)v);
+	return (buf);
+}
+
+const char *
+db_id_text(char buf[DB_INT_TEXT], uint64_t id)
+{
+	return (db_int_text(buf, (int64_t)id));
+}
+
+int
+db_id(const struct db_result *res, int row, const char *col, uint64_t *out)
+{
+	const char	*s = db_value(res, row, col);
+	uint64_t	 v = 0;
+	int		 neg, digits = 0;
+
+	if (s == NULL)
+		return (-1);
+	if ((neg = *s == '-'))
+		s++;
+	for (; *s >= '0' && *s <= '9' && digits < 20; s++, digits++)
+		v = v * 10 + (uint64_t)(*s - '0');
+	if (digits == 0 || *s != '\0')
+		return (-1);
+	*out = neg ? 0 - v : v;
+	return (0);
+}
+
+char *
+db_id_array_new(const uint64_t *ids, size_t n)
+{
+	char	*s = xmalloc(n * DB_INT_TEXT + 3), *o = s;
+
+	*o++ = '{';
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			*o++ = ',';
+		o += strlen(db_id_text(o, ids[i]));
+	}
+	*o++ = '}';
+	*o = '\0';
+	return (s);
+}
+
+char *
+db_text_array_new(const char *const *v, size_t n)
+{
+	size_t	 len = 3;
+	char	*s, *o;
+
+	for (size_t i = 0; i < n; i++)
+		len += 2 * strlen(v[i]) + 3;
+	o = s = xmalloc(len);
+	*o++ = '{';
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			*o++ = ',';
+		*o++ = '"';
+		for (const char *c = v[i]; *c != '\0'; c++) {
+			if (*c == '"' || *c == '\\')
+				*o++ = '\\';
+			*o++ = *c;
+		}
+		*o++ = '"';
+	}
+	*o++ = '}';
+	*o = '\0';
+	return (s);
 }

@@ -5,6 +5,7 @@
 #define BAAS_DB_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <event2/event.h>
 #include "util.h"
 
@@ -35,7 +36,9 @@ struct db_pool *db_pool_new(struct event_base *base, const char *conninfo, int s
 void	 db_pool_free(struct db_pool *pool);
 
 /* Runs a registered statement with text parameters (NULL value = SQL NULL).
- * Values are copied, so they may live on the caller's stack. */
+ * Values are copied, so they may live on the caller's stack. A serialization
+ * failure or deadlock (40001, 40P01) runs the statement again, once, before
+ * the callback sees it: each statement is its own transaction. */
 void	 db_query(struct db_pool *pool, const char *stmt, int nparams,
 	    const char *const *values, db_cb cb, void *arg);
 /* The same, asking for results in binary format (for bytea). */
@@ -57,5 +60,18 @@ size_t		 db_length(const struct db_result *res, int row, const char *col);
 /* A bigint column (0 when NULL), a boolean column (0 unless true). */
 int64_t		 db_int64(const struct db_result *res, int row, const char *col);
 int		 db_bool(const struct db_result *res, int row, const char *col);
+
+/* Ids are 64-bit and stored as the bigint of the same bits: a parameter is
+ * the signed decimal text, and a column comes back as that text. */
+#define DB_INT_TEXT	24
+const char	*db_id_text(char buf[DB_INT_TEXT], uint64_t id);
+const char	*db_int_text(char buf[DB_INT_TEXT], int64_t v);
+/* The id in a bigint column; -1 when NULL or not a bigint's text. */
+int		 db_id(const struct db_result *res, int row, const char *col,
+		    uint64_t *out);
+/* A bigint[] literal of ids ("{1,-2}"), a text[] literal of strings
+ * ("{"a","b\"c"}"): one parameter for many values. Free them. */
+char		*db_id_array_new(const uint64_t *ids, size_t n);
+char		*db_text_array_new(const char *const *v, size_t n);
 
 #endif

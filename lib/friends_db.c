@@ -1,18 +1,15 @@
 /* friends_db: the friends module's statements, the typed wrappers that turn
- * their arguments into text parameters, a retry of serialization failures
- * (errors map to problems through sqlerr.c), and the rendering of friend
+ * their arguments into text parameters, and the rendering of friend
  * rows. That is the hot path: the friends list is built here from plain
  * columns, applying friends_visibility, rather than as JSON in the
  * database (which would also put the visibility rules in SQL). */
 #include "friends_db.h"
 
-#include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sqlerr.h"
 #include "user_render.h"
 
 /* The columns of a friend row (friend_view in 0003_friends_functions.sql),
@@ -114,81 +111,6 @@ friends_db_init(void)
 
 /* --------------------------------------------------------------- calls */
 
-#define FDB_MAX_PARAMS 8
-
-/* One call in flight: the parameters are kept for a retry. */
-struct fdb_call {
-	struct db_pool	*pool;
-	const char	*stmt;
-	int		 n;
-	char		*values[FDB_MAX_PARAMS];
-	db_cb		 cb;
-	void		*arg;
-	int		 retried;
-};
-
-static void
-fdb_call_free(struct fdb_call *c)
-{
-	for (int i = 0; i < c->n; i++)
-		free(c->values[i]);
-	free(c);
-}
-
-static void
-fdb_done(const struct db_result *res, void *arg)
-{
-	struct fdb_call	*c = arg;
-
-	if (db_result_status(res) == DB_ERR_SQL && !c->retried &&
-	    sqlerr_retryable(db_result_sqlstate(res))) {
-		c->retried = 1;
-		db_query(c->pool, c->stmt, c->n,
-		    (const char *const *)c->values, fdb_done, c);
-		return;
-	}
-	c->cb(res, c->arg);
-	fdb_call_free(c);
-}
-
-/* Runs stmt with n text values (NULL = SQL NULL), copied. */
-static void
-fdb_run(struct db_pool *pool, const char *stmt, int n, const char **values,
-    db_cb cb, void *arg)
-{
-	struct fdb_call	*c = xcalloc(1, sizeof *c);
-
-	if (n > FDB_MAX_PARAMS)
-		fatal("friends_db: too many parameters for %s", stmt);
-	c->pool = pool;
-	c->stmt = stmt;
-	c->n = n;
-	for (int i = 0; i < n; i++)
-		c->values[i] = values[i] ? xstrdup(values[i]) : NULL;
-	c->cb = cb;
-	c->arg = arg;
-	db_query(pool, stmt, n, (const char *const *)c->values, fdb_done, c);
-}
-
-/* An id as the signed decimal of its bigint. */
-struct idtext {
-	char	s[24];
-};
-
-static const char *
-idtext(struct idtext *t, uint64_t id)
-{
-	snprintf(t->s, sizeof t->s, "%" PRId64, (int64_t)id);
-	return (t->s);
-}
-
-static const char *
-inttext(struct idtext *t, int64_t v)
-{
-	snprintf(t->s, sizeof t->s, "%" PRId64, v);
-	return (t->s);
-}
-
 static const char *
 booltext(int has, int v)
 {
@@ -199,10 +121,10 @@ void
 friends_db_generate_code(struct db_pool *pool, uint64_t user_id, db_cb cb,
     void *arg)
 {
-	struct idtext	 u;
-	const char	*v[] = { idtext(&u, user_id) };
+	char		 u[DB_INT_TEXT];
+	const char	*v[] = { db_id_text(u, user_id) };
 
-	fdb_run(pool, "friends_generate_code", 1, v, cb, arg);
+	db_query(pool, "friends_generate_code", 1, v, cb, arg);
 }
 
 /* A JSON array of strings as a Postgres text[] literal: {"a","b"}. The
@@ -247,16 +169,16 @@ friends_db_presence(struct db_pool *pool, uint64_t user_id,
     uint64_t device_account_id, const struct presence_patch *pp, int lease,
     db_cb cb, void *arg)
 {
-	struct idtext	 u, d, l;
+	char		 u[DB_INT_TEXT], d[DB_INT_TEXT], l[DB_INT_TEXT];
 	char		*remove = pg_text_array_new(pp->remove);
 	const char	*v[] = {
-		idtext(&u, user_id), idtext(&d, device_account_id),
+		db_id_text(u, user_id), db_id_text(d, device_account_id),
 		pp->has_state ? presence_state_name(pp->state) : NULL,
 		pp->set, remove != NULL ? remove : "{}",
-		pp->replace_all ? "true" : "false", inttext(&l, lease),
+		pp->replace_all ? "true" : "false", db_int_text(l, lease),
 	};
 
-	fdb_run(pool, "friends_presence", 7, v, cb, arg);
+	db_query(pool, "friends_presence", 7, v, cb, arg);
 	free(remove);
 }
 
@@ -264,29 +186,29 @@ void
 friends_db_send_request(struct db_pool *pool, uint64_t request_id,
     const struct friend_request_in *in, db_cb cb, void *arg)
 {
-	struct idtext	 id, s, r;
+	char		 id[DB_INT_TEXT], s[DB_INT_TEXT], r[DB_INT_TEXT];
 	const char	*v[] = {
-		idtext(&id, request_id), idtext(&s, in->sender_id),
-		idtext(&r, in->receiver_id), in->channels, in->extras_sender,
+		db_id_text(id, request_id), db_id_text(s, in->sender_id),
+		db_id_text(r, in->receiver_id), in->channels, in->extras_sender,
 		in->extras_sender_and_receiver,
 	};
 
-	fdb_run(pool, "friends_send_request", 6, v, cb, arg);
+	db_query(pool, "friends_send_request", 6, v, cb, arg);
 }
 
 void
 friends_db_requests(struct db_pool *pool, uint64_t user_id, int outbox,
     const struct list_query *q, db_cb cb, void *arg)
 {
-	struct idtext	 u, o, c;
+	char		 u[DB_INT_TEXT], o[DB_INT_TEXT], c[DB_INT_TEXT];
 	const char	*v[] = {
-		idtext(&u, user_id), outbox ? "true" : "false",
-		inttext(&o, q->offset), inttext(&c, q->count),
+		db_id_text(u, user_id), outbox ? "true" : "false",
+		db_int_text(o, q->offset), db_int_text(c, q->count),
 		q->ascending ? "true" : "false",
 		q->has_state ? friend_request_state_name(q->state) : NULL,
 	};
 
-	fdb_run(pool, "friends_requests", 6, v, cb, arg);
+	db_query(pool, "friends_requests", 6, v, cb, arg);
 }
 
 void
@@ -294,26 +216,26 @@ friends_db_answer(struct db_pool *pool, uint64_t request_id,
     uint64_t caller_id, const struct friend_request_patch *fp, db_cb cb,
     void *arg)
 {
-	struct idtext	 id, c;
+	char		 id[DB_INT_TEXT], c[DB_INT_TEXT];
 	const char	*v[] = {
-		idtext(&id, request_id), idtext(&c, caller_id),
+		db_id_text(id, request_id), db_id_text(c, caller_id),
 		fp->has_state ? friend_request_state_name(fp->state) : NULL,
 		booltext(fp->has_read, fp->read),
 	};
 
-	fdb_run(pool, "friends_answer_request", 4, v, cb, arg);
+	db_query(pool, "friends_answer_request", 4, v, cb, arg);
 }
 
 void
 friends_db_list_all(struct db_pool *pool, uint64_t user_id, db_cb cb,
     void *arg)
 {
-	struct idtext	 u, c;
+	char		 u[DB_INT_TEXT], c[DB_INT_TEXT];
 	const char	*v[] = {
-		idtext(&u, user_id), "0", inttext(&c, FRIENDS_MAX),
+		db_id_text(u, user_id), "0", db_int_text(c, FRIENDS_MAX),
 	};
 
-	fdb_run(pool, "friends_list", 3, v, cb, arg);
+	db_query(pool, "friends_list", 3, v, cb, arg);
 }
 
 
@@ -321,9 +243,9 @@ void
 friends_db_patch(struct db_pool *pool, uint64_t user_id, uint64_t friend_id,
     const struct friend_patch *fp, db_cb cb, void *arg)
 {
-	struct idtext	 u, f;
+	char		 u[DB_INT_TEXT], f[DB_INT_TEXT];
 	const char	*v[] = {
-		idtext(&u, user_id), idtext(&f, friend_id),
+		db_id_text(u, user_id), db_id_text(f, friend_id),
 		booltext(fp->has_favorite, fp->favorite),
 		fp->has_note ? fp->note : NULL,
 		booltext(fp->has_confirmed, fp->confirmed),
@@ -331,62 +253,62 @@ friends_db_patch(struct db_pool *pool, uint64_t user_id, uint64_t friend_id,
 		    fp->online_notification),
 	};
 
-	fdb_run(pool, "friends_patch", 6, v, cb, arg);
+	db_query(pool, "friends_patch", 6, v, cb, arg);
 }
 
 void
 friends_db_delete(struct db_pool *pool, uint64_t user_id, uint64_t friend_id,
     db_cb cb, void *arg)
 {
-	struct idtext	 u, f;
-	const char	*v[] = { idtext(&u, user_id), idtext(&f, friend_id) };
+	char		 u[DB_INT_TEXT], f[DB_INT_TEXT];
+	const char	*v[] = { db_id_text(u, user_id), db_id_text(f, friend_id) };
 
-	fdb_run(pool, "friends_delete", 2, v, cb, arg);
+	db_query(pool, "friends_delete", 2, v, cb, arg);
 }
 
 void
 friends_db_relationship(struct db_pool *pool, uint64_t user_id,
     uint64_t other_id, db_cb cb, void *arg)
 {
-	struct idtext	 u, o;
-	const char	*v[] = { idtext(&u, user_id), idtext(&o, other_id) };
+	char		 u[DB_INT_TEXT], o[DB_INT_TEXT];
+	const char	*v[] = { db_id_text(u, user_id), db_id_text(o, other_id) };
 
-	fdb_run(pool, "friends_relationship", 2, v, cb, arg);
+	db_query(pool, "friends_relationship", 2, v, cb, arg);
 }
 
 void
 friends_db_blocks(struct db_pool *pool, uint64_t user_id,
     const struct list_query *q, db_cb cb, void *arg)
 {
-	struct idtext	 u, o, c;
+	char		 u[DB_INT_TEXT], o[DB_INT_TEXT], c[DB_INT_TEXT];
 	const char	*v[] = {
-		idtext(&u, user_id), inttext(&o, q->offset),
-		inttext(&c, q->count),
+		db_id_text(u, user_id), db_int_text(o, q->offset),
+		db_int_text(c, q->count),
 	};
 
-	fdb_run(pool, "friends_blocks", 3, v, cb, arg);
+	db_query(pool, "friends_blocks", 3, v, cb, arg);
 }
 
 void
 friends_db_block(struct db_pool *pool, uint64_t user_id,
     const struct block_in *in, db_cb cb, void *arg)
 {
-	struct idtext	 u, t;
+	char		 u[DB_INT_TEXT], t[DB_INT_TEXT];
 	const char	*v[] = {
-		idtext(&u, user_id), idtext(&t, in->target_id), in->extras,
+		db_id_text(u, user_id), db_id_text(t, in->target_id), in->extras,
 	};
 
-	fdb_run(pool, "friends_block", 3, v, cb, arg);
+	db_query(pool, "friends_block", 3, v, cb, arg);
 }
 
 void
 friends_db_unblock(struct db_pool *pool, uint64_t user_id, uint64_t target_id,
     db_cb cb, void *arg)
 {
-	struct idtext	 u, t;
-	const char	*v[] = { idtext(&u, user_id), idtext(&t, target_id) };
+	char		 u[DB_INT_TEXT], t[DB_INT_TEXT];
+	const char	*v[] = { db_id_text(u, user_id), db_id_text(t, target_id) };
 
-	fdb_run(pool, "friends_unblock", 2, v, cb, arg);
+	db_query(pool, "friends_unblock", 2, v, cb, arg);
 }
 
 /* --------------------------------------------------------------- render */

@@ -1,7 +1,7 @@
 /* friends_db: the friends module's prepared statements (the SQL functions of
  * migrations/0003_friends_functions.sql do each multi-row write in one
- * transaction). Every call runs one statement; a serialization failure or
- * deadlock is retried once. Failed results map to problems with sqlerr.h. */
+ * transaction). Every call runs one statement (db.h retries a serialization
+ * failure once). Failed results map to problems with sqlerr.h. */
 #ifndef BAAS_FRIENDS_DB_H
 #define BAAS_FRIENDS_DB_H
 

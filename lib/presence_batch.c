@@ -3,8 +3,6 @@
  * result has one row per patch, in order. */
 #include "presence_batch.h"
 
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
@@ -195,7 +193,7 @@ presence_run_has_user(const struct presence_run *run, uint64_t user_id)
 static void
 presence_run_json(const struct presence_run *run, struct jsonw *w)
 {
-	char	id[24];
+	char	id[DB_INT_TEXT];
 
 	jsonw_lit(w, "[");
 	for (int i = 0; i < run->n; i++) {
@@ -203,12 +201,10 @@ presence_run_json(const struct presence_run *run, struct jsonw *w)
 
 		jsonw_lit(w, i > 0 ? ",{\"o\":" : "{\"o\":");
 		jsonw_int(w, i);
-		snprintf(id, sizeof id, "%" PRId64, (int64_t)it->user_id);
 		jsonw_lit(w, ",\"uid\":");
-		jsonw_lit(w, id);
-		snprintf(id, sizeof id, "%" PRId64, (int64_t)it->da_id);
+		jsonw_lit(w, db_id_text(id, it->user_id));
 		jsonw_lit(w, ",\"did\":");
-		jsonw_lit(w, id);
+		jsonw_lit(w, db_id_text(id, it->da_id));
 		jsonw_lit(w, ",\"state\":");
 		if (it->patch.has_state)
 			jsonw_str(w, presence_state_name(it->patch.state));
@@ -231,7 +227,7 @@ presence_batch_send(struct presence_batch *pb)
 	struct presence_run	*run = xcalloc(1, sizeof *run);
 	struct presence_item	*it, *next;
 	struct jsonw		 w;
-	char			 lease[16];
+	char			 lease[DB_INT_TEXT];
 	const char		*v[2];
 
 	run->pb = pb;
@@ -245,9 +241,8 @@ presence_batch_send(struct presence_batch *pb)
 	}
 	jsonw_init(&w, 512 * (size_t)run->n);
 	presence_run_json(run, &w);
-	snprintf(lease, sizeof lease, "%d", pb->lease);
 	v[0] = w.buf;
-	v[1] = lease;
+	v[1] = db_int_text(lease, pb->lease);
 	pb->in_flight++;
 	log_debug("presence: a batch of %d", run->n);
 	db_query(pb->pool, "friends_presence_batch", 2, v, presence_batch_done,

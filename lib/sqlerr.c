@@ -37,20 +37,18 @@ contract_detail(const char *detail, struct problem *p)
 }
 
 int
-sqlerr_problem(const struct db_result *res, struct problem *p)
+sqlerr_problem(int unavailable, const char *st, const char *primary,
+    const char *detail, struct problem *p)
 {
-	const char		*st = db_result_sqlstate(res);
 	enum problem_code	 code;
 
 	p->detail[0] = '\0';
-	if (db_result_status(res) == DB_ERR_UNAVAILABLE ||
-	    sqlerr_retryable(st)) {
+	if (unavailable || sqlerr_retryable(st)) {
 		p->code = PROBLEM_UNDER_MAINTENANCE;
 	} else if (strcmp(st, SQLERR_CONTRACT) == 0 &&
-	    (code = sqlerr_contract_code(db_result_primary(res))) !=
-	    PROBLEM_NONE) {
+	    (code = sqlerr_contract_code(primary)) != PROBLEM_NONE) {
 		p->code = code;
-		contract_detail(db_result_detail(res), p);
+		contract_detail(detail, p);
 	} else if (strcmp(st, "23505") == 0)
 		p->code = PROBLEM_RESOURCE_ALREADY_EXISTS;
 	else if (strcmp(st, "23503") == 0)

@@ -5,18 +5,19 @@
 #ifndef BAAS_SQLERR_H
 #define BAAS_SQLERR_H
 
-#include "db.h"
 #include "problem.h"
 
 #define SQLERR_CONTRACT	"BA000"
 
-/* Fills p for a result that is not DB_OK: unavailable, serialization
- * failures and deadlocks -> 503 under_maintenance; BA000 -> the errorCode
- * named by the message (with the DETAIL line, if any, as detail); 23505 ->
- * 409 resource_already_exists; 23503 -> 404 resource_is_not_found; class 22
- * -> 400 invalid_params; anything else -> 500 (the caller logs it). Returns
- * the status of the problem. */
-int	 sqlerr_problem(const struct db_result *res, struct problem *p);
+/* Fills p for a statement that failed: unavailable (no database, no
+ * answer), serialization failures and deadlocks -> 503 under_maintenance;
+ * BA000 -> the errorCode named by the primary message (with the DETAIL, if
+ * any, as detail); 23505 -> 409 resource_already_exists; 23503 -> 404
+ * resource_is_not_found; class 22 -> 400 invalid_params; anything else ->
+ * 500 (the caller logs it). sqlstate, primary and detail are "" when none.
+ * Returns the status of the problem. */
+int	 sqlerr_problem(int unavailable, const char *sqlstate,
+	    const char *primary, const char *detail, struct problem *p);
 
 /* Whether a SQLSTATE is worth one retry (40001, 40P01). */
 int	 sqlerr_retryable(const char *sqlstate);

@@ -497,36 +497,3 @@ fail:
 	user_lookup_free(out);
 	return (-1);
 }
-
-char *
-user_ids_array_new(const uint64_t *ids, size_t n)
-{
-	char	*s = xmalloc(n * 22 + 3);
-	size_t	 o = 0;
-
-	s[o++] = '{';
-	for (size_t i = 0; i < n; i++)
-		o += (size_t)sprintf(s + o, "%s%lld", i ? "," : "",
-		    (long long)ids[i]);
-	s[o++] = '}';
-	s[o] = '\0';
-	return (s);
-}
-
-char *
-user_lookup_array_new(const struct user_lookup *l)
-{
-	char	*s;
-	size_t	 o = 0;
-
-	if (!l->by_code)
-		return (user_ids_array_new(l->ids, l->n));
-	s = xmalloc(l->n * (FRIEND_CODE_DIGITS + 1) + 3);
-	s[o++] = '{';
-	for (size_t i = 0; i < l->n; i++)
-		o += (size_t)sprintf(s + o, "%s%s", i ? "," : "",
-		    l->codes[i]);
-	s[o++] = '}';
-	s[o] = '\0';
-	return (s);
-}

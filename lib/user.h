@@ -73,13 +73,6 @@ struct user_lookup {
 
 int	 user_lookup_parse(const struct form *q, struct user_lookup *out,
 	    struct problem *p) WUR;
-/* The ids or codes as a Postgres array literal ("{1,2}"); caller frees.
- * Ids are written as signed decimal bigints. */
-char	*user_lookup_array_new(const struct user_lookup *l);
 void	 user_lookup_free(struct user_lookup *l);
-
-/* A list of ids (1-16 hex digits each) as a Postgres bigint[] literal;
- * caller frees. */
-char	*user_ids_array_new(const uint64_t *ids, size_t n);
 
 #endif

@@ -93,14 +93,8 @@ auth_device_account_done(const struct db_result *res, void *arg)
 {
 	struct req	*r = arg;
 
-	if (db_result_status(res) == DB_ERR_UNAVAILABLE) {
-		req_fail_now(r, PROBLEM_UNDER_MAINTENANCE, NULL);
+	if (req_db_or_reply(r, res) != 0)
 		return;
-	}
-	if (db_result_status(res) != DB_OK) {
-		req_fail_internal(r, db_result_message(res));
-		return;
-	}
 	if (db_ntuples(res) == 0) {
 		req_fail_now(r, PROBLEM_INVALID_TOKEN,
 		    "The access token was revoked");
@@ -178,8 +172,7 @@ void
 auth_check(struct req *r)
 {
 	struct token_identity	 id;
-	char			 uidd[24], didd[24];
-	const char		*params[2];
+	char			 uid[DB_INT_TEXT], did[DB_INT_TEXT];
 
 	if (r->route->auth == AUTH_NONE) {
 		router_continue(r);
@@ -207,11 +200,8 @@ auth_check(struct req *r)
 	/* Before the read: a revocation committing during it must win. */
 	r->auth_seq = usergen_seq(app.revocations);
 	r->auth_born_ms = now_mono_ms();
-	snprintf(didd, sizeof didd, "%lld",
-	    (long long)r->principal.device_account_id);
-	snprintf(uidd, sizeof uidd, "%lld", (long long)r->principal.user_id);
-	params[0] = didd;
-	params[1] = uidd;
-	db_query(worker_db(r->w), "auth_device_account", 2, params,
-	    auth_device_account_done, r);
+	db_query(worker_db(r->w), "auth_device_account", 2, (const char *[]){
+	    db_id_text(did, r->principal.device_account_id),
+	    db_id_text(uid, r->principal.user_id) }, auth_device_account_done,
+	    r);
 }

@@ -12,6 +12,7 @@
 #include <sys/time.h>
 
 #include "app.h"
+#include "db.h"
 #include "ids.h"
 #include "log.h"
 #include "router.h"
@@ -274,7 +275,10 @@ req_fail_internal(struct req *r, const char *what)
 void
 req_fail_db(struct req *r, const struct db_result *res)
 {
-	int	status = sqlerr_problem(res, &r->problem);
+	int	status = sqlerr_problem(
+		    db_result_status(res) == DB_ERR_UNAVAILABLE,
+		    db_result_sqlstate(res), db_result_primary(res),
+		    db_result_detail(res), &r->problem);
 
 	if (status == 500) {
 		req_fail_internal(r, db_result_message(res));
@@ -283,6 +287,15 @@ req_fail_db(struct req *r, const struct db_result *res)
 	if (status == 503)
 		rlog_warn(r, "database: %s", db_result_message(res));
 	req_reply_problem(r);
+}
+
+int
+req_db_or_reply(struct req *r, const struct db_result *res)
+{
+	if (db_result_status(res) == DB_OK)
+		return (0);
+	req_fail_db(r, res);
+	return (-1);
 }
 
 /* Copies the body into a NUL-terminated buffer (parsers want C strings). */

@@ -110,6 +110,10 @@ void	 req_fail_internal(struct req *r, const char *what);
  * 500 when it is a bug (logged), otherwise the contract's error. */
 struct db_result;
 void	 req_fail_db(struct req *r, const struct db_result *res);
+/* The start of every database callback, as redis's ...OrReply functions:
+ * 0 when the statement succeeded, otherwise -1 after replying with
+ * req_fail_db (`if (req_db_or_reply(r, res) != 0) return;`). */
+int	 req_db_or_reply(struct req *r, const struct db_result *res) WUR;
 
 /* Entry point evhttp calls for every request (set up by the worker). */
 void	 http_request_cb(struct evhttp_request *ev, void *arg);

@@ -54,10 +54,8 @@ account_user_render_cb(const struct db_result *res, void *arg)
 	struct req	*r = arg;
 	struct jsonw	 w;
 
-	if (db_result_status(res) != DB_OK) {
-		req_fail_db(r, res);
+	if (req_db_or_reply(r, res) != 0)
 		return;
-	}
 	jsonw_init(&w, 2048);
 	if (db_ntuples(res) != 1 || user_render(res, 0, &w) != 0)
 		req_fail_now(r, PROBLEM_RESOURCE_IS_NOT_FOUND, NULL);
@@ -72,10 +70,8 @@ account_user_reply_cb(const struct db_result *res, void *arg)
 	struct req	*r = arg;
 	const char	*user;
 
-	if (db_result_status(res) != DB_OK) {
-		req_fail_db(r, res);
+	if (req_db_or_reply(r, res) != 0)
 		return;
-	}
 	if ((user = db_value(res, 0, "user")) == NULL) {
 		req_fail_now(r, PROBLEM_RESOURCE_IS_NOT_FOUND, NULL);
 		return;
@@ -180,17 +176,14 @@ register_done(const struct db_result *res, void *arg)
 	json_error_t		 jerr;
 	char			 uid[ID_HEX_LEN + 1], *loc;
 
-	if (db_result_status(res) != DB_OK) {
-		/* A 64-bit id taken already: draw again, once. */
-		if (strcmp(db_result_sqlstate(res), "23505") == 0 &&
-		    !s->retried) {
-			s->retried = 1;
-			register_submit(r);
-			return;
-		}
-		req_fail_db(r, res);
+	/* A 64-bit id taken already: draw again, once. */
+	if (strcmp(db_result_sqlstate(res), "23505") == 0 && !s->retried) {
+		s->retried = 1;
+		register_submit(r);
 		return;
 	}
+	if (req_db_or_reply(r, res) != 0)
+		return;
 	if ((text = db_value(res, 0, "user")) == NULL ||
 	    (user = json_loads(text, 0, &jerr)) == NULL) {
 		req_fail_internal(r, "account_create_user returned no user");
@@ -291,23 +284,6 @@ login_finish(struct req *r, uint64_t user_id, const char *user, size_t len)
 	free(idt);
 }
 
-/* Reads a decimal bigint column as the 64-bit id it stores. */
-static int
-login_user_id(const struct db_result *res, uint64_t *out)
-{
-	const char	*v = db_value(res, 0, "user_id");
-	char		*end;
-	long long	 n;
-
-	if (v == NULL)
-		return (-1);
-	n = strtoll(v, &end, 10);
-	if (*end != '\0')
-		return (-1);
-	*out = (uint64_t)n;
-	return (0);
-}
-
 /* After account_login or account_federate: columns user (and user_id). */
 static void
 login_done(const struct db_result *res, void *arg)
@@ -317,14 +293,12 @@ login_done(const struct db_result *res, void *arg)
 	uint64_t		 uid = s->user_id;
 	const char		*user;
 
-	if (db_result_status(res) != DB_OK) {
-		req_fail_db(r, res);
+	if (req_db_or_reply(r, res) != 0)
 		return;
-	}
 	/* Federation may have moved the device account: its user_id rules. */
 	if ((user = db_value(res, 0, "user")) == NULL ||
 	    (db_value(res, 0, "user_id") != NULL &&
-	    login_user_id(res, &uid) != 0)) {
+	    db_id(res, 0, "user_id", &uid) != 0)) {
 		req_fail_internal(r, "login statement returned no user");
 		return;
 	}
@@ -333,14 +307,6 @@ login_done(const struct db_result *res, void *arg)
 	req_revoke_user(r, s->user_id);
 	req_touch_user(r, uid);
 	login_finish(r, uid, user, db_length(res, 0, "user"));
-}
-
-static int
-flag(const struct db_result *res, const char *col)
-{
-	const char *v = db_value(res, 0, col);
-
-	return (v != NULL && v[0] == 't');
 }
 
 /* After account_login_lookup: the password, then the account's state. */
@@ -353,41 +319,41 @@ login_lookup_done(const struct db_result *res, void *arg)
 	struct jsonw		 user;
 	uint64_t		 uid;
 
-	if (db_result_status(res) != DB_OK) {
-		req_fail_db(r, res);
+	if (req_db_or_reply(r, res) != 0)
 		return;
-	}
 	if (db_ntuples(res) == 0 ||
 	    (hash = db_value(res, 0, "password_hash")) == NULL ||
 	    !password_verify(s->in.password, hash)) {
 		req_fail_now(r, PROBLEM_INVALID_DEVICE_ACCOUNT, NULL);
 		return;
 	}
-	if (login_user_id(res, &uid) != 0 || db_value(res, 0, "id") == NULL) {
+	if (db_id(res, 0, "user_id", &uid) != 0 ||
+	    db_value(res, 0, "id") == NULL) {
 		req_fail_internal(r, "account_login_lookup returned no user");
 		return;
 	}
 	s->user_id = uid;
-	if (flag(res, "disabled")) {
+	if (db_bool(res, 0, "disabled")) {
 		req_fail_now(r, PROBLEM_UNAVAILABLE_DEVICE_ACCOUNT, NULL);
 		return;
 	}
-	if (flag(res, "deleted")) {
+	if (db_bool(res, 0, "deleted")) {
 		req_fail_now(r, PROBLEM_DELETED_USER, NULL);
 		return;
 	}
-	if (flag(res, "banned")) {
+	if (db_bool(res, 0, "banned")) {
 		req_fail_now(r, PROBLEM_BANNED_USER, NULL);
 		return;
 	}
-	country = s->in.na_country != NULL && flag(res, "no_country") ?
+	country = s->in.na_country != NULL && db_bool(res, 0, "no_country") ?
 	    s->in.na_country : NULL;
 	if (s->federation) {
 		account_db_federate(worker_db(r->w), s->in.da_id, s->na_id,
 		    account_device_id(r), s->in.na_country, login_done, r);
 		return;
 	}
-	if ((account_device_id(r) != NULL && flag(res, "device_changed")) ||
+	if ((account_device_id(r) != NULL &&
+	    db_bool(res, 0, "device_changed")) ||
 	    country != NULL) {
 		account_db_login(worker_db(r->w), s->in.da_id, uid,
 		    account_device_id(r), country, login_done, r);

@@ -63,10 +63,8 @@ friend_requests_box_done(const struct db_result *res, void *arg)
 	char			 hex[17];
 	uint64_t		 id;
 
-	if (db_result_status(res) != DB_OK) {
-		req_fail_db(r, res);
+	if (req_db_or_reply(r, res) != 0)
 		return;
-	}
 	if ((body = db_value(res, 0, "body")) == NULL) {
 		req_fail_internal(r, "friends_requests returned no body");
 		return;

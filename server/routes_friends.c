@@ -45,10 +45,8 @@ friends_body_reply(const struct db_result *res, struct req *r, int status)
 {
 	const char	*body;
 
-	if (db_result_status(res) != DB_OK) {
-		req_fail_db(r, res);
+	if (req_db_or_reply(r, res) != 0)
 		return;
-	}
 	if ((body = db_value(res, 0, "body")) == NULL) {
 		req_fail_internal(r, "statement returned no body");
 		return;
@@ -73,10 +71,8 @@ friends_empty_204_cb(const struct db_result *res, void *arg)
 {
 	struct req	*r = arg;
 
-	if (db_result_status(res) != DB_OK) {
-		req_fail_db(r, res);
+	if (req_db_or_reply(r, res) != 0)
 		return;
-	}
 	req_reply_empty(r, 204);
 }
 
@@ -123,10 +119,8 @@ friends_presence_done(const struct db_result *res, int row, void *arg)
 	struct req	*r = arg;
 	struct jsonw	 w;
 
-	if (db_result_status(res) != DB_OK) {
-		req_fail_db(r, res);
+	if (req_db_or_reply(r, res) != 0)
 		return;
-	}
 	if (row >= db_ntuples(res) || !db_bool(res, row, "da_ok")) {
 		req_fail_now(r, PROBLEM_RESOURCE_IS_NOT_FOUND, NULL);
 		return;
@@ -213,10 +207,8 @@ friends_list_done(const struct db_result *res, void *arg)
 	struct friends_list_wait	*st = r->state;
 	struct friends_list		*fl;
 
-	if (db_result_status(res) != DB_OK) {
-		req_fail_db(r, res);
+	if (req_db_or_reply(r, res) != 0)
 		return;
-	}
 	fl = friends_list_new(&st->read, NULL);
 	friends_db_render_list(res, fl);
 	if (friends_list_len(fl) == friends_list_total(fl))
@@ -263,10 +255,8 @@ friends_patch_done(const struct db_result *res, void *arg)
 	struct req	*r = arg;
 	struct jsonw	 w;
 
-	if (db_result_status(res) != DB_OK) {
-		req_fail_db(r, res);
+	if (req_db_or_reply(r, res) != 0)
 		return;
-	}
 	if (db_ntuples(res) != 1) {
 		req_fail_internal(r, "friend patch returned no row");
 		return;

@@ -45,10 +45,8 @@ images_upload_done(const struct db_result *res, void *arg)
 	const char		*at;
 	struct jsonw		 w;
 
-	if (db_result_status(res) != DB_OK) {
-		req_fail_db(r, res);
+	if (req_db_or_reply(r, res) != 0)
 		return;
-	}
 	if ((at = db_value(res, 0, "created_at")) == NULL) {
 		req_fail_internal(r, "account_store_image returned nothing");
 		return;
@@ -166,14 +164,13 @@ static void
 images_thumbnail_done(const struct db_result *res, void *arg)
 {
 	struct req	*r = arg;
-	const char	*data, *id, *at, *deleted, *inm, *ims;
+	const char	*data, *deleted, *inm, *ims;
 	char		 etag[ID_HEX_LEN + 3], hex[ID_HEX_LEN + 1], date[64];
+	uint64_t	 id;
 	int64_t		 t;
 
-	if (db_result_status(res) != DB_OK) {
-		req_fail_db(r, res);
+	if (req_db_or_reply(r, res) != 0)
 		return;
-	}
 	if (db_ntuples(res) == 0) {
 		req_fail_now(r, PROBLEM_RESOURCE_IS_NOT_FOUND, NULL);
 		return;
@@ -184,16 +181,15 @@ images_thumbnail_done(const struct db_result *res, void *arg)
 		return;
 	}
 	data = db_value(res, 0, "data");
-	id = db_value(res, 0, "id");
-	at = db_value(res, 0, "created_at");
-	if (data == NULL || id == NULL || at == NULL) {
+	if (data == NULL || db_id(res, 0, "id", &id) != 0 ||
+	    db_value(res, 0, "created_at") == NULL) {
 		req_fail_now(r, PROBLEM_RESOURCE_IS_NOT_FOUND,
 		    "This user has no image");
 		return;
 	}
-	id_format((uint64_t)strtoll(id, NULL, 10), hex);
+	id_format(id, hex);
 	snprintf(etag, sizeof etag, "\"%s\"", hex);
-	t = strtoll(at, NULL, 10);
+	t = db_int64(res, 0, "created_at");
 	http_date(t, date, sizeof date);
 	req_add_header(r, "ETag", etag);
 	req_add_header(r, "Last-Modified", date);

@@ -38,10 +38,8 @@ keys_health_done(const struct db_result *res, void *arg)
 	static const char ok[] = "{\"status\":\"ok\"}";
 	struct req *r = arg;
 
-	if (db_result_status(res) != DB_OK) {
-		req_fail_now(r, PROBLEM_UNDER_MAINTENANCE, NULL);
+	if (req_db_or_reply(r, res) != 0)
 		return;
-	}
 	req_reply_json_text(r, 200, ok, sizeof ok - 1, NULL);
 }
 

@@ -80,10 +80,8 @@ users_lookup_done(const struct db_result *res, void *arg)
 	struct jsonw		 w;
 	int			 n, shown = 0;
 
-	if (db_result_status(res) != DB_OK) {
-		req_fail_db(r, res);
+	if (req_db_or_reply(r, res) != 0)
 		return;
-	}
 	n = db_ntuples(res);
 	jsonw_init(&w, 256 + (size_t)n * 256);
 	jsonw_lit(&w, "{\"items\":[");
@@ -110,7 +108,6 @@ users_lookup(struct req *r)
 {
 	struct user_lookup	 l;
 	struct lookup_state	*s;
-	char			*array;
 
 	if (user_lookup_parse(&r->query, &l, &r->problem) != 0)
 		return (ROUTE_ERROR);
@@ -119,10 +116,8 @@ users_lookup(struct req *r)
 	s->count = l.count;
 	r->state = s;
 	r->state_free = free;
-	array = user_lookup_array_new(&l);
-	account_db_lookup(worker_db(r->w), r->principal.user_id, l.by_code,
-	    array, users_lookup_done, r);
-	free(array);
+	account_db_lookup(worker_db(r->w), r->principal.user_id, &l,
+	    users_lookup_done, r);
 	user_lookup_free(&l);
 	return (ROUTE_WAIT);
 }
@@ -138,20 +133,16 @@ users_da_add_done(const struct db_result *res, void *arg)
 	char		 uid[ID_HEX_LEN + 1], did[ID_HEX_LEN + 1], *loc;
 	struct jsonw	 w;
 
-	if (db_result_status(res) != DB_OK) {
-		/* A 64-bit id taken already: draw again, once. */
-		if (strcmp(db_result_sqlstate(res), "23505") == 0 &&
-		    !s->retried) {
-			s->retried = 1;
-			s->da_id = id_random();
-			account_db_device_account_add(worker_db(r->w),
-			    s->user_id, s->da_id, s->hash, users_da_add_done,
-			    r);
-			return;
-		}
-		req_fail_db(r, res);
+	/* A 64-bit id taken already: draw again, once. */
+	if (strcmp(db_result_sqlstate(res), "23505") == 0 && !s->retried) {
+		s->retried = 1;
+		s->da_id = id_random();
+		account_db_device_account_add(worker_db(r->w), s->user_id,
+		    s->da_id, s->hash, users_da_add_done, r);
 		return;
 	}
+	if (req_db_or_reply(r, res) != 0)
+		return;
 	if ((at = db_value(res, 0, "created_at")) == NULL) {
 		req_fail_internal(r,
 		    "account_add_device_account returned nothing");
@@ -203,13 +194,10 @@ static void
 users_da_delete_done(const struct db_result *res, void *arg)
 {
 	struct req	*r = arg;
-	const char	*v;
 
-	if (db_result_status(res) != DB_OK) {
-		req_fail_db(r, res);
+	if (req_db_or_reply(r, res) != 0)
 		return;
-	}
-	if ((v = db_value(res, 0, "deleted")) == NULL || v[0] != 't') {
+	if (!db_bool(res, 0, "deleted")) {
 		req_fail_now(r, PROBLEM_RESOURCE_IS_NOT_FOUND,
 		    "This user has no such device account");
 		return;
@@ -311,10 +299,8 @@ users_push_put_done(const struct db_result *res, void *arg)
 	const char		*created, *updated;
 	struct jsonw		 w;
 
-	if (db_result_status(res) != DB_OK) {
-		req_fail_db(r, res);
+	if (req_db_or_reply(r, res) != 0)
 		return;
-	}
 	if ((created = db_value(res, 0, "created_at")) == NULL ||
 	    (updated = db_value(res, 0, "updated_at")) == NULL) {
 		req_fail_now(r, PROBLEM_RESOURCE_IS_NOT_FOUND,
@@ -368,10 +354,8 @@ users_push_delete_done(const struct db_result *res, void *arg)
 {
 	struct req	*r = arg;
 
-	if (db_result_status(res) != DB_OK) {
-		req_fail_db(r, res);
+	if (req_db_or_reply(r, res) != 0)
 		return;
-	}
 	if (db_ntuples(res) == 0) {
 		req_fail_now(r, PROBLEM_RESOURCE_IS_NOT_FOUND,
 		    "There is no push channel for this device account");
@@ -404,10 +388,8 @@ users_snapshot_done(const struct db_result *res, void *arg)
 	struct jsonw	 w;
 	int		 n, pass;
 
-	if (db_result_status(res) != DB_OK) {
-		req_fail_db(r, res);
+	if (req_db_or_reply(r, res) != 0)
 		return;
-	}
 	n = db_ntuples(res);
 	jsonw_init(&w, 64 + (size_t)n * 24);
 	/* Two passes over the rows: the persistent ids, then the others. */
@@ -417,16 +399,15 @@ users_snapshot_done(const struct db_result *res, void *arg)
 		jsonw_lit(&w, pass == 0 ? "{\"persistentUserIds\":[" :
 		    "],\"deletedUserIds\":[");
 		for (int i = 0; i < n; i++) {
-			const char	*id = db_value(res, i, "id");
-			const char	*alive = db_value(res, i, "alive");
-			int		 is_alive = alive && alive[0] == 't';
+			uint64_t	id;
 
-			if (id == NULL || is_alive != (pass == 0))
+			if (db_id(res, i, "id", &id) != 0 ||
+			    db_bool(res, i, "alive") != (pass == 0))
 				continue;
 			if (!first)
 				jsonw_lit(&w, ",");
 			first = 0;
-			jsonw_id(&w, (uint64_t)strtoll(id, NULL, 10));
+			jsonw_id(&w, id);
 		}
 	}
 	jsonw_lit(&w, "]}");
@@ -438,13 +419,11 @@ enum route_result
 users_snapshot(struct req *r)
 {
 	struct snapshot_in	 in;
-	char			*array;
 
 	if (snapshot_in_parse(r->body, r->body_len, &in, &r->problem) != 0)
 		return (ROUTE_ERROR);
-	array = user_ids_array_new(in.ids, in.n);
-	account_db_snapshot(worker_db(r->w), array, users_snapshot_done, r);
-	free(array);
+	account_db_snapshot(worker_db(r->w), in.ids, in.n,
+	    users_snapshot_done, r);
 	snapshot_in_free(&in);
 	return (ROUTE_WAIT);
 }

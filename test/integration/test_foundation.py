@@ -400,13 +400,18 @@ def test_migrate_command_is_idempotent(run_bin, pg):
 
 # ---------------------------------------------------------------- Postgres outage
 
+# A pool's own line when its connections go down: libpq's cause, once.
+OUTAGE_LINE = re.compile(r"^\S+ warn database unavailable: (\S.*)$", re.M)
+
+
 def test_health_follows_postgres_restart(start_server, make_cluster):
     needs_own_server()
     cluster = make_cluster()
-    srv = start_server(db_url=cluster.create_db())
+    srv = start_server(db_url=cluster.create_db(), BAAS_THREADS=2)
     r = http("GET", srv.url("/health"), timeout=10)
     assert r.status == 200 and r.body == {"status": "ok"}, r
 
+    mark = srv.log_mark()
     cluster.stop()
     for _ in range(3):
         t0 = time.monotonic()
@@ -414,6 +419,14 @@ def test_health_follows_postgres_restart(start_server, make_cluster):
         assert time.monotonic() - t0 < 10
         assert_problem(r, 503, "under_maintenance")
         assert r.headers.get("Cache-Control"), r
+    # Reconnect attempts (one a second) while it stays down say nothing
+    # more: one line per loop's pool, with libpq's reason, and the 503s
+    # carry that reason too.
+    time.sleep(2.5)
+    causes = OUTAGE_LINE.findall(srv.log(mark))
+    assert 1 <= len(causes) <= 2, srv.log(mark)
+    assert re.search(r"warn \[\w+\] database: database unavailable: \S",
+                     srv.log(mark)), srv.log(mark)
 
     cluster.start()
     deadline = time.monotonic() + 15
@@ -428,6 +441,7 @@ def test_health_follows_postgres_restart(start_server, make_cluster):
         time.sleep(0.25)
     assert isinstance(last, Resp) and last.status == 200, \
         "health not back within 15 s of Postgres restarting: %r" % (last,)
+    assert "database available again" in srv.log(mark), srv.log(mark)
     assert last.body == {"status": "ok"}
 
 

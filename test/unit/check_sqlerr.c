@@ -44,6 +44,29 @@ START_TEST(test_retryable)
 }
 END_TEST
 
+/* The whole mapping, now that it takes the error's fields, not a result. */
+START_TEST(test_problem)
+{
+	struct problem	p;
+
+	ck_assert_int_eq(sqlerr_problem(1, "", "", "", &p), 503);
+	ck_assert_int_eq(p.code, PROBLEM_UNDER_MAINTENANCE);
+	ck_assert_int_eq(sqlerr_problem(0, "40P01", "deadlock", "", &p), 503);
+	ck_assert_int_eq(sqlerr_problem(0, SQLERR_CONTRACT, "deleted_user",
+	    "gone since Tuesday", &p), problem_status(PROBLEM_DELETED_USER));
+	ck_assert_int_eq(p.code, PROBLEM_DELETED_USER);
+	ck_assert_str_eq(p.detail, "gone since Tuesday");
+	ck_assert_int_eq(sqlerr_problem(0, "23505", "duplicate", "", &p), 409);
+	ck_assert_str_eq(p.detail, "");
+	ck_assert_int_eq(sqlerr_problem(0, "23503", "no key", "", &p), 404);
+	ck_assert_int_eq(sqlerr_problem(0, "22P02", "bad text", "", &p), 400);
+	/* A contract SQLSTATE with an unknown code is a bug: 500. */
+	ck_assert_int_eq(sqlerr_problem(0, SQLERR_CONTRACT, "no_such_code", "",
+	    &p), 500);
+	ck_assert_int_eq(sqlerr_problem(0, "XX000", "internal", "", &p), 500);
+}
+END_TEST
+
 static Suite *
 sqlerr_suite(void)
 {
@@ -52,6 +75,7 @@ sqlerr_suite(void)
 
 	tcase_add_test(tc, test_contract_code);
 	tcase_add_test(tc, test_retryable);
+	tcase_add_test(tc, test_problem);
 	suite_add_tcase(s, tc);
 	return (s);
 }
