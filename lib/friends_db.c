@@ -5,7 +5,6 @@
  * database (which would also put the visibility rules in SQL). */
 #include "friends_db.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,40 +28,6 @@
 static const struct db_stmt friends_stmts[] = {
 	{ "friends_generate_code",
 	  "SELECT friends_generate_code($1::bigint)::text AS body" },
-	/* A presence PATCH (0005 explains why not a function): the locked
-	 * row c and its lapse v (a lapsed lease reads as OFFLINE with empty
-	 * extras), the update; then whether the device account is the
-	 * user's (404 when not) and the user for user_render (NULL when
-	 * deleted). */
-	{ "friends_presence",
-	  "WITH c AS (SELECT id, baas_now() AS t, presence_state, "
-	  "presence_extras, (presence_state <> 'OFFLINE' AND "
-	  "presence_expires_at <= baas_now()) AS lapsed "
-	  "FROM users WHERE id = $1::bigint AND NOT deleted AND EXISTS ("
-	  "SELECT 1 FROM device_accounts d WHERE d.id = $2::bigint "
-	  "AND d.user_id = $1::bigint) FOR NO KEY UPDATE), "
-	  "v AS (SELECT c.*, "
-	  "CASE WHEN lapsed THEN 'OFFLINE' ELSE presence_state END AS old, "
-	  "COALESCE($3::text, CASE WHEN lapsed THEN 'OFFLINE' "
-	  "ELSE presence_state END) AS new, "
-	  "CASE WHEN lapsed THEN baas_empty_extras() "
-	  "ELSE presence_extras END AS extras FROM c), "
-	  "upd AS (UPDATE users u SET presence_state = v.new, "
-	  "presence_extras = jsonb_set(v.extras, '{friends}', "
-	  "CASE WHEN $6::boolean THEN $4::jsonb "
-	  "ELSE (COALESCE(v.extras -> 'friends', '{}'::jsonb) - $5::text[]) "
-	  "|| $4::jsonb "
-	  "END, true), "
-	  "presence_state_updated_at = v.t, "
-	  "presence_expires_at = v.t + $7::integer, "
-	  "logout_at = CASE WHEN v.lapsed THEN u.presence_expires_at "
-	  "WHEN v.new = 'OFFLINE' AND v.old <> 'OFFLINE' THEN v.t "
-	  "ELSE u.logout_at END "
-	  "FROM v WHERE u.id = v.id RETURNING u.*) "
-	  "SELECT EXISTS (SELECT 1 FROM device_accounts d "
-	  "WHERE d.id = $2::bigint AND d.user_id = $1::bigint) AS da_ok, "
-	  USER_COLUMNS " FROM (SELECT 1) one LEFT JOIN upd u ON true "
-	  USER_JOINS },
 	{ "friends_send_request",
 	  "SELECT friends_send_request($1::bigint, $2::bigint, $3::bigint, "
 	  "$4::jsonb, $5::jsonb, $6::jsonb)::text AS body" },
@@ -125,61 +90,6 @@ friends_db_generate_code(struct db_pool *pool, uint64_t user_id, db_cb cb,
 	const char	*v[] = { db_id_text(u, user_id) };
 
 	db_query(pool, "friends_generate_code", 1, v, cb, arg);
-}
-
-/* A JSON array of strings as a Postgres text[] literal: {"a","b"}. The
- * operator jsonb - text[] costs nothing next to unnesting a jsonb array in
- * a subquery (a tenth of the statement). NULL when it is not one. */
-static char *
-pg_text_array_new(const char *json_array)
-{
-	json_t		*a = json_loads(json_array, JSON_DECODE_ANY, NULL), *e;
-	struct jsonw	 w;
-	size_t		 i;
-
-	if (!json_is_array(a)) {
-		json_decref(a);
-		return (NULL);
-	}
-	jsonw_init(&w, 64);
-	jsonw_lit(&w, "{");
-	json_array_foreach(a, i, e) {
-		const char *s = json_string_value(e);
-
-		if (s == NULL) {
-			json_decref(a);
-			jsonw_free(&w);
-			return (NULL);
-		}
-		jsonw_lit(&w, i > 0 ? ",\"" : "\"");
-		for (; *s != '\0'; s++) {
-			if (*s == '"' || *s == '\\')
-				jsonw_raw(&w, "\\", 1);
-			jsonw_raw(&w, s, 1);
-		}
-		jsonw_lit(&w, "\"");
-	}
-	jsonw_lit(&w, "}");
-	json_decref(a);
-	return (w.buf);
-}
-
-void
-friends_db_presence(struct db_pool *pool, uint64_t user_id,
-    uint64_t device_account_id, const struct presence_patch *pp, int lease,
-    db_cb cb, void *arg)
-{
-	char		 u[DB_INT_TEXT], d[DB_INT_TEXT], l[DB_INT_TEXT];
-	char		*remove = pg_text_array_new(pp->remove);
-	const char	*v[] = {
-		db_id_text(u, user_id), db_id_text(d, device_account_id),
-		pp->has_state ? presence_state_name(pp->state) : NULL,
-		pp->set, remove != NULL ? remove : "{}",
-		pp->replace_all ? "true" : "false", db_int_text(l, lease),
-	};
-
-	db_query(pool, "friends_presence", 7, v, cb, arg);
-	free(remove);
 }
 
 void

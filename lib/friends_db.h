@@ -20,13 +20,6 @@ void	 friends_db_init(void);
 /* Replies (column "body"): the whole user after a new friend code. */
 void	 friends_db_generate_code(struct db_pool *, uint64_t user_id,
 	    db_cb, void *);
-/* One patch alone (presence_batch.h runs them in batches, and alone when a
- * batch fails): columns "da_ok" and USER_COLUMNS of the user after it.
- * lease in seconds. */
-void	 friends_db_presence(struct db_pool *, uint64_t user_id,
-	    uint64_t device_account_id, const struct presence_patch *,
-	    int lease, db_cb, void *);
-
 /* Column "body": the request as the sender sees it. */
 void	 friends_db_send_request(struct db_pool *, uint64_t request_id,
 	    const struct friend_request_in *, db_cb, void *);

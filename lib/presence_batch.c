@@ -1,6 +1,7 @@
-/* presence_batch: a FIFO of waiting patches per loop; a batch is written as
- * one JSON array parameter (jsonb_to_recordset reads it back), and its
- * result has one row per patch, in order. */
+/* presence_batch: a FIFO of waiting patches per loop and the one SQL text
+ * that applies them; a batch (or a patch alone) is written as one JSON
+ * array parameter (jsonb_to_recordset reads it back), and its result has
+ * one row per patch, in order. */
 #include "presence_batch.h"
 
 #include <stdlib.h>
@@ -8,7 +9,6 @@
 #include <sys/queue.h>
 
 #include "friends.h"
-#include "friends_db.h"
 #include "jsonw.h"
 #include "log.h"
 #include "user_render.h"
@@ -16,47 +16,57 @@
 /* Large enough to take what 32 connections queue on one loop. */
 #define PRESENCE_BATCH_MAX	32
 
-/* The single statement (friends_db.c) for many users: b is the batch, c
- * its live rows locked (SKIP LOCKED: a row another transaction holds must
- * not stall the whole batch), v each one's lapse, upd the update; then one
- * row per patch, in order, whether or not it matched. "skipped": a live
- * user whose row was locked, for the patch to be run alone. */
+/* A presence PATCH for one or many users (0005 explains why not a
+ * function), one text for both statements: b the patches, each a row of
+ * the JSON array $1 (o its place, uid, did, state or NULL, set the extras
+ * to merge, rm the keys to remove, repl whether set replaces them); c the
+ * live rows locked, for the user whose device account it is; v each one's
+ * lapse (a lapsed lease reads as OFFLINE with empty extras); upd the
+ * update; then one row per patch, in order, whether or not it matched:
+ * da_ok (the device account is the user's: 404 when not) and the user for
+ * user_render (NULL when deleted). The batch does not wait for a row lock
+ * (SKIP LOCKED: a row another transaction holds must not stall the whole
+ * batch): "skipped" is a live user whose row was locked, for the patch to
+ * be run alone, by the statement that waits. */
+#define PRESENCE_SQL(LOCK_WAIT) \
+	"WITH b AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(" \
+	"o integer, uid bigint, did bigint, state text, set jsonb, " \
+	"rm text[], repl boolean)), " \
+	"c AS (SELECT u.id, b.state, b.set, b.rm, b.repl, " \
+	"baas_now() AS t, u.presence_state, u.presence_extras, " \
+	"(u.presence_state <> 'OFFLINE' AND " \
+	"u.presence_expires_at <= baas_now()) AS lapsed " \
+	"FROM b JOIN users u ON u.id = b.uid AND NOT u.deleted " \
+	"WHERE EXISTS (SELECT 1 FROM device_accounts d " \
+	"WHERE d.id = b.did AND d.user_id = b.uid) " \
+	"FOR NO KEY UPDATE OF u " LOCK_WAIT "), " \
+	"v AS (SELECT c.*, " \
+	"CASE WHEN lapsed THEN 'OFFLINE' ELSE presence_state END AS old, " \
+	"COALESCE(state, CASE WHEN lapsed THEN 'OFFLINE' " \
+	"ELSE presence_state END) AS new, " \
+	"CASE WHEN lapsed THEN baas_empty_extras() " \
+	"ELSE presence_extras END AS extras FROM c), " \
+	"upd AS (UPDATE users u SET presence_state = v.new, " \
+	"presence_extras = jsonb_set(v.extras, '{friends}', " \
+	"CASE WHEN v.repl THEN v.set " \
+	"ELSE (COALESCE(v.extras -> 'friends', '{}'::jsonb) - v.rm) || v.set " \
+	"END, true), " \
+	"presence_state_updated_at = v.t, " \
+	"presence_expires_at = v.t + $2::integer, " \
+	"logout_at = CASE WHEN v.lapsed THEN u.presence_expires_at " \
+	"WHEN v.new = 'OFFLINE' AND v.old <> 'OFFLINE' THEN v.t " \
+	"ELSE u.logout_at END " \
+	"FROM v WHERE u.id = v.id RETURNING u.*) " \
+	"SELECT b.o, EXISTS (SELECT 1 FROM device_accounts d " \
+	"WHERE d.id = b.did AND d.user_id = b.uid) AS da_ok, " \
+	"(u.id IS NULL AND EXISTS (SELECT 1 FROM users x " \
+	"WHERE x.id = b.uid AND NOT x.deleted)) AS skipped, " \
+	USER_COLUMNS " FROM b LEFT JOIN upd u ON u.id = b.uid " \
+	USER_JOINS " ORDER BY b.o"
+
 static const struct db_stmt presence_batch_stmts[] = {
-	{ "friends_presence_batch",
-	  "WITH b AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x("
-	  "o integer, uid bigint, did bigint, state text, set jsonb, "
-	  "rm text[], repl boolean)), "
-	  "c AS (SELECT u.id, b.state, b.set, b.rm, b.repl, "
-	  "baas_now() AS t, u.presence_state, u.presence_extras, "
-	  "(u.presence_state <> 'OFFLINE' AND "
-	  "u.presence_expires_at <= baas_now()) AS lapsed "
-	  "FROM b JOIN users u ON u.id = b.uid AND NOT u.deleted "
-	  "WHERE EXISTS (SELECT 1 FROM device_accounts d "
-	  "WHERE d.id = b.did AND d.user_id = b.uid) "
-	  "FOR NO KEY UPDATE OF u SKIP LOCKED), "
-	  "v AS (SELECT c.*, "
-	  "CASE WHEN lapsed THEN 'OFFLINE' ELSE presence_state END AS old, "
-	  "COALESCE(state, CASE WHEN lapsed THEN 'OFFLINE' "
-	  "ELSE presence_state END) AS new, "
-	  "CASE WHEN lapsed THEN baas_empty_extras() "
-	  "ELSE presence_extras END AS extras FROM c), "
-	  "upd AS (UPDATE users u SET presence_state = v.new, "
-	  "presence_extras = jsonb_set(v.extras, '{friends}', "
-	  "CASE WHEN v.repl THEN v.set "
-	  "ELSE (COALESCE(v.extras -> 'friends', '{}'::jsonb) - v.rm) || v.set "
-	  "END, true), "
-	  "presence_state_updated_at = v.t, "
-	  "presence_expires_at = v.t + $2::integer, "
-	  "logout_at = CASE WHEN v.lapsed THEN u.presence_expires_at "
-	  "WHEN v.new = 'OFFLINE' AND v.old <> 'OFFLINE' THEN v.t "
-	  "ELSE u.logout_at END "
-	  "FROM v WHERE u.id = v.id RETURNING u.*) "
-	  "SELECT b.o, EXISTS (SELECT 1 FROM device_accounts d "
-	  "WHERE d.id = b.did AND d.user_id = b.uid) AS da_ok, "
-	  "(u.id IS NULL AND EXISTS (SELECT 1 FROM users x "
-	  "WHERE x.id = b.uid AND NOT x.deleted)) AS skipped, "
-	  USER_COLUMNS " FROM b LEFT JOIN upd u ON u.id = b.uid "
-	  USER_JOINS " ORDER BY b.o" },
+	{ "presence_batch", PRESENCE_SQL("SKIP LOCKED") },
+	{ "presence_alone", PRESENCE_SQL("") },
 };
 
 struct presence_item {
@@ -83,6 +93,8 @@ struct presence_run {
 };
 
 static void	presence_batch_send(struct presence_batch *);
+static void	presence_run_alone(struct presence_batch *,
+		    struct presence_item *);
 
 void
 presence_batch_init(void)
@@ -149,10 +161,11 @@ presence_batch_submit(struct presence_batch *pb, uint64_t user_id,
 static void
 presence_alone_done(const struct db_result *res, void *arg)
 {
-	struct presence_item	*it = arg;
+	struct presence_run	*run = arg;
 
-	it->cb(res, 0, it->arg);
-	presence_item_free(it);
+	run->items[0]->cb(res, 0, run->items[0]->arg);
+	presence_item_free(run->items[0]);
+	free(run);
 }
 
 static void
@@ -172,8 +185,7 @@ presence_batch_done(const struct db_result *res, void *arg)
 			it->cb(res, i, it->arg);
 			presence_item_free(it);
 		} else	/* the batch failed, or this row was locked */
-			friends_db_presence(pb->pool, it->user_id, it->da_id,
-			    &it->patch, pb->lease, presence_alone_done, it);
+			presence_run_alone(pb, it);
 	}
 	free(run);
 	if (!TAILQ_EMPTY(&pb->waiting) && pb->in_flight < pb->max_in_flight)
@@ -220,15 +232,37 @@ presence_run_json(const struct presence_run *run, struct jsonw *w)
 	jsonw_lit(w, "]");
 }
 
+/* Runs the statement on the run's patches. */
+static void
+presence_run_query(struct presence_run *run, const char *stmt, db_cb cb)
+{
+	struct jsonw	 w;
+	char		 lease[DB_INT_TEXT];
+
+	jsonw_init(&w, 512 * (size_t)run->n);
+	presence_run_json(run, &w);
+	db_query(run->pb->pool, stmt, 2, (const char *[]){ w.buf,
+	    db_int_text(lease, run->pb->lease) }, cb, run);
+	jsonw_free(&w);
+}
+
+/* Runs one patch alone, waiting for its row's lock: a run of one. */
+static void
+presence_run_alone(struct presence_batch *pb, struct presence_item *it)
+{
+	struct presence_run	*run = xcalloc(1, sizeof *run);
+
+	run->pb = pb;
+	run->items[run->n++] = it;
+	presence_run_query(run, "presence_alone", presence_alone_done);
+}
+
 /* Takes the oldest waiting patches, each user once, and sends them. */
 static void
 presence_batch_send(struct presence_batch *pb)
 {
 	struct presence_run	*run = xcalloc(1, sizeof *run);
 	struct presence_item	*it, *next;
-	struct jsonw		 w;
-	char			 lease[DB_INT_TEXT];
-	const char		*v[2];
 
 	run->pb = pb;
 	for (it = TAILQ_FIRST(&pb->waiting); it != NULL &&
@@ -239,13 +273,7 @@ presence_batch_send(struct presence_batch *pb)
 		TAILQ_REMOVE(&pb->waiting, it, entry);
 		run->items[run->n++] = it;
 	}
-	jsonw_init(&w, 512 * (size_t)run->n);
-	presence_run_json(run, &w);
-	v[0] = w.buf;
-	v[1] = db_int_text(lease, pb->lease);
 	pb->in_flight++;
 	log_debug("presence: a batch of %d", run->n);
-	db_query(pb->pool, "friends_presence_batch", 2, v, presence_batch_done,
-	    run);
-	jsonw_free(&w);
+	presence_run_query(run, "presence_batch", presence_batch_done);
 }

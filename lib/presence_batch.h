@@ -29,7 +29,7 @@ struct presence_batch;
 typedef void (*presence_done_cb)(const struct db_result *, int row,
 	    void *arg);
 
-/* Registers the statement; before any pool exists. */
+/* Registers the statements (batch, alone); before any pool exists. */
 void			 presence_batch_init(void);
 
 /* lease: seconds a renewal lasts. */
