@@ -30,7 +30,8 @@ static const struct db_stmt account_stmts[] = {
 	  "$4::text)::text AS user" },
 	{ "account_federate",
 	  "SELECT o_user_id::text AS user_id, o_user::text AS user "
-	  "FROM account_federate($1::bigint, $2::text, $3::text, $4::text)" },
+	  "FROM account_federate($1::bigint, $2::text, $3::text, $4::text, "
+	  "$5::boolean)" },
 	{ "account_user_get",
 	  "SELECT " USER_COLUMNS " FROM users u " USER_JOINS
 	  " WHERE u.id = $1::bigint" },
@@ -148,13 +149,14 @@ account_db_login(struct db_pool *pool, uint64_t da_id, uint64_t user_id,
 
 void
 account_db_federate(struct db_pool *pool, uint64_t da_id, const char *na_id,
-    const char *device_id, const char *country, db_cb cb, void *arg)
+    const char *device_id, const char *country, int may_move, db_cb cb,
+    void *arg)
 {
 	char	 d[DB_INT_TEXT];
 
-	account_run(pool, "account_federate", 0, cb, arg, 4,
+	account_run(pool, "account_federate", 0, cb, arg, 5,
 	    (const char *[]){ db_id_text(d, da_id), na_id, device_id,
-	    country });
+	    country, may_move ? "true" : "false" });
 }
 
 void

@@ -31,10 +31,11 @@ void	 account_db_login_lookup(struct db_pool *, uint64_t da_id,
 /* Applies the login effects -> user. */
 void	 account_db_login(struct db_pool *, uint64_t da_id, uint64_t user_id,
 	    const char *device_id, const char *country, db_cb, void *);
-/* -> user_id (decimal), user. */
+/* -> user_id (decimal), user. Into a user other than the device
+ * account's own only when may_move (tokens_na_may_take_over). */
 void	 account_db_federate(struct db_pool *, uint64_t da_id,
 	    const char *na_id, const char *device_id, const char *country,
-	    db_cb, void *);
+	    int may_move, db_cb, void *);
 
 /* -> user (NULL when unknown). */
 void	 account_db_user_get(struct db_pool *, uint64_t user_id, db_cb, void *);

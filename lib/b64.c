@@ -1,6 +1,7 @@
 /* b64: base64url without padding (JWT segments, JWK members) and standard
  * base64 (image uploads). Decoders are strict: any character outside the
- * alphabet, misplaced padding or an impossible length is an error. */
+ * alphabet, misplaced padding or an impossible length is an error; base64url
+ * takes no padding at all (RFC 7515 section 2), so a token has one spelling. */
 #include "b64.h"
 
 #include <stdint.h>
@@ -57,8 +58,8 @@ b64_value(int url, unsigned char c)
 }
 
 /*
- * Shared decoder. Padding is optional but, when present, must complete the
- * last quantum exactly. With canonical set, the unused low bits of the last
+ * Shared decoder. Padding (standard alphabet only) is optional but, when
+ * present, must complete the last quantum exactly. With canonical set, the unused low bits of the last
  * character must be zero, so one value has one encoding: a JWT signature
  * cannot be altered without changing its bytes.
  */
@@ -75,7 +76,7 @@ b64_decode_any(int url, int canonical, const char *s, size_t len,
 		*outlen = 0;
 	if (s == NULL)
 		return (NULL);
-	while (pad < len && pad < 2 && s[len - 1 - pad] == '=')
+	while (!url && pad < len && pad < 2 && s[len - 1 - pad] == '=')
 		pad++;
 	if (pad > 0 && len % 4 != 0)
 		return (NULL);

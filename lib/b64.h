@@ -7,7 +7,8 @@
 
 /* Encodes n bytes as base64url without padding; caller frees. */
 char	*b64url_encode_new(const void *data, size_t n);
-/* Decodes base64url (padding optional); NULL on any invalid character. *outlen set. */
+/* Decodes base64url without padding ('=' is refused, as any other character
+ * outside the alphabet); NULL on invalid input. *outlen set. */
 unsigned char *b64url_decode_new(const char *s, size_t len, size_t *outlen);
 /* Decodes standard base64 (padding optional, no whitespace); NULL on invalid input. */
 unsigned char *b64_decode_new(const char *s, size_t len, size_t *outlen);

@@ -110,6 +110,24 @@ config_parse_policy(const struct config_var *v, const char *value, void *dst,
 	return (0);
 }
 
+/* The NA policy has a third value, spelled so that nobody types it by
+ * accident: what it allows is taking over another user's account. */
+static int
+config_parse_na_policy(const struct config_var *v, const char *value,
+    void *dst, char *err, size_t errlen)
+{
+	enum trust_policy	*out = dst;
+
+	if (strcmp(value, "decode-allow-takeover") == 0) {
+		*out = TRUST_DECODE_ALLOW_TAKEOVER;
+		return (0);
+	}
+	if (config_parse_policy(v, value, dst, err, errlen) == 0)
+		return (0);
+	return (config_bad(v, value, "verify, decode or decode-allow-takeover",
+	    err, errlen));
+}
+
 static int
 config_parse_int(const struct config_var *v, const char *value, void *dst,
     char *err, size_t errlen)
@@ -295,15 +313,16 @@ static const struct config_var config_vars[] = {
 	{ "BAAS_DEVICE_TOKEN_KEYS", "keys/dauth", NULL, config_parse_string,
 	  OFF(device_token_keys), 0, 0, 0,
 	  "folder of public PEM/JWKS files for device tokens" },
-	{ "BAAS_NA_TOKEN_POLICY", "verify", NULL, config_parse_policy,
+	{ "BAAS_NA_TOKEN_POLICY", "verify", NULL, config_parse_na_policy,
 	  OFF(na_token_policy), 0, 0, 0,
-	  "Nintendo Account ID tokens: verify or decode" },
+	  "Nintendo Account ID tokens: verify, decode or "
+	  "decode-allow-takeover" },
 	{ "BAAS_NA_TOKEN_KEYS", "keys/nintendo-account", NULL,
 	  config_parse_string, OFF(na_token_keys), 0, 0, 0,
 	  "folder of public keys for Nintendo Account ID tokens" },
-	{ "BAAS_NA_CLIENT_ID", "", NULL, config_parse_string,
-	  OFF(na_client_id), 1, 0, 0,
-	  "expected aud of Nintendo Account ID tokens (empty: not checked)" },
+	{ "BAAS_NA_CLIENT_ID", "81333c548b2e876d", NULL, config_parse_string,
+	  OFF(na_client_id), 0, 0, 0,
+	  "expected aud of Nintendo Account ID tokens (any: not checked)" },
 	{ "BAAS_APP_TOKEN_POLICY", "verify", NULL, config_parse_policy,
 	  OFF(app_token_policy), 0, 0, 0,
 	  "application tokens: verify or decode" },

@@ -9,6 +9,9 @@
 enum trust_policy {
 	TRUST_VERIFY = 0,
 	TRUST_DECODE,
+	/* NA ID tokens only: decode, and let an unsigned token federate into
+	 * whichever user its sub is linked to (tokens.h). */
+	TRUST_DECODE_ALLOW_TAKEOVER,
 };
 
 struct listen_addr {
@@ -32,7 +35,7 @@ struct config {
 	char			*device_token_keys;
 	enum trust_policy	 na_token_policy;
 	char			*na_token_keys;
-	char			*na_client_id;		/* "" means not checked */
+	char			*na_client_id;		/* "any": not checked */
 	enum trust_policy	 app_token_policy;
 	char			*app_token_keys;
 	int			 threads;		/* >= 1 */

@@ -1,6 +1,6 @@
 /* jwt: the JWS compact serialization of RS256 tokens, done here with OpenSSL
  * and jansson: signing with a key set's signer, verifying against a key set,
- * and the claim checks (exp, nbf, iss, aud, typ) every policy shares. Only
+ * and the claim checks (exp, nbf, iat, iss, aud, typ) every policy shares. Only
  * RS256 is spoken: none, HS* and everything else are refused before any key
  * is touched, so a public key can never be used as an HMAC secret. */
 #include "jwt.h"
@@ -134,6 +134,32 @@ fail:
 	return (-1);
 }
 
+/* iat: a number, not in the future beyond leeway, and, with max_age,
+ * present and not older (a token that claims a long life is refused). */
+static int
+iat_check(json_t *claims, const struct jwt_expect *x, char *err,
+    size_t errlen)
+{
+	json_t	*iat = json_object_get(claims, "iat");
+
+	if (iat == NULL && x->max_age <= 0)
+		return (0);
+	if (!json_is_number(iat)) {
+		jwt_err(err, errlen, "iat missing");
+		return (-1);
+	}
+	if (json_number_value(iat) > (double)(x->now + x->leeway)) {
+		jwt_err(err, errlen, "issued in the future (iat)");
+		return (-1);
+	}
+	if (x->max_age > 0 && json_number_value(iat) <
+	    (double)(x->now - x->max_age - x->leeway)) {
+		jwt_err(err, errlen, "issued too long ago (iat)");
+		return (-1);
+	}
+	return (0);
+}
+
 /* The checks shared by every trust policy. */
 static int
 claims_check(json_t *claims, const struct jwt_expect *x, char *err,
@@ -160,6 +186,8 @@ claims_check(json_t *claims, const struct jwt_expect *x, char *err,
 		jwt_err(err, errlen, "token not yet valid (nbf)");
 		return (-1);
 	}
+	if (iat_check(claims, x, err, errlen) != 0)
+		return (-1);
 	if (x->iss != NULL &&
 	    ((s = json_string_value(json_object_get(claims, "iss"))) == NULL ||
 	    strcmp(s, x->iss) != 0)) {

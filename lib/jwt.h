@@ -20,20 +20,22 @@ struct jwt_expect {
 	const char	*jku;		/* if the header has jku it must equal this */
 	int64_t		 now;
 	int64_t		 leeway;	/* seconds of clock skew allowed */
+	int64_t		 max_age;	/* > 0: iat required and no older */
 	int		 any_key;	/* try every key when the kid is not in the set */
 };
 
 /* Verifies an RS256 token against ks: alg must be RS256 (none and HS* are
- * refused), kid known (unless any_key), signature, exp (required), nbf, iss,
- * aud, typ. On success stores the claims (caller decrefs) and returns 0;
+ * refused), kid known (unless any_key), signature, exp (required), nbf,
+ * iat (never in the future beyond leeway; required and at most max_age
+ * seconds old when max_age is set), iss, aud, typ. On success stores the claims (caller decrefs) and returns 0;
  * otherwise -1 with a reason in err. */
 int	 jwt_verify(const char *token, const struct keyset *ks,
 	    const struct jwt_expect *expect, json_t **claims,
 	    char *err, size_t errlen) WUR;
 
 /* Parses a token's header and claims without checking the signature (the
- * "decode" trust policy); still requires exp in the future (with leeway) and
- * the expected iss/aud/typ. */
+ * "decode" trust policy); still requires exp in the future (with leeway),
+ * a sane iat and the expected iss/aud/typ. */
 int	 jwt_decode_unverified(const char *token, const struct jwt_expect *expect,
 	    json_t **claims, char *err, size_t errlen) WUR;
 

@@ -8,6 +8,7 @@
 
 #include "ids.h"
 #include "jwt.h"
+#include "log.h"
 
 /* iss, aud, typ, iat, exp, jti: what every issued token carries. */
 static json_t *
@@ -27,22 +28,42 @@ claims_base(const struct token_ctx *c, const char *sub, const char *typ)
 	return (o);
 }
 
+/* Whether a claim of a received token may be copied into one we sign: a
+ * boolean, an integer or a short string, never a structure of any size. */
+static int
+claim_copyable(json_t *v)
+{
+	return (json_is_boolean(v) || json_is_integer(v) ||
+	    (json_is_string(v) &&
+	    json_string_length(v) <= TOKEN_COPIED_STR_MAX));
+}
+
+/* The members names[] of src that claim_copyable allows, into dst. */
+static void
+claims_copy(json_t *dst, json_t *src, const char *const *names, size_t n)
+{
+	json_t	*v;
+
+	for (size_t i = 0; i < n; i++)
+		if ((v = json_object_get(src, names[i])) != NULL &&
+		    claim_copyable(v))
+			json_object_set(dst, names[i], v);
+}
+
 json_t *
 tokens_anonymous_claims(const struct token_ctx *c, json_t *device_claims)
 {
 	static const char *const copied[] = { "sn", "pc", "dt", "ist" };
 	json_t	*o = claims_base(c, c->client_id, "token");
-	json_t	*n = json_object(), *dn, *v;
+	json_t	*n = json_object(), *v;
 
 	json_object_set_new(o, "bs:grt", json_integer(1));
 	json_object_set_new(o, "bs:sts",
 	    json_pack("[i]", TOKEN_ANON_SCOPE));
 	v = json_object_get(device_claims, "sub");
 	json_object_set_new(n, "di", json_incref(v));
-	dn = json_object_get(device_claims, "nintendo");
-	for (size_t i = 0; i < NELEM(copied); i++)
-		if ((v = json_object_get(dn, copied[i])) != NULL)
-			json_object_set(n, copied[i], v);
+	claims_copy(n, json_object_get(device_claims, "nintendo"), copied,
+	    NELEM(copied));
 	json_object_set_new(o, "nintendo", n);
 	return (o);
 }
@@ -79,24 +100,41 @@ tokens_id_claims(const struct token_ctx *c, uint64_t user_id,
 	return (o);
 }
 
-/* Runs the policy: signature (verify) or structure only (decode), exp, and
- * iss/aud as given. */
+/* What a kind of received token must say, besides exp and a sane iat. */
+struct trust_expect {
+	const char	*iss;		/* checked under verify */
+	const char	*aud;		/* checked under every policy */
+	const char	*typ;		/* checked under verify */
+	int		 iat_required;
+};
+
+/* Runs the policy: signature (verify) or structure only (any decode), exp,
+ * iat, and the claims e names. */
 static int
-trust_run(const char *token, const struct token_trust *t, const char *iss,
-    const char *aud, json_t **claims)
+trust_run(const char *token, const struct token_trust *t,
+    const struct trust_expect *e, json_t **claims)
 {
 	struct jwt_expect	x = { 0 };
 	char			err[128];
 
 	x.now = t->now;
 	x.leeway = TOKEN_LEEWAY;
-	x.aud = aud;
-	if (t->policy == TRUST_DECODE)
-		return (jwt_decode_unverified(token, &x, claims, err,
-		    sizeof err));
-	x.iss = iss;
-	x.any_key = 1;	/* public keys are named by file, not by kid */
-	return (jwt_verify(token, t->keys, &x, claims, err, sizeof err));
+	x.max_age = e->iat_required ? TOKEN_RECEIVED_MAX_AGE : 0;
+	x.aud = e->aud;
+	if (t->policy != TRUST_VERIFY) {
+		if (jwt_decode_unverified(token, &x, claims, err, sizeof err) ==
+		    0)
+			return (0);
+	} else {
+		x.iss = e->iss;
+		x.typ = e->typ;
+		x.any_key = 1;	/* public keys are named by file, not kid */
+		if (jwt_verify(token, t->keys, &x, claims, err, sizeof err) ==
+		    0)
+			return (0);
+	}
+	log_debug("received token refused: %s", err);
+	return (-1);
 }
 
 /* Exactly 16 hex digits. */
@@ -114,10 +152,13 @@ tokens_check_device(const char *token, const struct token_trust *t,
 {
 	json_t	*c = NULL;
 
+	struct trust_expect	 e = { DAUTH_ISSUER, DAUTH_BAAS_CLIENT_ID, NULL,
+				    1 };
+
 	*claims = NULL;
-	if (token == NULL || *token == '\0' ||
-	    trust_run(token, t, DAUTH_ISSUER,
-	    t->policy == TRUST_DECODE ? NULL : DAUTH_BAAS_CLIENT_ID, &c) != 0)
+	if (t->policy != TRUST_VERIFY)
+		e.aud = NULL;
+	if (token == NULL || *token == '\0' || trust_run(token, t, &e, &c) != 0)
 		return (problem_set(p, PROBLEM_INVALID_TOKEN,
 		    "The device token is invalid"));
 	if (!hex16(json_string_value(json_object_get(c, "sub"))) ||
@@ -134,14 +175,18 @@ int
 tokens_check_na(const char *token, const struct token_trust *t,
     char na_id[NA_ID_MAX + 1], struct problem *p)
 {
-	json_t		*c = NULL;
-	const char	*sub;
-	const char	*aud = t->aud != NULL && *t->aud != '\0' ?
-			    t->aud : NULL;
-	size_t		 len;
+	json_t			*c = NULL;
+	const char		*sub;
+	struct trust_expect	 e = { NA_ISSUER, t->aud, NULL, 1 };
+	size_t			 len;
 
-	if (token == NULL || *token == '\0' ||
-	    trust_run(token, t, NA_ISSUER, aud, &c) != 0)
+	if (e.aud != NULL && strcmp(e.aud, NA_CLIENT_ID_ANY) == 0)
+		e.aud = NULL;
+	/* A signed token for some other client is still not ours: without an
+	 * audience to check, verify refuses rather than skipping it. */
+	else if (e.aud == NULL || *e.aud == '\0')
+		return (problem_set(p, PROBLEM_INVALID_IDP_ACCOUNT, NULL));
+	if (token == NULL || *token == '\0' || trust_run(token, t, &e, &c) != 0)
 		return (problem_set(p, PROBLEM_INVALID_IDP_ACCOUNT, NULL));
 	sub = json_string_value(json_object_get(c, "sub"));
 	len = sub ? strlen(sub) : 0;
@@ -156,27 +201,36 @@ tokens_check_na(const char *token, const struct token_trust *t,
 }
 
 int
+tokens_na_may_take_over(enum trust_policy policy)
+{
+	return (policy == TRUST_VERIFY || policy == TRUST_DECODE_ALLOW_TAKEOVER);
+}
+
+int
 tokens_check_app(const char *token, const struct token_trust *t,
     json_t **nintendo, struct problem *p)
 {
 	static const char *const copied[] = { "ai", "av", "at", "edi" };
-	json_t	*c = NULL, *n, *v, *out;
+	struct trust_expect	 e = { AAUTH_ISSUER, AAUTH_BAAS_CLIENT_ID,
+				    AAUTH_TOKEN_TYP, 0 };
+	json_t			*c = NULL, *n, *out;
 
 	*nintendo = NULL;
-	if (token == NULL || *token == '\0' ||
-	    trust_run(token, t, NULL, NULL, &c) != 0)
+	if (t->policy != TRUST_VERIFY)
+		e.aud = NULL;
+	if (token == NULL || *token == '\0' || trust_run(token, t, &e, &c) != 0)
 		return (problem_set(p, PROBLEM_INVALID_NDAS_APP_AUTHN_TOKEN,
 		    NULL));
 	n = json_object_get(c, "nintendo");
-	if (json_string_value(json_object_get(n, "ai")) == NULL) {
+	if (!hex16(json_string_value(json_object_get(n, "ai")))) {
 		json_decref(c);
 		return (problem_set(p, PROBLEM_INVALID_NDAS_APP_AUTHN_TOKEN,
 		    "The application token names no title"));
 	}
 	out = json_object();
-	for (size_t i = 0; i < NELEM(copied); i++)
-		if ((v = json_object_get(n, copied[i])) != NULL)
-			json_object_set(out, copied[i], v);
+	claims_copy(out, n, copied, NELEM(copied));
+	if (t->policy != TRUST_VERIFY)
+		json_object_set_new(out, "unverified", json_true());
 	json_decref(c);
 	*nintendo = out;
 	return (0);

@@ -22,6 +22,21 @@
 #define DAUTH_BAAS_CLIENT_ID	"8f849b5d34778d8e"
 #define NA_ISSUER		"https://accounts.nintendo.com"
 #define NA_ID_MAX		128	/* bytes of a Nintendo Account id */
+/* The aud of NA ID tokens the console's account system asks for: Nintendo's
+ * client id of that system (BAAS_NA_CLIENT_ID's default). */
+#define NA_CONSOLE_CLIENT_ID	"81333c548b2e876d"
+/* BAAS_NA_CLIENT_ID value that turns the aud check off. */
+#define NA_CLIENT_ID_ANY	"any"
+/* Application tokens under verify: aauth's issuer, BaaS as Nintendo's
+ * servers name it (as in device tokens), and their type. */
+#define AAUTH_ISSUER		"aauth-lp1.ndas.srv.nintendo.net"
+#define AAUTH_BAAS_CLIENT_ID	DAUTH_BAAS_CLIENT_ID
+#define AAUTH_TOKEN_TYP		"application_token"
+/* Received tokens: issued at most this long ago (dauth's device tokens
+ * live a day; NA and aauth tokens minutes). */
+#define TOKEN_RECEIVED_MAX_AGE	(2 * 86400)
+/* Bytes of a string claim copied from a received token into one we sign. */
+#define TOKEN_COPIED_STR_MAX	64
 
 /* What the issued tokens share: issuer and client id (the settings). */
 struct token_ctx {
@@ -32,7 +47,8 @@ struct token_ctx {
 
 /* Claims of the anonymous access token (bs:grt 1) for a verified device
  * token's claims: nintendo {di, sn, pc, dt, ist} copied from it (di = its
- * sub). New reference. */
+ * sub); a member that is not a boolean, an integer or a string of at most
+ * TOKEN_COPIED_STR_MAX bytes is left out. New reference. */
 json_t	*tokens_anonymous_claims(const struct token_ctx *c,
 	    json_t *device_claims);
 /* Claims of a user access token (bs:grt 2). New reference. */
@@ -60,16 +76,26 @@ int	 tokens_check_device(const char *token, const struct token_trust *t,
 	    json_t **claims, struct problem *p) WUR;
 
 /* A Nintendo Account ID token (idToken of federation and link): verify
- * checks the signature, exp, iss https://accounts.nintendo.com and aud when
- * t->aud is set; decode the structure, exp and aud when set. sub is the
- * account id, copied into na_id. Otherwise 400 invalid_idp_account. */
+ * checks the signature, exp, iat, iss https://accounts.nintendo.com and aud
+ * (t->aud; refused when unset, not checked when "any"); decode the
+ * structure, exp, iat and aud unless "any". sub is the account id, copied
+ * into na_id. Otherwise 400 invalid_idp_account. */
 int	 tokens_check_na(const char *token, const struct token_trust *t,
 	    char na_id[NA_ID_MAX + 1], struct problem *p) WUR;
 
-/* An application token (appAuthNToken): verify checks the signature and
- * exp; decode the structure and exp. Its nintendo claim must name the title
- * (ai); *nintendo receives a new object with the members ai, av, at and edi
- * it has. Otherwise 400 invalid_ndas_app_authn_token. */
+/* Whether an NA ID token trusted by policy may federate into a user other
+ * than the device account's own (and so move the device account): only a
+ * signed one, or decode-allow-takeover, whose name says so. */
+int	 tokens_na_may_take_over(enum trust_policy policy);
+
+/* An application token (appAuthNToken): verify checks the signature, exp,
+ * iat, iss AAUTH_ISSUER, aud AAUTH_BAAS_CLIENT_ID and typ AAUTH_TOKEN_TYP;
+ * decode the structure, exp and iat. Its nintendo claim must name the title
+ * (ai, 16 hex digits); *nintendo receives a new object with the members ai,
+ * av, at and edi it has (each a boolean, an integer or a short string;
+ * others are left out), plus "unverified": true under decode, so that a
+ * game server reading the ID token can tell. Otherwise 400
+ * invalid_ndas_app_authn_token. */
 int	 tokens_check_app(const char *token, const struct token_trust *t,
 	    json_t **nintendo, struct problem *p) WUR;
 

@@ -1,7 +1,8 @@
 /* auth: checks the bearer of every route but token issuing, JWKS and
- * thumbnails: RS256 by a key of the internal set, iss, aud, typ, expiry, jku;
- * then, for user tokens, that the device account and its user still exist
- * (deleting a device account revokes its tokens at once). */
+ * thumbnails: RS256 by a key of the internal set, iss, aud, typ, expiry,
+ * iat, jku; then, for user tokens, that the device account and its user
+ * still exist, the account not disabled and the user not banned (deleting
+ * a device account revokes its tokens at once). */
 #include "auth.h"
 
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "log.h"
 #include "router.h"
 #include "token_cache.h"
+#include "tokens.h"
 #include "usergen.h"
 #include "worker.h"
 
@@ -21,7 +23,8 @@
 
 static const struct db_stmt auth_stmts[] = {
 	{ "auth_device_account",
-	  "SELECT 1 FROM device_accounts d JOIN users u ON u.id = d.user_id "
+	  "SELECT d.disabled, u.banned FROM device_accounts d "
+	  "JOIN users u ON u.id = d.user_id "
 	  "WHERE d.id = $1 AND d.user_id = $2 AND NOT u.deleted" },
 };
 
@@ -100,6 +103,16 @@ auth_device_account_done(const struct db_result *res, void *arg)
 		    "The access token was revoked");
 		return;
 	}
+	/* What login refuses, the tokens it gave stop doing: within the
+	 * cache's window of a ban or a disable made anywhere. */
+	if (db_bool(res, 0, "disabled")) {
+		req_fail_now(r, PROBLEM_UNAVAILABLE_DEVICE_ACCOUNT, NULL);
+		return;
+	}
+	if (db_bool(res, 0, "banned")) {
+		req_fail_now(r, PROBLEM_BANNED_USER, NULL);
+		return;
+	}
 	auth_remember(r, r->auth_seq, r->auth_born_ms);
 	router_continue(r);
 }
@@ -141,6 +154,7 @@ auth_bearer(struct req *r)
 	expect.jku = app.internal_jku;
 	expect.now = now_unix();
 	expect.leeway = AUTH_LEEWAY_SECS;
+	expect.max_age = TOKEN_LIFETIME;	/* ours: exp - iat */
 	if (jwt_verify(r->bearer, &app.internal_keys, &expect, &claims,
 	    err, sizeof err) != 0) {
 		rlog_debug(r, "bearer refused: %s", err);

@@ -18,6 +18,7 @@
 #include "migrate.h"
 #include "routes.h"
 #include "tls.h"
+#include "tokens.h"
 #include "worker.h"
 
 #define MIGRATE_WAIT_SECS 30
@@ -95,13 +96,21 @@ main_log_policies(void)
 	    &app.app_keys };
 
 	for (size_t i = 0; i < NELEM(kinds); i++) {
-		if (policies[i] == TRUST_DECODE)
+		if (policies[i] == TRUST_DECODE_ALLOW_TAKEOVER)
+			log_warn("%s=decode-allow-takeover: %s are NOT "
+			    "signature-checked, and any caller naming an account "
+			    "may federate into the user linked to it",
+			    kinds[i].env, kinds[i].what);
+		else if (policies[i] != TRUST_VERIFY)
 			log_warn("%s=decode: %s are NOT signature-checked",
 			    kinds[i].env, kinds[i].what);
 		else if (sets[i]->n == 0)
 			log_warn("no public keys for %s: every one will be refused "
 			    "(%s=verify)", kinds[i].what, kinds[i].env);
 	}
+	if (strcmp(app.cfg.na_client_id, NA_CLIENT_ID_ANY) == 0)
+		log_warn("BAAS_NA_CLIENT_ID=any: Nintendo Account ID tokens "
+		    "issued to any client are accepted");
 }
 
 static int

@@ -349,7 +349,9 @@ login_lookup_done(const struct db_result *res, void *arg)
 	    s->in.na_country : NULL;
 	if (s->federation) {
 		account_db_federate(worker_db(r->w), s->in.da_id, s->na_id,
-		    account_device_id(r), s->in.na_country, login_done, r);
+		    account_device_id(r), s->in.na_country,
+		    tokens_na_may_take_over(app.cfg.na_token_policy),
+		    login_done, r);
 		return;
 	}
 	if ((account_device_id(r) != NULL &&

@@ -29,6 +29,9 @@ CLIENT_ID = "ed9e2f05d286f7b8"
 DAUTH_ISS = "dauth-lp1.ndas.srv.nintendo.net"
 DAUTH_AUD = "8f849b5d34778d8e"
 NA_ISS = "https://accounts.nintendo.com"
+NA_AUD = "81333c548b2e876d"         # BAAS_NA_CLIENT_ID's default
+AAUTH_ISS = "aauth-lp1.ndas.srv.nintendo.net"
+AAUTH_TYP = "application_token"
 FORM = "application/x-www-form-urlencoded"
 UA = ("libcurl (nnAccount; 789f928b-138e-4b2f-afeb-1acae821d897; "
       "SDK %s; Add-on %s)")
@@ -186,15 +189,15 @@ class AccountServer:
     def na_token(self, na_id=None, issuer=None, **over):
         now = int(time.time())
         claims = {"sub": na_id or uuid.uuid4().hex[:16], "iss": NA_ISS,
-                  "aud": "81333c548b2e876d", "iat": now, "exp": now + 900,
+                  "aud": NA_AUD, "iat": now, "exp": now + 900,
                   "jti": str(uuid.uuid4())}
         claims.update(over)
         return (issuer or self.na).sign(claims)
 
     def app_token(self, issuer=None, **over):
         now = int(time.time())
-        claims = {"iss": "aauth-lp1.ndas.srv.nintendo.net", "iat": now,
-                  "exp": now + 900, "jti": str(uuid.uuid4()),
+        claims = {"iss": AAUTH_ISS, "aud": DAUTH_AUD, "typ": AAUTH_TYP,
+                  "iat": now, "exp": now + 900, "jti": str(uuid.uuid4()),
                   "nintendo": {"ai": "0100000000010000", "av": "0",
                                "at": 1, "edi": "0123456789abcdef0123"}}
         claims.update(over)

@@ -74,6 +74,9 @@ END_TEST
 static const char *const url_bad[] = {
 	"A",		/* a lone sextet is no byte */
 	"AAAAA",
+	"Zg==",		/* padding, even complete: one spelling per value */
+	"Zm8=",
+	"Zm9vYg==",
 	"Zg=",		/* padding that does not complete the quantum */
 	"Zm9v=",
 	"Zg===",

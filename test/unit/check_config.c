@@ -60,7 +60,7 @@ START_TEST(test_defaults)
 		ck_assert_str_eq(c.device_token_keys, "keys/dauth");
 		ck_assert_int_eq(c.na_token_policy, TRUST_VERIFY);
 		ck_assert_str_eq(c.na_token_keys, "keys/nintendo-account");
-		ck_assert_str_eq(c.na_client_id, "");
+		ck_assert_str_eq(c.na_client_id, "81333c548b2e876d");
 		ck_assert_int_eq(c.app_token_policy, TRUST_VERIFY);
 		ck_assert_str_eq(c.app_token_keys, "keys/aauth");
 		ck_assert_int_eq(c.threads, cores < 1 ? 1 :
@@ -115,9 +115,9 @@ START_TEST(test_values)
 		"BAAS_ISSUER", "http://localhost:8080/",
 		"BAAS_IMAGE_BASE_URL", "https://img.example//",
 		"BAAS_CLIENT_ID", "0123456789abcdef",
-		"BAAS_NA_CLIENT_ID", "",
+		"BAAS_NA_CLIENT_ID", "any",
 		"BAAS_DEVICE_TOKEN_POLICY", "decode",
-		"BAAS_NA_TOKEN_POLICY", "verify",
+		"BAAS_NA_TOKEN_POLICY", "decode-allow-takeover",
 		"BAAS_APP_TOKEN_POLICY", "decode",
 		"BAAS_THREADS", "256",
 		"BAAS_DB_POOL", "1",
@@ -138,9 +138,9 @@ START_TEST(test_values)
 	ck_assert_str_eq(c.issuer, "http://localhost:8080");
 	ck_assert_str_eq(c.image_base_url, "https://img.example");
 	ck_assert_str_eq(c.client_id, "0123456789abcdef");
-	ck_assert_str_eq(c.na_client_id, "");
+	ck_assert_str_eq(c.na_client_id, "any");
 	ck_assert_int_eq(c.device_token_policy, TRUST_DECODE);
-	ck_assert_int_eq(c.na_token_policy, TRUST_VERIFY);
+	ck_assert_int_eq(c.na_token_policy, TRUST_DECODE_ALLOW_TAKEOVER);
 	ck_assert_int_eq(c.app_token_policy, TRUST_DECODE);
 	ck_assert_int_eq(c.threads, 256);
 	ck_assert_int_eq(c.db_pool, 1);
@@ -232,6 +232,11 @@ START_TEST(test_bad_values)
 		  "BAAS_DEVICE_TOKEN_POLICY: expected verify or decode, "
 		  "got \"trust\"" },
 		{ "BAAS_NA_TOKEN_POLICY", "VERIFY", NULL },
+		{ "BAAS_NA_TOKEN_POLICY", "takeover",
+		  "BAAS_NA_TOKEN_POLICY: expected verify, decode or "
+		  "decode-allow-takeover, got \"takeover\"" },
+		/* Only the NA policy may allow a takeover. */
+		{ "BAAS_DEVICE_TOKEN_POLICY", "decode-allow-takeover", NULL },
 		{ "BAAS_APP_TOKEN_POLICY", "none", NULL },
 		{ "BAAS_LOG_LEVEL", "verbose",
 		  "BAAS_LOG_LEVEL: expected error, warn, info or debug, "

@@ -25,6 +25,7 @@
 #define AUD	"ed9e2f05d286f7b8"
 #define JKU	ISS "/1.0.0/internal_certificates"
 #define LEEWAY	60
+#define MAX_AGE	86400
 
 static char		 tmp[] = "/tmp/check_jwt.XXXXXX";
 static struct keyset	 ks;		/* the set we trust: two keys */
@@ -115,7 +116,7 @@ expect_default(void)
 {
 	struct jwt_expect x = {
 		.iss = ISS, .aud = AUD, .typ = "token", .jku = JKU,
-		.now = now, .leeway = LEEWAY, .any_key = 0,
+		.now = now, .leeway = LEEWAY, .any_key = 0, .max_age = MAX_AGE,
 	};
 
 	return (x);
@@ -413,6 +414,12 @@ static const struct claim_case claim_cases[] = {
 	{ "typ", "\"id_token\"", 0, 0, "type" },
 	{ "typ", "\"Token\"", 0, 0, "type" },
 	{ "typ", NULL, 0, 1, "type" },
+	{ "iat", NULL, LEEWAY + 1, 0, "future" },
+	{ "iat", NULL, LEEWAY, 0, NULL },
+	{ "iat", "\"yesterday\"", 0, 0, "iat" },
+	{ "iat", NULL, -MAX_AGE - LEEWAY - 1, 0, "too long ago" },
+	{ "iat", NULL, -MAX_AGE, 0, NULL },
+	{ "iat", NULL, 0, 1, "iat missing" },	/* max_age requires it */
 };
 
 START_TEST(test_claims)
@@ -668,6 +675,14 @@ START_TEST(test_tampered)
 	bad = xasprintf("%.*s.%s=%s", (int)(d1 - t), t, p64, d2);
 	ck_assert(verify(bad, &x, NULL) == -1);
 	free(bad);
+
+	/* the signature padded: a second spelling of the same bytes */
+	if ((strlen(d2 + 1) % 4) != 0) {
+		bad = xasprintf("%s%.*s", t, (int)(4 - strlen(d2 + 1) % 4),
+		    "===");
+		ck_assert(verify(bad, &x, NULL) == -1);
+		free(bad);
+	}
 
 	/* a signature byte changed, then one cut off */
 	bad = xstrdup(t);

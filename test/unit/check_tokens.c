@@ -94,6 +94,20 @@ device_claims(const char *iss, const char *aud, const char *sub,
 	return (c);
 }
 
+/* Good device claims with iat set (or removed, when iat < 0). */
+static json_t *
+device_iat(int64_t iat)
+{
+	json_t	*c = device_claims(DAUTH_ISSUER, DAUTH_BAAS_CLIENT_ID,
+		    "68337aca28815cbb", now + 3600, 1);
+
+	if (iat < 0)
+		json_object_del(c, "iat");
+	else
+		json_object_set_new(c, "iat", json_integer(iat));
+	return (c);
+}
+
 static struct token_trust
 trust(enum trust_policy policy, const char *aud)
 {
@@ -134,6 +148,38 @@ START_TEST(test_anonymous_claims)
 	    "NX Prod 1");
 	ck_assert(json_is_false(json_object_get(n, "ist")));
 	ck_assert_ptr_null(json_object_get(a, "bs:did"));
+	json_decref(a);
+	json_decref(d);
+}
+END_TEST
+
+/* Device claims other than booleans, integers and short strings never
+ * reach the anonymous token. */
+START_TEST(test_anonymous_claims_bounded)
+{
+	struct token_ctx	 c = { ISS, CLIENT, 1000 };
+	char			 big[TOKEN_COPIED_STR_MAX + 2];
+	json_t			*d = device_claims(DAUTH_ISSUER,
+				    DAUTH_BAAS_CLIENT_ID, "68337aca28815cbb",
+				    2000, 1), *a, *n, *dn;
+
+	memset(big, 'A', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	dn = json_object_get(d, "nintendo");
+	json_object_set_new(dn, "sn", json_string(big));
+	json_object_set_new(dn, "pc", json_pack("[s]", "HAC"));
+	json_object_set_new(dn, "dt", json_pack("{s:s}", "a", "b"));
+	a = tokens_anonymous_claims(&c, d);
+	n = json_object_get(a, "nintendo");
+	ck_assert_uint_eq(json_object_size(n), 2);	/* di and ist */
+	ck_assert_ptr_nonnull(json_object_get(n, "di"));
+	ck_assert(json_is_false(json_object_get(n, "ist")));
+	big[TOKEN_COPIED_STR_MAX] = '\0';		/* at the bound: kept */
+	json_object_set_new(dn, "sn", json_string(big));
+	json_decref(a);
+	a = tokens_anonymous_claims(&c, d);
+	ck_assert_str_eq(json_string_value(json_object_get(
+	    json_object_get(a, "nintendo"), "sn")), big);
 	json_decref(a);
 	json_decref(d);
 }
@@ -220,6 +266,9 @@ START_TEST(test_device)
 		  now + 3600, 0)), 0, 0 },
 		{ "not a JWT", xstrdup("device.token"), 0, 0 },
 		{ "empty", xstrdup(""), 0, 0 },
+		{ "iat in the future", sign(&trusted, device_iat(now + 3600)),
+		  0, 0 },
+		{ "no iat", sign(&trusted, device_iat(-1)), 0, 0 },
 	};
 
 	for (size_t i = 0; i < NELEM(cases); i++) {
@@ -280,6 +329,20 @@ na_claims(const char *iss, const char *aud, const char *sub, int64_t exp)
 	return (c);
 }
 
+/* na_claims with iat moved by offset, or removed (del). */
+static json_t *
+na_claims_iat(int64_t offset, int del)
+{
+	json_t	*c = na_claims(NA_ISSUER, NA_AUD, "fedcba9876543210",
+		    now + 900);
+
+	if (del)
+		json_object_del(c, "iat");
+	else
+		json_object_set_new(c, "iat", json_integer(now + offset));
+	return (c);
+}
+
 START_TEST(test_na)
 {
 	struct {
@@ -289,26 +352,36 @@ START_TEST(test_na)
 		int		 verify_ok;
 		int		 decode_ok;
 	} cases[] = {
-		{ "good", sign(&trusted, na_claims(NA_ISSUER, "x",
-		  "fedcba9876543210", now + 900)), NULL, 1, 1 },
-		{ "good with aud", sign(&trusted, na_claims(NA_ISSUER, NA_AUD,
+		{ "good", sign(&trusted, na_claims(NA_ISSUER, NA_AUD,
 		  "fedcba9876543210", now + 900)), NA_AUD, 1, 1 },
+		{ "aud not checked (any)", sign(&trusted, na_claims(NA_ISSUER,
+		  "x", "fedcba9876543210", now + 900)), NA_CLIENT_ID_ANY, 1,
+		  1 },
+		/* No audience to check is no reason to skip the check. */
+		{ "no aud setting", sign(&trusted, na_claims(NA_ISSUER, "x",
+		  "fedcba9876543210", now + 900)), NULL, 0, 0 },
 		{ "empty aud setting", sign(&trusted, na_claims(NA_ISSUER, "x",
-		  "fedcba9876543210", now + 900)), "", 1, 1 },
+		  "fedcba9876543210", now + 900)), "", 0, 0 },
 		{ "wrong aud", sign(&trusted, na_claims(NA_ISSUER, "x",
 		  "fedcba9876543210", now + 900)), NA_AUD, 0, 0 },
-		{ "foreign key", sign(&foreign, na_claims(NA_ISSUER, "x",
-		  "fedcba9876543210", now + 900)), NULL, 0, 1 },
-		{ "wrong issuer", sign(&trusted, na_claims("https://evil", "x",
-		  "fedcba9876543210", now + 900)), NULL, 0, 1 },
-		{ "expired", sign(&trusted, na_claims(NA_ISSUER, "x",
-		  "fedcba9876543210", now - 900)), NULL, 0, 0 },
-		{ "no sub", sign(&trusted, na_claims(NA_ISSUER, "x", NULL,
-		  now + 900)), NULL, 0, 0 },
-		{ "empty sub", sign(&trusted, na_claims(NA_ISSUER, "x", "",
-		  now + 900)), NULL, 0, 0 },
-		{ "alg none", unsigned_token(na_claims(NA_ISSUER, "x",
-		  "fedcba9876543210", now + 900)), NULL, 0, 1 },
+		{ "foreign key", sign(&foreign, na_claims(NA_ISSUER, NA_AUD,
+		  "fedcba9876543210", now + 900)), NA_AUD, 0, 1 },
+		{ "wrong issuer", sign(&trusted, na_claims("https://evil",
+		  NA_AUD, "fedcba9876543210", now + 900)), NA_AUD, 0, 1 },
+		{ "expired", sign(&trusted, na_claims(NA_ISSUER, NA_AUD,
+		  "fedcba9876543210", now - 900)), NA_AUD, 0, 0 },
+		{ "no sub", sign(&trusted, na_claims(NA_ISSUER, NA_AUD, NULL,
+		  now + 900)), NA_AUD, 0, 0 },
+		{ "empty sub", sign(&trusted, na_claims(NA_ISSUER, NA_AUD, "",
+		  now + 900)), NA_AUD, 0, 0 },
+		{ "alg none", unsigned_token(na_claims(NA_ISSUER, NA_AUD,
+		  "fedcba9876543210", now + 900)), NA_AUD, 0, 1 },
+		{ "iat in the future", sign(&trusted, na_claims_iat(3600, 0)),
+		  NA_AUD, 0, 0 },
+		{ "iat long ago", sign(&trusted, na_claims_iat(
+		  -TOKEN_RECEIVED_MAX_AGE - 3600, 0)), NA_AUD, 0, 0 },
+		{ "no iat", sign(&trusted, na_claims_iat(0, 1)), NA_AUD, 0,
+		  0 },
 	};
 
 	for (size_t i = 0; i < NELEM(cases); i++) {
@@ -336,18 +409,54 @@ START_TEST(test_na)
 }
 END_TEST
 
+/* Only a signature, or the setting that says so, lets a token federate
+ * into another user. */
+START_TEST(test_na_takeover)
+{
+	ck_assert(tokens_na_may_take_over(TRUST_VERIFY));
+	ck_assert(!tokens_na_may_take_over(TRUST_DECODE));
+	ck_assert(tokens_na_may_take_over(TRUST_DECODE_ALLOW_TAKEOVER));
+}
+END_TEST
+
 /* ------------------------------------------------------------ application */
 
 static json_t *
 app_claims(int64_t exp, int with_title)
 {
-	json_t	*c = json_pack("{s:s, s:I, s:I}", "iss", "aauth",
+	json_t	*c = json_pack("{s:s, s:s, s:s, s:I, s:I}", "iss", AAUTH_ISSUER,
+		    "aud", AAUTH_BAAS_CLIENT_ID, "typ", AAUTH_TOKEN_TYP,
 		    "iat", (json_int_t)now, "exp", (json_int_t)exp);
 
 	if (with_title)
 		json_object_set_new(c, "nintendo", json_pack(
 		    "{s:s, s:s, s:i, s:s, s:s}", "ai", "0100000000010000",
 		    "av", "0", "at", 1, "edi", "e", "other", "dropped"));
+	return (c);
+}
+
+/* app_claims with one claim replaced (json text) or removed (NULL). */
+static json_t *
+app_claims_with(const char *name, const char *json)
+{
+	json_t		*c = app_claims(now + 900, 1);
+	json_error_t	 jerr;
+
+	if (json == NULL)
+		json_object_del(c, name);
+	else
+		json_object_set_new(c, name, json_loads(json,
+		    JSON_DECODE_ANY, &jerr));
+	return (c);
+}
+
+/* app_claims with one member of nintendo replaced. */
+static json_t *
+app_title_with(const char *name, json_t *v)
+{
+	json_t	*c = app_claims(now + 900, 1);
+
+	json_object_set_new(json_object_get(c, "nintendo"), name, v);
 	return (c);
 }
 
@@ -366,6 +475,24 @@ START_TEST(test_app)
 		{ "no title", sign(&trusted, app_claims(now + 900, 0)), 0, 0 },
 		{ "alg none", unsigned_token(app_claims(now + 900, 1)), 0, 1 },
 		{ "not a JWT", xstrdup("app.token"), 0, 0 },
+		{ "wrong issuer", sign(&trusted, app_claims_with("iss",
+		  "\"dauth-lp1.ndas.srv.nintendo.net\"")), 0, 1 },
+		{ "no issuer", sign(&trusted, app_claims_with("iss", NULL)), 0,
+		  1 },
+		{ "wrong audience", sign(&trusted, app_claims_with("aud",
+		  "\"ed9e2f05d286f7b8\"")), 0, 1 },
+		{ "no audience", sign(&trusted, app_claims_with("aud", NULL)),
+		  0, 1 },
+		{ "wrong type", sign(&trusted, app_claims_with("typ",
+		  "\"id_token\"")), 0, 1 },
+		{ "no type", sign(&trusted, app_claims_with("typ", NULL)), 0,
+		  1 },
+		{ "iat in the future", sign(&trusted, app_claims_with("iat",
+		  "99999999999")), 0, 0 },
+		{ "ai not a title id", sign(&trusted, app_title_with("ai",
+		  json_string("../../etc"))), 0, 0 },
+		{ "ai a number", sign(&trusted, app_title_with("ai",
+		  json_integer(1))), 0, 0 },
 	};
 
 	for (size_t i = 0; i < NELEM(cases); i++) {
@@ -383,7 +510,11 @@ START_TEST(test_app)
 			ck_assert_msg((rc == 0) == want, "%s (%s)",
 			    cases[i].what, decode ? "decode" : "verify");
 			if (rc == 0) {
-				ck_assert_uint_eq(json_object_size(n), 4);
+				/* Under decode, marked as not verified. */
+				ck_assert_uint_eq(json_object_size(n),
+				    decode ? 5 : 4);
+				ck_assert(decode == json_is_true(
+				    json_object_get(n, "unverified")));
 				ck_assert_str_eq(json_string_value(
 				    json_object_get(n, "ai")),
 				    "0100000000010000");
@@ -398,6 +529,31 @@ START_TEST(test_app)
 }
 END_TEST
 
+/* Members of any other type, or strings too long, are left out of what
+ * goes into the ID token. */
+START_TEST(test_app_claims_bounded)
+{
+	char			 long_str[TOKEN_COPIED_STR_MAX + 2];
+	struct token_trust	 t = trust(TRUST_VERIFY, NULL);
+	struct problem		 p;
+	json_t			*c = app_claims(now + 900, 1), *n = NULL, *nt;
+	char			*tok;
+
+	memset(long_str, 'x', sizeof long_str - 1);
+	long_str[sizeof long_str - 1] = '\0';
+	nt = json_object_get(c, "nintendo");
+	json_object_set_new(nt, "av", json_pack("{s:[i,i,i]}", "x", 1, 2, 3));
+	json_object_set_new(nt, "at", json_real(1.5));
+	json_object_set_new(nt, "edi", json_string(long_str));
+	tok = sign(&trusted, c);
+	ck_assert_int_eq(tokens_check_app(tok, &t, &n, &p), 0);
+	ck_assert_uint_eq(json_object_size(n), 1);
+	ck_assert_ptr_nonnull(json_object_get(n, "ai"));
+	json_decref(n);
+	free(tok);
+}
+END_TEST
+
 static Suite *
 tokens_suite(void)
 {
@@ -406,6 +562,7 @@ tokens_suite(void)
 
 	tc = tcase_create("issued");
 	tcase_add_test(tc, test_anonymous_claims);
+	tcase_add_test(tc, test_anonymous_claims_bounded);
 	tcase_add_test(tc, test_user_and_id_claims);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("received");
@@ -414,7 +571,9 @@ tokens_suite(void)
 	tcase_add_test(tc, test_device);
 	tcase_add_test(tc, test_device_no_keys);
 	tcase_add_test(tc, test_na);
+	tcase_add_test(tc, test_na_takeover);
 	tcase_add_test(tc, test_app);
+	tcase_add_test(tc, test_app_claims_bounded);
 	suite_add_tcase(s, tc);
 	return (s);
 }
