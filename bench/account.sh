@@ -94,7 +94,8 @@ export BAAS_DATABASE_URL="$db_url" BAAS_HTTP_ADDR="127.0.0.1:$port" \
     BAAS_DEVICE_TOKEN_KEYS="$tmp/keys/dauth" \
     BAAS_NA_TOKEN_KEYS="$tmp/keys/nintendo-account" \
     BAAS_APP_TOKEN_KEYS="$tmp/keys/aauth" BAAS_DEVICE_TOKEN_POLICY=verify \
-    BAAS_THREADS="$LOOPS" BAAS_LOG_LEVEL="${BAAS_LOG_LEVEL:-warn}"
+    BAAS_THREADS="$LOOPS" BAAS_LOG_LEVEL="${BAAS_LOG_LEVEL:-warn}" \
+    BAAS_RATE_LIMITS=off
 "$BIN" dev-dauth-key >/dev/null
 "$BIN" create-user "$POOL" >"$tmp/accounts"
 i=0

@@ -113,7 +113,7 @@ BAAS_DEVICE_TOKEN_KEYS=$tmp/keys/dauth \
 BAAS_NA_TOKEN_KEYS=$tmp/keys/nintendo-account \
 BAAS_APP_TOKEN_KEYS=$tmp/keys/aauth \
 BAAS_THREADS=${BAAS_THREADS:-$(nproc)} \
-BAAS_LOG_LEVEL=${BAAS_LOG_LEVEL:-warn} \
+BAAS_LOG_LEVEL=${BAAS_LOG_LEVEL:-warn} BAAS_RATE_LIMITS=off \
     "$BIN" 2>"$tmp/baas.log" &
 pid=$!
 base=http://127.0.0.1:$port

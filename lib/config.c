@@ -129,6 +129,17 @@ config_parse_na_policy(const struct config_var *v, const char *value,
 }
 
 static int
+config_parse_rate_limits(const struct config_var *v, const char *value,
+    void *dst, char *err, size_t errlen)
+{
+	char	why[96];
+
+	if (ratelimit_parse(value, dst, why, sizeof why) == 0)
+		return (0);
+	return (config_bad(v, value, why, err, errlen));
+}
+
+static int
 config_parse_int(const struct config_var *v, const char *value, void *dst,
     char *err, size_t errlen)
 {
@@ -335,6 +346,9 @@ static const struct config_var config_vars[] = {
 	  OFF(db_pool), 0, 1, 64, "Postgres connections per loop" },
 	{ "BAAS_PRESENCE_LEASE", "90", NULL, config_parse_int,
 	  OFF(presence_lease), 0, 1, 86400, "presence lease in seconds" },
+	{ "BAAS_RATE_LIMITS", RATELIMIT_DEFAULT, NULL,
+	  config_parse_rate_limits, OFF(rate_limits), 0, 0, 0,
+	  "per-client limit on token signing (off to disable)" },
 	{ "BAAS_LOG_LEVEL", "info", NULL, config_parse_log_level,
 	  OFF(log_level), 0, 0, 0, "error, warn, info or debug" },
 };

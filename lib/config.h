@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include "log.h"
+#include "ratelimit.h"
 
 enum trust_policy {
 	TRUST_VERIFY = 0,
@@ -41,6 +42,7 @@ struct config {
 	int			 threads;		/* >= 1 */
 	int			 db_pool;		/* >= 1 */
 	int			 presence_lease;	/* seconds, >= 1 */
+	struct ratelimit_conf	 rate_limits;		/* signing routes */
 	enum log_level		 log_level;
 };
 

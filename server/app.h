@@ -8,6 +8,7 @@
 #include "config.h"
 #include "friends_cache.h"
 #include "keys.h"
+#include "ratelimit.h"
 #include "token_cache.h"
 #include "usergen.h"
 
@@ -33,6 +34,7 @@ struct app {
 	struct friends_cache *friends_cache;	/* rendered friends lists */
 	struct friends_cache *requests_cache;	/* inbox and outbox pages */
 	struct token_cache *token_cache;	/* verified bearer tokens */
+	struct ratelimit *sign_limit;	/* NULL when BAAS_RATE_LIMITS=off */
 };
 
 extern struct app app;

@@ -13,6 +13,7 @@
 #include "app.h"
 #include "auth.h"
 #include "devtool.h"
+#include "sign_limit.h"
 #include "listener.h"
 #include "log.h"
 #include "migrate.h"
@@ -166,6 +167,8 @@ main_serve(void)
 	app.friends_cache = friends_cache_new(app.usergen,
 	    FRIENDS_CACHE_MAX_BYTES);
 	app.token_cache = token_cache_new(app.revocations, TOKEN_CACHE_SLOTS);
+	app.sign_limit = ratelimit_new(&app.cfg.rate_limits,
+	    SIGN_LIMIT_BUCKETS);
 	app.requests_cache = friends_cache_new(app.usergen,
 	    REQUESTS_CACHE_MAX_BYTES);
 
@@ -212,6 +215,7 @@ main_cleanup(void)
 	friends_cache_free(app.friends_cache);
 	friends_cache_free(app.requests_cache);
 	token_cache_free(app.token_cache);
+	ratelimit_free(app.sign_limit);
 	usergen_free(app.usergen);
 	usergen_free(app.revocations);
 	free(app.internal_jku);

@@ -21,6 +21,7 @@
 #include "ids.h"
 #include "jsonw.h"
 #include "jwt.h"
+#include "sign_limit.h"
 #include "password.h"
 #include "router.h"
 #include "routes.h"
@@ -110,6 +111,8 @@ account_application_token(struct req *r)
 	json_t			*device = NULL, *claims;
 	char			*token, *body;
 
+	if (sign_limit_take(r) != 0)
+		return (ROUTE_ERROR);
 	if (account_body_form(r, &f) != 0)
 		return (ROUTE_ERROR);
 	if (token_form_parse(&f, &in, &r->problem) != 0)
@@ -371,9 +374,12 @@ login_lookup_done(const struct db_result *res, void *arg)
 static enum route_result
 account_login_common(struct req *r, int federation)
 {
-	struct login_state	*s = xcalloc(1, sizeof *s);
+	struct login_state	*s;
 	struct token_trust	 t;
 
+	if (sign_limit_take(r) != 0)
+		return (ROUTE_ERROR);
+	s = xcalloc(1, sizeof *s);
 	r->state = s;
 	r->state_free = login_state_free;
 	s->federation = federation;

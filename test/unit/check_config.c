@@ -68,6 +68,8 @@ START_TEST(test_defaults)
 		ck_assert_int_eq(c.db_pool, 4);
 		ck_assert_int_eq(c.presence_lease, 90);
 		ck_assert_int_eq(c.log_level, LOG_INFO);
+		ck_assert(c.rate_limits.enabled && c.rate_limits.rate == 5 &&
+		    c.rate_limits.burst == 40);
 		ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
 		db = xasprintf("host=%s/var/pg dbname=baas user=postgres",
 		    cwd);
@@ -123,6 +125,7 @@ START_TEST(test_values)
 		"BAAS_DB_POOL", "1",
 		"BAAS_PRESENCE_LEASE", "86400",
 		"BAAS_LOG_LEVEL", "DEBUG",
+		"BAAS_RATE_LIMITS", "off",
 		NULL,
 	};
 	struct config	c;
@@ -146,6 +149,7 @@ START_TEST(test_values)
 	ck_assert_int_eq(c.db_pool, 1);
 	ck_assert_int_eq(c.presence_lease, 86400);
 	ck_assert_int_eq(c.log_level, LOG_DEBUG);
+	ck_assert_int_eq(c.rate_limits.enabled, 0);
 	config_free(&c);
 }
 END_TEST
@@ -238,6 +242,9 @@ START_TEST(test_bad_values)
 		/* Only the NA policy may allow a takeover. */
 		{ "BAAS_DEVICE_TOKEN_POLICY", "decode-allow-takeover", NULL },
 		{ "BAAS_APP_TOKEN_POLICY", "none", NULL },
+		{ "BAAS_RATE_LIMITS", "sign=5",
+		  "BAAS_RATE_LIMITS: expected off or sign=<n>/s (or /m),"
+		  "burst=<n>, got \"sign=5\"" },
 		{ "BAAS_LOG_LEVEL", "verbose",
 		  "BAAS_LOG_LEVEL: expected error, warn, info or debug, "
 		  "got \"verbose\"" },
@@ -307,7 +314,8 @@ START_TEST(test_usage)
 		"BAAS_DEVICE_TOKEN_KEYS", "BAAS_NA_TOKEN_POLICY",
 		"BAAS_NA_TOKEN_KEYS", "BAAS_NA_CLIENT_ID",
 		"BAAS_APP_TOKEN_POLICY", "BAAS_APP_TOKEN_KEYS", "BAAS_THREADS",
-		"BAAS_DB_POOL", "BAAS_PRESENCE_LEASE", "BAAS_LOG_LEVEL",
+		"BAAS_DB_POOL", "BAAS_PRESENCE_LEASE", "BAAS_RATE_LIMITS",
+		"BAAS_LOG_LEVEL",
 	};
 	char	*buf = NULL, *line, *save = NULL;
 	size_t	 len = 0;
