@@ -13,11 +13,9 @@
 #include "ids.h"
 #include "jwt.h"
 #include "log.h"
-#include "router.h"
 #include "token_cache.h"
 #include "tokens.h"
 #include "usergen.h"
-#include "worker.h"
 
 #define AUTH_LEEWAY_SECS 60
 
@@ -35,15 +33,15 @@ auth_init(void)
 }
 
 int
-auth_kind_allowed(const struct req *r)
+auth_kind_allowed(const struct principal *p, enum auth_need need)
 {
-	switch (r->route->auth) {
+	switch (need) {
 	case AUTH_NONE:
 		return (1);
 	case AUTH_ANON:
-		return (r->principal.kind == PRINCIPAL_ANONYMOUS);
+		return (p->kind == PRINCIPAL_ANONYMOUS);
 	case AUTH_USER:
-		return (r->principal.kind == PRINCIPAL_USER);
+		return (p->kind == PRINCIPAL_USER);
 	}
 	return (0);
 }
@@ -114,7 +112,7 @@ auth_device_account_done(const struct db_result *res, void *arg)
 		return;
 	}
 	auth_remember(r, r->auth_seq, r->auth_born_ms);
-	router_continue(r);
+	r->auth_next(r);
 }
 
 /* The token of the Authorization header into r->bearer; -1 with r->problem
@@ -183,13 +181,13 @@ auth_bearer(struct req *r)
 }
 
 void
-auth_check(struct req *r)
+auth_check(struct req *r, enum auth_need need, void (*next)(struct req *))
 {
 	struct token_identity	 id;
 	char			 uid[DB_INT_TEXT], did[DB_INT_TEXT];
 
-	if (r->route->auth == AUTH_NONE) {
-		router_continue(r);
+	if (need == AUTH_NONE) {
+		next(r);
 		return;
 	}
 	if (auth_bearer_token(r) != 0) {
@@ -199,7 +197,7 @@ auth_check(struct req *r)
 	if (token_cache_get(app.token_cache, r->bearer, now_mono_ms(),
 	    now_unix(), AUTH_LEEWAY_SECS, &id)) {
 		auth_identity_copy(&r->principal, &id);
-		router_continue(r);
+		next(r);
 		return;
 	}
 	if (auth_bearer(r) != 0) {
@@ -208,13 +206,14 @@ auth_check(struct req *r)
 	}
 	if (r->principal.kind != PRINCIPAL_USER) {
 		auth_remember(r, 0, 0);
-		router_continue(r);
+		next(r);
 		return;
 	}
 	/* Before the read: a revocation committing during it must win. */
 	r->auth_seq = usergen_seq(app.revocations);
 	r->auth_born_ms = now_mono_ms();
-	db_query(worker_db(r->w), "auth_device_account", 2, (const char *[]){
+	r->auth_next = next;
+	db_query(r->db, "auth_device_account", 2, (const char *[]){
 	    db_id_text(did, r->principal.device_account_id),
 	    db_id_text(uid, r->principal.user_id) }, auth_device_account_done,
 	    r);

@@ -325,6 +325,8 @@ http_request_cb(struct evhttp_request *ev, void *arg)
 
 	r->ev = ev;
 	r->w = w;
+	r->db = worker_db(w);
+	r->presence = worker_presence(w);
 	r->start_us = http_now_us();
 	r->method = evhttp_request_get_command(ev);
 	/* Request ids only need to be unique in the logs: a random start per

@@ -11,6 +11,8 @@
 
 struct worker;
 struct route;
+struct db_pool;
+struct presence_batch;
 
 /* Who is calling, from the bearer token. */
 enum principal_kind {
@@ -33,6 +35,8 @@ struct principal {
 struct req {
 	struct evhttp_request	*ev;
 	struct worker		*w;
+	struct db_pool		*db;		/* the loop's pool */
+	struct presence_batch	*presence;	/* the loop's presence queue */
 	const struct route	*route;
 	int			 method;	/* enum evhttp_cmd_type */
 	char			 id[17];	/* request id for logs and X-Request-Id */
@@ -48,6 +52,7 @@ struct req {
 	const char		*bearer;	/* borrowed token text */
 	uint64_t		 auth_seq;	/* see auth_check */
 	int64_t			 auth_born_ms;
+	void			(*auth_next)(struct req *);
 	struct problem		 problem;
 	int			 replied;
 

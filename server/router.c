@@ -18,10 +18,15 @@ struct route_table {
 	const size_t		*count;
 };
 
+/* In this order, which is the order of the methods in a 405's Allow. */
 static const struct route_table router_tables[] = {
 	{ routes_keys, &routes_keys_count },
 	{ routes_account, &routes_account_count },
+	{ routes_users, &routes_users_count },
+	{ routes_images, &routes_images_count },
 	{ routes_friends, &routes_friends_count },
+	{ routes_friend_requests, &routes_friend_requests_count },
+	{ routes_blocks, &routes_blocks_count },
 };
 
 /* Matches path against pattern, where "<id>" stands for one non-empty
@@ -201,7 +206,7 @@ router_run(struct req *r)
 		req_reply_problem(r);
 		return;
 	}
-	if (!auth_kind_allowed(r)) {
+	if (!auth_kind_allowed(&r->principal, r->route->auth)) {
 		req_fail_now(r, PROBLEM_INSUFFICIENT_SCOPE,
 		    "This token may not call this route");
 		return;
@@ -213,16 +218,6 @@ router_run(struct req *r)
 }
 
 void
-router_continue(struct req *r)
-{
-	if (r->problem.code != PROBLEM_NONE) {
-		req_reply_problem(r);
-		return;
-	}
-	router_run(r);
-}
-
-void
 router_dispatch(struct req *r)
 {
 	if ((r->route = router_find(r)) == NULL) {
@@ -230,8 +225,8 @@ router_dispatch(struct req *r)
 		return;
 	}
 	/* Authentication may need the database (a revoked device account):
-	 * auth_check replies or calls router_continue when done. */
-	auth_check(r);
+	 * auth_check replies or runs the route when done. */
+	auth_check(r, r->route->auth, router_run);
 }
 
 size_t

@@ -7,13 +7,8 @@
 #define BAAS_ROUTER_H
 
 #include <stddef.h>
+#include "auth.h"
 #include "http.h"
-
-enum route_auth {
-	AUTH_NONE = 0,	/* no bearer: token issuing, JWKS, thumbnails */
-	AUTH_ANON,	/* the anonymous token (bs:grt 1) */
-	AUTH_USER,	/* a user token (bs:grt 2) */
-};
 
 /* Body content types a route takes (bit set). */
 #define BODY_NONE	0x0	/* any body is ignored */
@@ -28,7 +23,7 @@ enum route_auth {
 struct route {
 	int			 method;	/* EVHTTP_REQ_* */
 	const char		*pattern;	/* "/1.0.0/users/<id>" */
-	enum route_auth		 auth;
+	enum auth_need		 auth;
 	unsigned		 bodies;
 	size_t			 body_limit;	/* 0: BODY_LIMIT_DEFAULT */
 	enum route_result	(*handler)(struct req *);
@@ -36,8 +31,6 @@ struct route {
 
 /* Matches and runs r through the generic checks, then its handler. */
 void	 router_dispatch(struct req *r);
-/* Called by auth when an asynchronous token check is done. */
-void	 router_continue(struct req *r);
 /* The largest body any route takes (for evhttp's own limit). */
 size_t	 router_max_body(void);
 

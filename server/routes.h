@@ -11,13 +11,21 @@
 extern const struct route routes_keys[];	/* JWKS, health */
 extern const size_t routes_keys_count;
 
-/* Account module (API.md section 4). */
+/* Account module (API.md section 4): tokens, users, images. */
 extern const struct route routes_account[];
 extern const size_t routes_account_count;
+extern const struct route routes_users[];
+extern const size_t routes_users_count;
+extern const struct route routes_images[];
+extern const size_t routes_images_count;
 
-/* Friends module (API.md section 5). */
+/* Friends module (API.md section 5): friends, requests, blocks. */
 extern const struct route routes_friends[];
 extern const size_t routes_friends_count;
+extern const struct route routes_friend_requests[];
+extern const size_t routes_friend_requests_count;
+extern const struct route routes_blocks[];
+extern const size_t routes_blocks_count;
 
 /* Register each module's prepared statements (before the loops start). */
 void	 routes_keys_init(void);

@@ -1,9 +1,8 @@
-/* routes_account: the account module of API.md section 4. This file holds
- * the module's route table, the helpers its three files share, and the
- * token-issuing routes: application/token (device token -> anonymous
- * token), POST /1.0.0/users (registration), login and federation (device
- * account -> user access token and ID token). The user routes are in
- * routes_users.c, images in routes_images.c.
+/* routes_account: the token-issuing routes of the account module (API.md
+ * section 4): application/token (device token -> anonymous token), login
+ * and federation (device account -> user access token and ID token). The
+ * user routes, registration among them, are in routes_users.c, images in
+ * routes_images.c.
  *
  * RS256 signing is the costly part (about a millisecond a token, on this
  * loop's thread): each token is signed exactly once, after the database has
@@ -12,73 +11,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "account.h"
 #include "account_db.h"
 #include "app.h"
 #include "auth.h"
-#include "ids.h"
 #include "jsonw.h"
 #include "jwt.h"
-#include "sign_limit.h"
 #include "password.h"
+#include "request.h"
 #include "router.h"
 #include "routes.h"
-#include "routes_account.h"
+#include "sign_limit.h"
 #include "tokens.h"
-#include "user.h"
-#include "worker.h"
 #include "user_render.h"
 
 /* --------------------------------------------------------------- helpers */
-
-int
-account_param_id(struct req *r, int i, uint64_t *out)
-{
-	if (i >= r->nparams || id_parse(r->param[i], out) != 0)
-		return (problem_set(&r->problem, PROBLEM_INVALID_PARAMS,
-		    "The id in the path must be 1 to 16 hex digits"));
-	return (0);
-}
-
-int
-account_body_form(struct req *r, struct form *f)
-{
-	return (form_parse(r->body ? r->body : "", r->body_len, f,
-	    &r->problem));
-}
-
-void
-account_user_render_cb(const struct db_result *res, void *arg)
-{
-	struct req	*r = arg;
-	struct jsonw	 w;
-
-	if (req_db_or_reply(r, res) != 0)
-		return;
-	jsonw_init(&w, 2048);
-	if (db_ntuples(res) != 1 || user_render(res, 0, &w) != 0)
-		req_fail_now(r, PROBLEM_RESOURCE_IS_NOT_FOUND, NULL);
-	else
-		req_reply_json_text(r, 200, w.buf, w.len, NULL);
-	jsonw_free(&w);
-}
-
-void
-account_user_reply_cb(const struct db_result *res, void *arg)
-{
-	struct req	*r = arg;
-	const char	*user;
-
-	if (req_db_or_reply(r, res) != 0)
-		return;
-	if ((user = db_value(res, 0, "user")) == NULL) {
-		req_fail_now(r, PROBLEM_RESOURCE_IS_NOT_FOUND, NULL);
-		return;
-	}
-	req_reply_json_text(r, 200, user, db_length(res, 0, "user"), NULL);
-}
 
 static struct token_ctx
 account_token_ctx(void)
@@ -89,14 +37,6 @@ account_token_ctx(void)
 	c.client_id = app.cfg.client_id;
 	c.now = now_unix();
 	return (c);
-}
-
-/* The device id of the anonymous token, or NULL. */
-static const char *
-account_device_id(const struct req *r)
-{
-	return (r->principal.device_id[0] != '\0' ? r->principal.device_id :
-	    NULL);
 }
 
 /* --------------------------------------------------- application/token */
@@ -113,7 +53,7 @@ account_application_token(struct req *r)
 
 	if (sign_limit_take(r) != 0)
 		return (ROUTE_ERROR);
-	if (account_body_form(r, &f) != 0)
+	if (req_body_form(r, &f) != 0)
 		return (ROUTE_ERROR);
 	if (token_form_parse(&f, &in, &r->problem) != 0)
 		goto fail;
@@ -142,83 +82,6 @@ account_application_token(struct req *r)
 fail:
 	form_free(&f);
 	return (ROUTE_ERROR);
-}
-
-/* --------------------------------------------------- POST /1.0.0/users */
-
-void
-new_device_account_free(void *arg)
-{
-	struct new_device_account *s = arg;
-
-	OPENSSL_cleanse(s->password, sizeof s->password);
-	free(s->hash);
-	free(s);
-}
-
-static void	register_done(const struct db_result *, void *);
-
-static void
-register_submit(struct req *r)
-{
-	struct new_device_account *s = r->state;
-
-	s->user_id = id_random();
-	s->da_id = id_random();
-	account_db_create_user(worker_db(r->w), s->user_id, s->da_id, s->hash,
-	    account_device_id(r), register_done, r);
-}
-
-static void
-register_done(const struct db_result *res, void *arg)
-{
-	struct req		*r = arg;
-	struct new_device_account	*s = r->state;
-	const char		*text;
-	json_t			*user, *da;
-	json_error_t		 jerr;
-	char			 uid[ID_HEX_LEN + 1], *loc;
-
-	/* A 64-bit id taken already: draw again, once. */
-	if (strcmp(db_result_sqlstate(res), "23505") == 0 && !s->retried) {
-		s->retried = 1;
-		register_submit(r);
-		return;
-	}
-	if (req_db_or_reply(r, res) != 0)
-		return;
-	if ((text = db_value(res, 0, "user")) == NULL ||
-	    (user = json_loads(text, 0, &jerr)) == NULL) {
-		req_fail_internal(r, "account_create_user returned no user");
-		return;
-	}
-	/* The password is shown once, here; only its hash was stored. */
-	da = json_array_get(json_object_get(user, "deviceAccounts"), 0);
-	json_object_set_new(da, "password", json_string(s->password));
-	id_format(s->user_id, uid);
-	loc = xasprintf("/1.0.0/users/%s", uid);
-	req_add_header(r, "Location", loc);
-	free(loc);
-	req_reply_json(r, 201, user);
-}
-
-static enum route_result
-account_register(struct req *r)
-{
-	struct new_device_account	*s;
-	int			 json = r->content_type != NULL &&
-				    strncasecmp(r->content_type,
-				    "application/json", 16) == 0;
-
-	if (register_body_check(r->body, r->body_len, json, &r->problem) != 0)
-		return (ROUTE_ERROR);
-	s = xcalloc(1, sizeof *s);
-	password_generate(s->password);
-	s->hash = password_hash_new(s->password);
-	r->state = s;
-	r->state_free = new_device_account_free;
-	register_submit(r);
-	return (ROUTE_WAIT);
 }
 
 /* --------------------------------------------- login and federation */
@@ -351,17 +214,17 @@ login_lookup_done(const struct db_result *res, void *arg)
 	country = s->in.na_country != NULL && db_bool(res, 0, "no_country") ?
 	    s->in.na_country : NULL;
 	if (s->federation) {
-		account_db_federate(worker_db(r->w), s->in.da_id, s->na_id,
-		    account_device_id(r), s->in.na_country,
+		account_db_federate(r->db, s->in.da_id, s->na_id,
+		    req_device_id(r), s->in.na_country,
 		    tokens_na_may_take_over(app.cfg.na_token_policy),
 		    login_done, r);
 		return;
 	}
-	if ((account_device_id(r) != NULL &&
+	if ((req_device_id(r) != NULL &&
 	    db_bool(res, 0, "device_changed")) ||
 	    country != NULL) {
-		account_db_login(worker_db(r->w), s->in.da_id, uid,
-		    account_device_id(r), country, login_done, r);
+		account_db_login(r->db, s->in.da_id, uid,
+		    req_device_id(r), country, login_done, r);
 		return;
 	}
 	/* Nothing to write: the common case, one statement. */
@@ -383,7 +246,7 @@ account_login_common(struct req *r, int federation)
 	r->state = s;
 	r->state_free = login_state_free;
 	s->federation = federation;
-	if (account_body_form(r, &s->form) != 0 ||
+	if (req_body_form(r, &s->form) != 0 ||
 	    login_form_parse(&s->form, federation, &s->in, &r->problem) != 0)
 		return (ROUTE_ERROR);
 	t.now = now_unix();
@@ -403,8 +266,8 @@ account_login_common(struct req *r, int federation)
 		    &r->problem) != 0)
 			return (ROUTE_ERROR);
 	}
-	account_db_login_lookup(worker_db(r->w), s->in.da_id,
-	    account_device_id(r), login_lookup_done, r);
+	account_db_login_lookup(r->db, s->in.da_id,
+	    req_device_id(r), login_lookup_done, r);
 	return (ROUTE_WAIT);
 }
 
@@ -431,37 +294,9 @@ routes_account_init(void)
 const struct route routes_account[] = {
 	{ EVHTTP_REQ_POST, "/1.0.0/application/token", AUTH_NONE, BODY_FORM,
 	  0, account_application_token },
-	{ EVHTTP_REQ_POST, "/1.0.0/users", AUTH_ANON,
-	  BODY_JSON | BODY_FORM | BODY_EMPTY_OK, 0, account_register },
-	{ EVHTTP_REQ_GET, "/1.0.0/users", AUTH_USER, BODY_NONE, 0,
-	  users_lookup },
 	{ EVHTTP_REQ_POST, "/1.0.0/login", AUTH_ANON, BODY_FORM, 0,
 	  account_login },
 	{ EVHTTP_REQ_POST, "/1.0.0/federation", AUTH_ANON, BODY_FORM, 0,
 	  account_federation },
-	{ EVHTTP_REQ_GET, "/1.0.0/users/<id>", AUTH_USER, BODY_NONE, 0,
-	  users_get },
-	{ EVHTTP_REQ_PATCH, "/1.0.0/users/<id>", AUTH_USER, BODY_PATCH, 0,
-	  users_patch },
-	{ EVHTTP_REQ_POST, "/1.0.0/users/<id>/device_accounts", AUTH_USER,
-	  BODY_NONE, 0, users_device_account_add },
-	{ EVHTTP_REQ_DELETE, "/1.0.0/users/<id>/device_accounts/<id>",
-	  AUTH_USER, BODY_NONE, 0, users_device_account_delete },
-	{ EVHTTP_REQ_POST, "/1.0.0/users/<id>/link", AUTH_USER, BODY_FORM, 0,
-	  users_link },
-	{ EVHTTP_REQ_POST, "/1.0.0/users/<id>/unlink", AUTH_USER, BODY_FORM,
-	  0, users_unlink },
-	{ EVHTTP_REQ_POST, "/1.0.0/image_upload", AUTH_USER, BODY_JSON,
-	  BODY_LIMIT_IMAGE, images_upload },
-	{ EVHTTP_REQ_GET, "/1/<id>", AUTH_NONE, BODY_NONE, 0,
-	  images_thumbnail },
-	{ EVHTTP_REQ_GET, "/2/<id>", AUTH_NONE, BODY_NONE, 0,
-	  images_thumbnail },
-	{ EVHTTP_REQ_PUT, "/1.0.0/push_channels/<id>/<id>", AUTH_USER,
-	  BODY_JSON, 0, users_push_put },
-	{ EVHTTP_REQ_DELETE, "/1.0.0/push_channels/<id>/<id>", AUTH_USER,
-	  BODY_NONE, 0, users_push_delete },
-	{ EVHTTP_REQ_POST, "/1.0.0/devices/snapshot", AUTH_USER, BODY_JSON, 0,
-	  users_snapshot },
 };
 const size_t routes_account_count = NELEM(routes_account);

@@ -12,15 +12,16 @@
 #include "friends_parse.h"
 #include "friends_db.h"
 #include "ids.h"
-#include "routes_friends.h"
-#include "worker.h"
+#include "request.h"
+#include "router.h"
+#include "routes.h"
 
 /* Inbox and outbox: default and largest count. */
 #define REQUESTS_LIST_DEFAULT	100
 #define REQUESTS_LIST_MAX	300
 
 /* POST /2.0.0/friend_requests. */
-enum route_result
+static enum route_result
 friend_requests_send(struct req *r)
 {
 	struct friend_request_in	in;
@@ -39,8 +40,8 @@ friend_requests_send(struct req *r)
 	}
 	/* The reciprocal case makes the receiver a friend too. */
 	req_touch_user(r, in.receiver_id);
-	friends_db_send_request(worker_db(r->w), id_random(), &in,
-	    friends_body_201_cb, r);
+	friends_db_send_request(r->db, id_random(), &in,
+	    req_body_201_cb, r);
 	friend_request_in_free(&in);
 	return (ROUTE_WAIT);
 }
@@ -83,7 +84,7 @@ friend_requests_box_done(const struct db_result *res, void *arg)
 		ids += len;
 	}
 	friends_cache_put(app.requests_cache, fl);
-	friends_reply_slice(r, fl, 0, 1, "", "");
+	req_reply_slice(r, fl, 0, 1, "", "");
 	friends_list_release(fl);
 }
 
@@ -96,7 +97,7 @@ friend_requests_box(struct req *r, int outbox)
 	char			 tag[64];
 	uint64_t		 user_id;
 
-	if (friends_param_id(r, 0, &user_id) != 0 ||
+	if (req_param_id(r, 0, &user_id) != 0 ||
 	    list_query_parse(&r->query, REQUESTS_LIST_DEFAULT,
 	    REQUESTS_LIST_MAX, LISTQ_SORT | LISTQ_FILTER, &q,
 	    &r->problem) != 0)
@@ -110,7 +111,7 @@ friend_requests_box(struct req *r, int outbox)
 	fl = friends_cache_get(app.requests_cache, user_id, tag, now_mono_ms(),
 	    now_unix());
 	if (fl != NULL) {
-		friends_reply_slice(r, fl, 0, 1, "", "");
+		req_reply_slice(r, fl, 0, 1, "", "");
 		friends_list_release(fl);
 		return (ROUTE_DONE);
 	}
@@ -119,20 +120,20 @@ friend_requests_box(struct req *r, int outbox)
 	friends_read_begin(app.requests_cache, user_id, &st->read);
 	r->state = st;
 	r->state_free = free;
-	friends_db_requests(worker_db(r->w), user_id, outbox, &q,
+	friends_db_requests(r->db, user_id, outbox, &q,
 	    friend_requests_box_done, r);
 	return (ROUTE_WAIT);
 }
 
 /* GET /2.0.0/users/<id>/friend_requests/inbox: requests to the user. */
-enum route_result
+static enum route_result
 friend_requests_inbox(struct req *r)
 {
 	return (friend_requests_box(r, 0));
 }
 
 /* GET /2.0.0/users/<id>/friend_requests/outbox: requests from the user. */
-enum route_result
+static enum route_result
 friend_requests_outbox(struct req *r)
 {
 	return (friend_requests_box(r, 1));
@@ -152,23 +153,35 @@ friend_requests_answered(const struct db_result *res, void *arg)
 			if (db_value(res, 0, cols[i]) != NULL &&
 			    id_parse(db_value(res, 0, cols[i]), &id) == 0)
 				req_touch_user(r, id);
-	friends_body_200_cb(res, r);
+	req_body_200_cb(res, r);
 }
 
 /* PATCH /2.0.0/friend_requests/<id>: who may do what is the function's
  * to decide (403 forbidden for the wrong party, 400 invalid_operation once
  * the request is no longer pending), since it needs the locked row. */
-enum route_result
+static enum route_result
 friend_requests_patch(struct req *r)
 {
 	struct friend_request_patch	fp;
 	uint64_t			id;
 
-	if (friends_param_id(r, 0, &id) != 0 ||
+	if (req_param_id(r, 0, &id) != 0 ||
 	    friend_request_patch_parse(r->body, r->body_len, &fp,
 	    &r->problem) != 0)
 		return (ROUTE_ERROR);
-	friends_db_answer(worker_db(r->w), id, r->principal.user_id, &fp,
+	friends_db_answer(r->db, id, r->principal.user_id, &fp,
 	    friend_requests_answered, r);
 	return (ROUTE_WAIT);
 }
+
+const struct route routes_friend_requests[] = {
+	{ EVHTTP_REQ_POST, "/2.0.0/friend_requests", AUTH_USER, BODY_JSON, 0,
+	  friend_requests_send },
+	{ EVHTTP_REQ_GET, "/2.0.0/users/<id>/friend_requests/inbox",
+	  AUTH_USER, BODY_NONE, 0, friend_requests_inbox },
+	{ EVHTTP_REQ_GET, "/2.0.0/users/<id>/friend_requests/outbox",
+	  AUTH_USER, BODY_NONE, 0, friend_requests_outbox },
+	{ EVHTTP_REQ_PATCH, "/2.0.0/friend_requests/<id>", AUTH_USER,
+	  BODY_PATCH, 0, friend_requests_patch },
+};
+const size_t routes_friend_requests_count = NELEM(routes_friend_requests);

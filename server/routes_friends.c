@@ -1,12 +1,10 @@
-/* routes_friends: the friends module of API.md section 5: its route table
- * (friend requests and blocks have their handlers in
- * routes_friend_requests.c and routes_blocks.c), friend codes, presence,
- * the friends list, friend patches and deletion, relationships, and the
- * reply helpers the three files share. Each handler parses, authorises and
+/* routes_friends: the friends module of API.md section 5 (friend requests
+ * and blocks are in routes_friend_requests.c and routes_blocks.c): friend
+ * codes, presence, the friends list, friend patches and deletion, and
+ * relationships. Each handler parses, authorises and
  * makes one database call that does the whole write atomically; the
  * friends list and presence are rendered here from plain columns, and the
  * list is served from friends_cache between writes. */
-#include <event2/buffer.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,61 +18,15 @@
 #include "ids.h"
 #include "jsonw.h"
 #include "presence_batch.h"
+#include "request.h"
 #include "router.h"
 #include "routes.h"
-#include "routes_friends.h"
 #include "user_render.h"
-#include "worker.h"
 
 /* Lists: default and largest count (API.md sections 5 and 6). */
 #define FRIENDS_LIST_DEFAULT	FRIENDS_MAX
 
 /* --------------------------------------------------------------- helpers */
-
-int
-friends_param_id(struct req *r, int i, uint64_t *out)
-{
-	if (i >= r->nparams || id_parse(r->param[i], out) != 0)
-		return (problem_set(&r->problem, PROBLEM_INVALID_PARAMS,
-		    "The id in the path must be 1 to 16 hex digits"));
-	return (0);
-}
-
-static void
-friends_body_reply(const struct db_result *res, struct req *r, int status)
-{
-	const char	*body;
-
-	if (req_db_or_reply(r, res) != 0)
-		return;
-	if ((body = db_value(res, 0, "body")) == NULL) {
-		req_fail_internal(r, "statement returned no body");
-		return;
-	}
-	req_reply_json_text(r, status, body, db_length(res, 0, "body"), NULL);
-}
-
-void
-friends_body_200_cb(const struct db_result *res, void *arg)
-{
-	friends_body_reply(res, arg, 200);
-}
-
-void
-friends_body_201_cb(const struct db_result *res, void *arg)
-{
-	friends_body_reply(res, arg, 201);
-}
-
-void
-friends_empty_204_cb(const struct db_result *res, void *arg)
-{
-	struct req	*r = arg;
-
-	if (req_db_or_reply(r, res) != 0)
-		return;
-	req_reply_empty(r, 204);
-}
 
 static enum route_result
 friends_forbidden(struct req *r)
@@ -93,7 +45,7 @@ friends_generate_code(struct req *r)
 	uint64_t	 user_id;
 	int		 ok;
 
-	if (friends_param_id(r, 0, &user_id) != 0)
+	if (req_param_id(r, 0, &user_id) != 0)
 		return (ROUTE_ERROR);
 	if (form_parse(r->body ? r->body : "", r->body_len, &f,
 	    &r->problem) != 0)
@@ -105,8 +57,8 @@ friends_generate_code(struct req *r)
 		return (req_fail(r, PROBLEM_INVALID_PARAMS, "type must be NX"));
 	if (!auth_may_act_for(&r->principal, user_id))
 		return (friends_forbidden(r));
-	friends_db_generate_code(worker_db(r->w), user_id,
-	    friends_body_200_cb, r);
+	friends_db_generate_code(r->db, user_id,
+	    req_body_200_cb, r);
 	return (ROUTE_WAIT);
 }
 
@@ -140,8 +92,8 @@ friends_presence(struct req *r)
 	struct presence_patch	pp;
 	uint64_t		user_id, da_id;
 
-	if (friends_param_id(r, 0, &user_id) != 0 ||
-	    friends_param_id(r, 1, &da_id) != 0)
+	if (req_param_id(r, 0, &user_id) != 0 ||
+	    req_param_id(r, 1, &da_id) != 0)
 		return (ROUTE_ERROR);
 	if (presence_patch_parse(r->body, r->body_len, &pp, &r->problem) != 0)
 		return (ROUTE_ERROR);
@@ -149,7 +101,7 @@ friends_presence(struct req *r)
 		presence_patch_free(&pp);
 		return (friends_forbidden(r));
 	}
-	presence_batch_submit(worker_presence(r->w), user_id, da_id, &pp,
+	presence_batch_submit(r->presence, user_id, da_id, &pp,
 	    friends_presence_done, r);
 	return (ROUTE_WAIT);
 }
@@ -162,31 +114,6 @@ struct friends_list_wait {
 	struct friends_read	read;
 };
 
-static void
-friends_list_unref(const void *data, size_t len, void *arg)
-{
-	friends_list_release(arg);
-}
-
-void
-friends_reply_slice(struct req *r, struct friends_list *fl, int offset,
-    int count, const char *before, const char *after)
-{
-	struct evbuffer	*buf = evbuffer_new();
-	const char	*items;
-	size_t		 len;
-
-	if (buf == NULL)
-		fatal("evbuffer_new failed");
-	friends_list_slice(fl, offset, count, &items, &len);
-	evbuffer_add(buf, before, strlen(before));
-	if (len > 0)
-		evbuffer_add_reference(buf, items, len, friends_list_unref,
-		    friends_list_ref(fl));
-	evbuffer_add(buf, after, strlen(after));
-	req_reply_json_buffer(r, 200, buf);
-}
-
 /* A page of the list, {"items":[...],"count":N,"itemsPerPage":C}. */
 static void
 friends_list_reply(struct req *r, struct friends_list *fl,
@@ -196,7 +123,7 @@ friends_list_reply(struct req *r, struct friends_list *fl,
 
 	snprintf(after, sizeof after, "],\"count\":%d,\"itemsPerPage\":%d}",
 	    friends_list_total(fl), q->count);
-	friends_reply_slice(r, fl, q->offset > INT_MAX ? INT_MAX :
+	req_reply_slice(r, fl, q->offset > INT_MAX ? INT_MAX :
 	    (int)q->offset, q->count, "{\"items\":[", after);
 }
 
@@ -227,7 +154,7 @@ friends_list(struct req *r)
 	struct list_query		 q;
 	uint64_t			 user_id;
 
-	if (friends_param_id(r, 0, &user_id) != 0 ||
+	if (req_param_id(r, 0, &user_id) != 0 ||
 	    list_query_parse(&r->query, FRIENDS_LIST_DEFAULT, FRIENDS_MAX, 0,
 	    &q, &r->problem) != 0)
 		return (ROUTE_ERROR);
@@ -245,7 +172,7 @@ friends_list(struct req *r)
 	friends_read_begin(app.friends_cache, user_id, &st->read);
 	r->state = st;
 	r->state_free = free;
-	friends_db_list_all(worker_db(r->w), user_id, friends_list_done, r);
+	friends_db_list_all(r->db, user_id, friends_list_done, r);
 	return (ROUTE_WAIT);
 }
 
@@ -274,8 +201,8 @@ friends_patch(struct req *r)
 	struct friend_patch	fp;
 	uint64_t		user_id, friend_id;
 
-	if (friends_param_id(r, 0, &user_id) != 0 ||
-	    friends_param_id(r, 1, &friend_id) != 0)
+	if (req_param_id(r, 0, &user_id) != 0 ||
+	    req_param_id(r, 1, &friend_id) != 0)
 		return (ROUTE_ERROR);
 	if (friend_patch_parse(r->body, r->body_len, &fp, &r->problem) != 0)
 		return (ROUTE_ERROR);
@@ -283,7 +210,7 @@ friends_patch(struct req *r)
 		friend_patch_free(&fp);
 		return (friends_forbidden(r));
 	}
-	friends_db_patch(worker_db(r->w), user_id, friend_id, &fp,
+	friends_db_patch(r->db, user_id, friend_id, &fp,
 	    friends_patch_done, r);
 	friend_patch_free(&fp);
 	return (ROUTE_WAIT);
@@ -295,13 +222,13 @@ friends_delete(struct req *r)
 {
 	uint64_t	user_id, friend_id;
 
-	if (friends_param_id(r, 0, &user_id) != 0 ||
-	    friends_param_id(r, 1, &friend_id) != 0)
+	if (req_param_id(r, 0, &user_id) != 0 ||
+	    req_param_id(r, 1, &friend_id) != 0)
 		return (ROUTE_ERROR);
 	if (!auth_may_act_for(&r->principal, user_id))
 		return (friends_forbidden(r));
-	friends_db_delete(worker_db(r->w), user_id, friend_id,
-	    friends_empty_204_cb, r);
+	friends_db_delete(r->db, user_id, friend_id,
+	    req_empty_204_cb, r);
 	return (ROUTE_WAIT);
 }
 
@@ -311,13 +238,13 @@ friends_relationship(struct req *r)
 {
 	uint64_t	user_id, other_id;
 
-	if (friends_param_id(r, 0, &user_id) != 0 ||
-	    friends_param_id(r, 1, &other_id) != 0)
+	if (req_param_id(r, 0, &user_id) != 0 ||
+	    req_param_id(r, 1, &other_id) != 0)
 		return (ROUTE_ERROR);
 	if (!auth_may_act_for(&r->principal, user_id))
 		return (friends_forbidden(r));
-	friends_db_relationship(worker_db(r->w), user_id, other_id,
-	    friends_body_200_cb, r);
+	friends_db_relationship(r->db, user_id, other_id,
+	    req_body_200_cb, r);
 	return (ROUTE_WAIT);
 }
 
@@ -335,14 +262,6 @@ const struct route routes_friends[] = {
 	  BODY_FORM, 0, friends_generate_code },
 	{ EVHTTP_REQ_PATCH, "/1.0.0/users/<id>/device_accounts/<id>",
 	  AUTH_USER, BODY_PATCH, 0, friends_presence },
-	{ EVHTTP_REQ_POST, "/2.0.0/friend_requests", AUTH_USER, BODY_JSON, 0,
-	  friend_requests_send },
-	{ EVHTTP_REQ_GET, "/2.0.0/users/<id>/friend_requests/inbox",
-	  AUTH_USER, BODY_NONE, 0, friend_requests_inbox },
-	{ EVHTTP_REQ_GET, "/2.0.0/users/<id>/friend_requests/outbox",
-	  AUTH_USER, BODY_NONE, 0, friend_requests_outbox },
-	{ EVHTTP_REQ_PATCH, "/2.0.0/friend_requests/<id>", AUTH_USER,
-	  BODY_PATCH, 0, friend_requests_patch },
 	{ EVHTTP_REQ_GET, "/2.0.0/users/<id>/friends", AUTH_USER, BODY_NONE,
 	  0, friends_list },
 	{ EVHTTP_REQ_PATCH, "/2.0.0/users/<id>/friends/<id>", AUTH_USER,
@@ -351,11 +270,5 @@ const struct route routes_friends[] = {
 	  BODY_NONE, 0, friends_delete },
 	{ EVHTTP_REQ_GET, "/2.0.0/users/<id>/relationships/<id>", AUTH_USER,
 	  BODY_NONE, 0, friends_relationship },
-	{ EVHTTP_REQ_GET, "/1.0.0/users/<id>/blocks", AUTH_USER, BODY_NONE, 0,
-	  blocks_list },
-	{ EVHTTP_REQ_POST, "/1.0.0/users/<id>/blocks", AUTH_USER, BODY_JSON, 0,
-	  blocks_add },
-	{ EVHTTP_REQ_DELETE, "/1.0.0/users/<id>/blocks/<id>", AUTH_USER,
-	  BODY_NONE, 0, blocks_remove },
 };
 const size_t routes_friends_count = NELEM(routes_friends);

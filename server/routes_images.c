@@ -14,8 +14,9 @@
 #include "auth.h"
 #include "ids.h"
 #include "jsonw.h"
-#include "routes_account.h"
-#include "worker.h"
+#include "request.h"
+#include "router.h"
+#include "routes.h"
 
 #define IMAGE_URL_EXPIRES	2147483647
 #define THUMB_CACHE_CONTROL	"public, no-cache"
@@ -77,7 +78,7 @@ images_upload_done(const struct db_result *res, void *arg)
 	jsonw_free(&w);
 }
 
-enum route_result
+static enum route_result
 images_upload(struct req *r)
 {
 	struct image_in		 in;
@@ -103,7 +104,7 @@ images_upload(struct req *r)
 	r->state_free = upload_state_free;
 	hex = image_hex_new(in.data, in.len);
 	image_in_free(&in);
-	account_db_image_store(worker_db(r->w), s->image_id, s->owner_id, hex,
+	account_db_image_store(r->db, s->image_id, s->owner_id, hex,
 	    s->width, s->height, s->url1, url2, images_upload_done, r);
 	free(hex);
 	free(url2);
@@ -204,13 +205,23 @@ images_thumbnail_done(const struct db_result *res, void *arg)
 	req_reply_bytes(r, 200, "image/jpeg", data, db_length(res, 0, "data"));
 }
 
-enum route_result
+static enum route_result
 images_thumbnail(struct req *r)
 {
 	uint64_t	uid;
 
-	if (account_param_id(r, 0, &uid) != 0)
+	if (req_param_id(r, 0, &uid) != 0)
 		return (ROUTE_ERROR);
-	account_db_image_get(worker_db(r->w), uid, images_thumbnail_done, r);
+	account_db_image_get(r->db, uid, images_thumbnail_done, r);
 	return (ROUTE_WAIT);
 }
+
+const struct route routes_images[] = {
+	{ EVHTTP_REQ_POST, "/1.0.0/image_upload", AUTH_USER, BODY_JSON,
+	  BODY_LIMIT_IMAGE, images_upload },
+	{ EVHTTP_REQ_GET, "/1/<id>", AUTH_NONE, BODY_NONE, 0,
+	  images_thumbnail },
+	{ EVHTTP_REQ_GET, "/2/<id>", AUTH_NONE, BODY_NONE, 0,
+	  images_thumbnail },
+};
+const size_t routes_images_count = NELEM(routes_images);

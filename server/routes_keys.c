@@ -7,7 +7,6 @@
 #include "db.h"
 #include "router.h"
 #include "routes.h"
-#include "worker.h"
 
 /* Game servers may cache the sets; a rotated key is published an hour ahead. */
 #define JWKS_CACHE_CONTROL "public, max-age=3600"
@@ -46,7 +45,7 @@ keys_health_done(const struct db_result *res, void *arg)
 static enum route_result
 keys_health(struct req *r)
 {
-	db_query(worker_db(r->w), "health_ping", 0, NULL, keys_health_done, r);
+	db_query(r->db, "health_ping", 0, NULL, keys_health_done, r);
 	return (ROUTE_WAIT);
 }
 

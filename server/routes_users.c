@@ -1,12 +1,13 @@
 /* routes_users: the user routes of the account module (API.md section 4):
- * the user object (GET, PATCH with If-Match), the lookup of other users,
- * device accounts, Nintendo Account links, push channels and device
- * snapshots. Each handler validates everything, then checks that the token
+ * registration, the user object (GET, PATCH with If-Match), the lookup of
+ * other users, device accounts, Nintendo Account links, push channels and
+ * device snapshots. Each handler validates everything, then checks that the token
  * acts on its own user (403 insufficient_scope), then runs one statement. */
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "account.h"
 #include "account_db.h"
@@ -15,10 +16,12 @@
 #include "ids.h"
 #include "jsonw.h"
 #include "password.h"
-#include "routes_account.h"
+#include "request.h"
+#include "router.h"
+#include "routes.h"
 #include "tokens.h"
 #include "user.h"
-#include "worker.h"
+#include "user_render.h"
 
 /* 403 unless the token's user is user_id. */
 static enum route_result
@@ -28,28 +31,160 @@ users_not_own(struct req *r)
 	    "A user token may act only on its own user"));
 }
 
+/* Database callback whose arg is the request: replies 200 with the JSON
+ * text in column "user", or 404 when there is none. */
+static void
+users_user_reply_cb(const struct db_result *res, void *arg)
+{
+	struct req	*r = arg;
+	const char	*user;
+
+	if (req_db_or_reply(r, res) != 0)
+		return;
+	if ((user = db_value(res, 0, "user")) == NULL) {
+		req_fail_now(r, PROBLEM_RESOURCE_IS_NOT_FOUND, NULL);
+		return;
+	}
+	req_reply_json_text(r, 200, user, db_length(res, 0, "user"), NULL);
+}
+
+/* The same for a statement selecting USER_COLUMNS (user_render.h). */
+static void
+users_user_render_cb(const struct db_result *res, void *arg)
+{
+	struct req	*r = arg;
+	struct jsonw	 w;
+
+	if (req_db_or_reply(r, res) != 0)
+		return;
+	jsonw_init(&w, 2048);
+	if (db_ntuples(res) != 1 || user_render(res, 0, &w) != 0)
+		req_fail_now(r, PROBLEM_RESOURCE_IS_NOT_FOUND, NULL);
+	else
+		req_reply_json_text(r, 200, w.buf, w.len, NULL);
+	jsonw_free(&w);
+}
+
+/* --------------------------------------------------------- registration */
+
+/* A device account being created (registration, POST device_accounts):
+ * its ids, the one-time password (wiped on free) and its hash. */
+struct new_device_account {
+	uint64_t	 user_id;
+	uint64_t	 da_id;
+	char		 password[PASSWORD_LEN + 1];
+	char		*hash;
+	int		 retried;
+};
+
+/* r->state_free for a struct new_device_account. */
+static void
+new_device_account_free(void *arg)
+{
+	struct new_device_account *s = arg;
+
+	OPENSSL_cleanse(s->password, sizeof s->password);
+	free(s->hash);
+	free(s);
+}
+
+/* r->state: a new device account for user_id (0: the user is new too). */
+static struct new_device_account *
+new_device_account_new(struct req *r, uint64_t user_id)
+{
+	struct new_device_account	*s = xcalloc(1, sizeof *s);
+
+	s->user_id = user_id;
+	s->da_id = id_random();
+	password_generate(s->password);
+	s->hash = password_hash_new(s->password);
+	r->state = s;
+	r->state_free = new_device_account_free;
+	return (s);
+}
+
+static void	register_done(const struct db_result *, void *);
+
+static void
+register_submit(struct req *r)
+{
+	struct new_device_account	*s = r->state;
+
+	s->user_id = id_random();
+	s->da_id = id_random();
+	account_db_create_user(r->db, s->user_id, s->da_id, s->hash,
+	    req_device_id(r), register_done, r);
+}
+
+static void
+register_done(const struct db_result *res, void *arg)
+{
+	struct req		*r = arg;
+	struct new_device_account	*s = r->state;
+	const char		*text;
+	json_t			*user, *da;
+	json_error_t		 jerr;
+	char			 uid[ID_HEX_LEN + 1], *loc;
+
+	/* A 64-bit id taken already: draw again, once. */
+	if (strcmp(db_result_sqlstate(res), "23505") == 0 && !s->retried) {
+		s->retried = 1;
+		register_submit(r);
+		return;
+	}
+	if (req_db_or_reply(r, res) != 0)
+		return;
+	if ((text = db_value(res, 0, "user")) == NULL ||
+	    (user = json_loads(text, 0, &jerr)) == NULL) {
+		req_fail_internal(r, "account_create_user returned no user");
+		return;
+	}
+	/* The password is shown once, here; only its hash was stored. */
+	da = json_array_get(json_object_get(user, "deviceAccounts"), 0);
+	json_object_set_new(da, "password", json_string(s->password));
+	id_format(s->user_id, uid);
+	loc = xasprintf("/1.0.0/users/%s", uid);
+	req_add_header(r, "Location", loc);
+	free(loc);
+	req_reply_json(r, 201, user);
+}
+
+/* POST /1.0.0/users: a new user with one device account. */
+static enum route_result
+users_register(struct req *r)
+{
+	int	json = r->content_type != NULL &&
+		    strncasecmp(r->content_type, "application/json", 16) == 0;
+
+	if (register_body_check(r->body, r->body_len, json, &r->problem) != 0)
+		return (ROUTE_ERROR);
+	(void)new_device_account_new(r, 0);	/* ids drawn by register_submit */
+	register_submit(r);
+	return (ROUTE_WAIT);
+}
+
 /* --------------------------------------------------------------- user */
 
-enum route_result
+static enum route_result
 users_get(struct req *r)
 {
 	uint64_t	uid;
 
-	if (account_param_id(r, 0, &uid) != 0)
+	if (req_param_id(r, 0, &uid) != 0)
 		return (ROUTE_ERROR);
 	if (!auth_may_act_for(&r->principal, uid))
 		return (users_not_own(r));
-	account_db_user_get(worker_db(r->w), uid, account_user_render_cb, r);
+	account_db_user_get(r->db, uid, users_user_render_cb, r);
 	return (ROUTE_WAIT);
 }
 
-enum route_result
+static enum route_result
 users_patch(struct req *r)
 {
 	uint64_t	 uid;
 	char		*patch = NULL, *if_match;
 
-	if (account_param_id(r, 0, &uid) != 0)
+	if (req_param_id(r, 0, &uid) != 0)
 		return (ROUTE_ERROR);
 	if (user_patch_parse(r->body, r->body_len, &patch, &r->problem) != 0)
 		return (ROUTE_ERROR);
@@ -58,8 +193,8 @@ users_patch(struct req *r)
 		return (users_not_own(r));
 	}
 	if_match = user_if_match_new(req_header(r, "If-Match"));
-	account_db_user_patch(worker_db(r->w), uid, patch, if_match,
-	    account_user_reply_cb, r);
+	account_db_user_patch(r->db, uid, patch, if_match,
+	    users_user_reply_cb, r);
 	free(patch);
 	free(if_match);
 	return (ROUTE_WAIT);
@@ -103,7 +238,7 @@ users_lookup_done(const struct db_result *res, void *arg)
 	jsonw_free(&w);
 }
 
-enum route_result
+static enum route_result
 users_lookup(struct req *r)
 {
 	struct user_lookup	 l;
@@ -116,7 +251,7 @@ users_lookup(struct req *r)
 	s->count = l.count;
 	r->state = s;
 	r->state_free = free;
-	account_db_lookup(worker_db(r->w), r->principal.user_id, &l,
+	account_db_lookup(r->db, r->principal.user_id, &l,
 	    users_lookup_done, r);
 	user_lookup_free(&l);
 	return (ROUTE_WAIT);
@@ -137,7 +272,7 @@ users_da_add_done(const struct db_result *res, void *arg)
 	if (strcmp(db_result_sqlstate(res), "23505") == 0 && !s->retried) {
 		s->retried = 1;
 		s->da_id = id_random();
-		account_db_device_account_add(worker_db(r->w), s->user_id,
+		account_db_device_account_add(r->db, s->user_id,
 		    s->da_id, s->hash, users_da_add_done, r);
 		return;
 	}
@@ -168,24 +303,18 @@ users_da_add_done(const struct db_result *res, void *arg)
 	jsonw_free(&w);
 }
 
-enum route_result
+static enum route_result
 users_device_account_add(struct req *r)
 {
 	struct new_device_account	*s;
 	uint64_t	 uid;
 
-	if (account_param_id(r, 0, &uid) != 0)
+	if (req_param_id(r, 0, &uid) != 0)
 		return (ROUTE_ERROR);
 	if (!auth_may_act_for(&r->principal, uid))
 		return (users_not_own(r));
-	s = xcalloc(1, sizeof *s);
-	s->user_id = uid;
-	s->da_id = id_random();
-	password_generate(s->password);
-	s->hash = password_hash_new(s->password);
-	r->state = s;
-	r->state_free = new_device_account_free;
-	account_db_device_account_add(worker_db(r->w), uid, s->da_id, s->hash,
+	s = new_device_account_new(r, uid);
+	account_db_device_account_add(r->db, uid, s->da_id, s->hash,
 	    users_da_add_done, r);
 	return (ROUTE_WAIT);
 }
@@ -205,25 +334,25 @@ users_da_delete_done(const struct db_result *res, void *arg)
 	req_reply_empty(r, 204);
 }
 
-enum route_result
+static enum route_result
 users_device_account_delete(struct req *r)
 {
 	uint64_t	uid, did;
 
-	if (account_param_id(r, 0, &uid) != 0 ||
-	    account_param_id(r, 1, &did) != 0)
+	if (req_param_id(r, 0, &uid) != 0 ||
+	    req_param_id(r, 1, &did) != 0)
 		return (ROUTE_ERROR);
 	if (!auth_may_act_for(&r->principal, uid))
 		return (users_not_own(r));
 	req_revoke_user(r, uid);
-	account_db_device_account_delete(worker_db(r->w), uid, did,
+	account_db_device_account_delete(r->db, uid, did,
 	    users_da_delete_done, r);
 	return (ROUTE_WAIT);
 }
 
 /* --------------------------------------------------------------- links */
 
-enum route_result
+static enum route_result
 users_link(struct req *r)
 {
 	struct form		 f;
@@ -232,9 +361,9 @@ users_link(struct req *r)
 	char			 na_id[NA_ID_MAX + 1];
 	uint64_t		 uid;
 
-	if (account_param_id(r, 0, &uid) != 0)
+	if (req_param_id(r, 0, &uid) != 0)
 		return (ROUTE_ERROR);
-	if (account_body_form(r, &f) != 0)
+	if (req_body_form(r, &f) != 0)
 		return (ROUTE_ERROR);
 	t.policy = app.cfg.na_token_policy;
 	t.keys = &app.na_keys;
@@ -248,20 +377,20 @@ users_link(struct req *r)
 	form_free(&f);
 	if (!auth_may_act_for(&r->principal, uid))
 		return (users_not_own(r));
-	account_db_link(worker_db(r->w), uid, na_id, account_user_reply_cb, r);
+	account_db_link(r->db, uid, na_id, users_user_reply_cb, r);
 	return (ROUTE_WAIT);
 }
 
-enum route_result
+static enum route_result
 users_unlink(struct req *r)
 {
 	struct form	 f;
 	const char	*unused;
 	uint64_t	 uid;
 
-	if (account_param_id(r, 0, &uid) != 0)
+	if (req_param_id(r, 0, &uid) != 0)
 		return (ROUTE_ERROR);
-	if (account_body_form(r, &f) != 0)
+	if (req_body_form(r, &f) != 0)
 		return (ROUTE_ERROR);
 	if (link_form_parse(&f, 0, &unused, &r->problem) != 0) {
 		form_free(&f);
@@ -270,7 +399,7 @@ users_unlink(struct req *r)
 	form_free(&f);
 	if (!auth_may_act_for(&r->principal, uid))
 		return (users_not_own(r));
-	account_db_unlink(worker_db(r->w), uid, account_user_reply_cb, r);
+	account_db_unlink(r->db, uid, users_user_reply_cb, r);
 	return (ROUTE_WAIT);
 }
 
@@ -329,21 +458,21 @@ users_push_put_done(const struct db_result *res, void *arg)
 	jsonw_free(&w);
 }
 
-enum route_result
+static enum route_result
 users_push_put(struct req *r)
 {
 	struct push_state	*s = xcalloc(1, sizeof *s);
 
 	r->state = s;
 	r->state_free = push_state_free;
-	if (account_param_id(r, 0, &s->user_id) != 0 ||
-	    account_param_id(r, 1, &s->da_id) != 0)
+	if (req_param_id(r, 0, &s->user_id) != 0 ||
+	    req_param_id(r, 1, &s->da_id) != 0)
 		return (ROUTE_ERROR);
 	if (push_in_parse(r->body, r->body_len, &s->in, &r->problem) != 0)
 		return (ROUTE_ERROR);
 	if (!auth_may_act_for(&r->principal, s->user_id))
 		return (users_not_own(r));
-	account_db_push_put(worker_db(r->w), s->user_id, s->da_id,
+	account_db_push_put(r->db, s->user_id, s->da_id,
 	    s->in.service, s->in.device_token, s->in.attributes,
 	    users_push_put_done, r);
 	return (ROUTE_WAIT);
@@ -364,17 +493,17 @@ users_push_delete_done(const struct db_result *res, void *arg)
 	req_reply_empty(r, 204);
 }
 
-enum route_result
+static enum route_result
 users_push_delete(struct req *r)
 {
 	uint64_t	uid, did;
 
-	if (account_param_id(r, 0, &uid) != 0 ||
-	    account_param_id(r, 1, &did) != 0)
+	if (req_param_id(r, 0, &uid) != 0 ||
+	    req_param_id(r, 1, &did) != 0)
 		return (ROUTE_ERROR);
 	if (!auth_may_act_for(&r->principal, uid))
 		return (users_not_own(r));
-	account_db_push_delete(worker_db(r->w), uid, did,
+	account_db_push_delete(r->db, uid, did,
 	    users_push_delete_done, r);
 	return (ROUTE_WAIT);
 }
@@ -415,15 +544,43 @@ users_snapshot_done(const struct db_result *res, void *arg)
 	jsonw_free(&w);
 }
 
-enum route_result
+static enum route_result
 users_snapshot(struct req *r)
 {
 	struct snapshot_in	 in;
 
 	if (snapshot_in_parse(r->body, r->body_len, &in, &r->problem) != 0)
 		return (ROUTE_ERROR);
-	account_db_snapshot(worker_db(r->w), in.ids, in.n,
+	account_db_snapshot(r->db, in.ids, in.n,
 	    users_snapshot_done, r);
 	snapshot_in_free(&in);
 	return (ROUTE_WAIT);
 }
+
+/* --------------------------------------------------------------- table */
+
+const struct route routes_users[] = {
+	{ EVHTTP_REQ_POST, "/1.0.0/users", AUTH_ANON,
+	  BODY_JSON | BODY_FORM | BODY_EMPTY_OK, 0, users_register },
+	{ EVHTTP_REQ_GET, "/1.0.0/users", AUTH_USER, BODY_NONE, 0,
+	  users_lookup },
+	{ EVHTTP_REQ_GET, "/1.0.0/users/<id>", AUTH_USER, BODY_NONE, 0,
+	  users_get },
+	{ EVHTTP_REQ_PATCH, "/1.0.0/users/<id>", AUTH_USER, BODY_PATCH, 0,
+	  users_patch },
+	{ EVHTTP_REQ_POST, "/1.0.0/users/<id>/device_accounts", AUTH_USER,
+	  BODY_NONE, 0, users_device_account_add },
+	{ EVHTTP_REQ_DELETE, "/1.0.0/users/<id>/device_accounts/<id>",
+	  AUTH_USER, BODY_NONE, 0, users_device_account_delete },
+	{ EVHTTP_REQ_POST, "/1.0.0/users/<id>/link", AUTH_USER, BODY_FORM, 0,
+	  users_link },
+	{ EVHTTP_REQ_POST, "/1.0.0/users/<id>/unlink", AUTH_USER, BODY_FORM,
+	  0, users_unlink },
+	{ EVHTTP_REQ_PUT, "/1.0.0/push_channels/<id>/<id>", AUTH_USER,
+	  BODY_JSON, 0, users_push_put },
+	{ EVHTTP_REQ_DELETE, "/1.0.0/push_channels/<id>/<id>", AUTH_USER,
+	  BODY_NONE, 0, users_push_delete },
+	{ EVHTTP_REQ_POST, "/1.0.0/devices/snapshot", AUTH_USER, BODY_JSON, 0,
+	  users_snapshot },
+};
+const size_t routes_users_count = NELEM(routes_users);
