@@ -4,10 +4,12 @@
 BUILD   ?= build
 SAN     ?=
 CC      ?= cc
-PKGS     = libevent libevent_pthreads libevent_openssl jansson libjwt openssl libpq
-PG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKGS     = libevent libevent_pthreads libevent_openssl jansson openssl libpq
+PG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libjwt 2>/dev/null)
 PG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+# libjwt only checks our RS256 tokens independently, in one unit test.
+JWT_LIBS  := $(shell pkg-config --libs libjwt 2>/dev/null)
 
 WARN     = -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wpointer-arith \
 	   -Wmissing-prototypes -Wstrict-prototypes -Wformat=2 -Wformat-security \
@@ -45,7 +47,9 @@ $(BUILD)/obj/%.o: %.c
 
 $(BUILD)/test/%: $(BUILD)/obj/test/unit/%.o $(BUILD)/libbaas.a
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libbaas.a $(CHECK_LIBS) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libbaas.a $(CHECK_LIBS) $(TEST_LIBS) $(LIBS)
+
+$(BUILD)/test/check_jws: TEST_LIBS = $(JWT_LIBS)
 
 # Installs missing Debian packages (root) or prints the apt-get line.
 deps:

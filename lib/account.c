@@ -20,7 +20,7 @@
 /* ------------------------------------------------------------ forms */
 
 int
-token_form_parse(const struct form *f, struct token_in *out,
+account_token_form_parse(const struct form *f, struct account_token_in *out,
     struct problem *p)
 {
 	const char	*g1 = form_get(f, "grantType");
@@ -58,8 +58,8 @@ parse_flag(const char *s)
 }
 
 int
-login_form_parse(const struct form *f, int federation, struct login_in *out,
-    struct problem *p)
+account_login_form_parse(const struct form *f, int federation,
+    struct account_login_in *out, struct problem *p)
 {
 	const char	*id = form_get(f, "id"), *v;
 	int		 flag;
@@ -105,8 +105,8 @@ login_form_parse(const struct form *f, int federation, struct login_in *out,
 }
 
 int
-link_form_parse(const struct form *f, int need_token, const char **id_token,
-    struct problem *p)
+account_link_form_parse(const struct form *f, int need_token,
+    const char **id_token, struct problem *p)
 {
 	const char	*idp = form_get(f, "idp");
 
@@ -159,14 +159,14 @@ id_member(json_t *o, const char *name, uint64_t *out)
 }
 
 void
-image_in_free(struct image_in *in)
+account_image_free(struct account_image *in)
 {
 	free(in->data);
 	memset(in, 0, sizeof *in);
 }
 
 int
-image_in_parse(const char *body, size_t len, struct image_in *out,
+account_image_parse(const char *body, size_t len, struct account_image *out,
     struct problem *p)
 {
 	json_t		*o, *v;
@@ -218,18 +218,18 @@ image_in_parse(const char *body, size_t len, struct image_in *out,
 	out->data = b64_decode_new(clean, n, &out->len);
 	free(clean);
 	if (out->data == NULL) {
-		image_in_free(out);
+		account_image_free(out);
 		return (problem_set(p, PROBLEM_INVALID_RAW_CONTENT,
 		    "rawContent is not valid base64"));
 	}
 	if (out->len > IMAGE_MAX_BYTES) {
-		image_in_free(out);
+		account_image_free(out);
 		return (problem_set(p, PROBLEM_INVALID_RAW_CONTENT,
 		    "The image is larger than %d bytes", IMAGE_MAX_BYTES));
 	}
 	if (jpeg_dimensions(out->data, out->len, &out->width,
 	    &out->height) != 0) {
-		image_in_free(out);
+		account_image_free(out);
 		return (problem_set(p, PROBLEM_INVALID_RAW_CONTENT,
 		    "The image is not a baseline or progressive JPEG"));
 	}
@@ -237,7 +237,7 @@ image_in_parse(const char *body, size_t len, struct image_in *out,
 }
 
 char *
-image_hex_new(const unsigned char *data, size_t len)
+account_image_hex_new(const unsigned char *data, size_t len)
 {
 	static const char	 hex[] = "0123456789abcdef";
 	char			*s = xmalloc(2 * len + 3), *o = s;
@@ -253,7 +253,7 @@ image_hex_new(const unsigned char *data, size_t len)
 }
 
 void
-push_in_free(struct push_in *in)
+account_push_free(struct account_push *in)
 {
 	free(in->service);
 	free(in->device_token);
@@ -279,7 +279,7 @@ text_member(json_t *o, const char *name, size_t max)
 }
 
 int
-push_in_parse(const char *body, size_t len, struct push_in *out,
+account_push_parse(const char *body, size_t len, struct account_push *out,
     struct problem *p)
 {
 	json_t		*o, *attrs;
@@ -307,15 +307,15 @@ push_in_parse(const char *body, size_t len, struct push_in *out,
 }
 
 void
-snapshot_in_free(struct snapshot_in *in)
+account_snapshot_free(struct account_snapshot *in)
 {
 	free(in->ids);
 	memset(in, 0, sizeof *in);
 }
 
 int
-snapshot_in_parse(const char *body, size_t len, struct snapshot_in *out,
-    struct problem *p)
+account_snapshot_parse(const char *body, size_t len,
+    struct account_snapshot *out, struct problem *p)
 {
 	json_t		*o, *a, *v;
 	size_t		 i;
@@ -338,7 +338,7 @@ snapshot_in_parse(const char *body, size_t len, struct snapshot_in *out,
 
 		if (s == NULL || id_parse(s, &id) != 0) {
 			json_decref(o);
-			snapshot_in_free(out);
+			account_snapshot_free(out);
 			return (problem_set(p, PROBLEM_INVALID_PARAMS,
 			    "userIds[%zu] is not a user id", i));
 		}
@@ -352,7 +352,7 @@ snapshot_in_parse(const char *body, size_t len, struct snapshot_in *out,
 }
 
 int
-register_body_check(const char *body, size_t len, int json,
+account_register_check(const char *body, size_t len, int json,
     struct problem *p)
 {
 	struct form	 f;

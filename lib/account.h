@@ -22,20 +22,20 @@
  * grant_type=urn:ietf:params:oauth:grant-type:token-exchange (either name
  * with either value), assertion, optional penneId. Strings are borrowed from
  * the form. A missing assertion is 400 invalid_params. */
-struct token_in {
+struct account_token_in {
 	const char	*assertion;
 	const char	*penne_id;
 };
 
-int	 token_form_parse(const struct form *f, struct token_in *out,
-	    struct problem *p) WUR;
+int	 account_token_form_parse(const struct form *f,
+	    struct account_token_in *out, struct problem *p) WUR;
 
 /* POST /1.0.0/login and /1.0.0/federation: id (1-16 hex), password,
  * optional appAuthNToken, naCountry (two letters), isPersistent and
  * skipOp2Verification (true/false/1/0); federation also idToken and idp
  * (nintendoAccount: anything else is 400 invalid_idp; absent means
  * nintendoAccount, as emulators send none). Strings borrowed. */
-struct login_in {
+struct account_login_in {
 	uint64_t	 da_id;
 	const char	*password;
 	const char	*app_token;		/* NULL when absent */
@@ -45,20 +45,20 @@ struct login_in {
 	const char	*id_token;		/* federation */
 };
 
-int	 login_form_parse(const struct form *f, int federation,
-	    struct login_in *out, struct problem *p) WUR;
+int	 account_login_form_parse(const struct form *f, int federation,
+	    struct account_login_in *out, struct problem *p) WUR;
 
 /* POST /1.0.0/users/<id>/link (need_token) and /unlink: idp must be
  * nintendoAccount (missing: 400 invalid_params; other: 400 invalid_idp);
  * link needs idToken. *id_token borrowed. */
-int	 link_form_parse(const struct form *f, int need_token,
+int	 account_link_form_parse(const struct form *f, int need_token,
 	    const char **id_token, struct problem *p) WUR;
 
 /* POST /1.0.0/image_upload: {"rawContent": <base64>, "ownerId": <id>,
  * "allowTransform": <bool>}. rawContent must decode (standard base64,
  * whitespace ignored) to at most IMAGE_MAX_BYTES of a JPEG
  * (jpeg_dimensions); otherwise 400 invalid_raw_content. data is owned. */
-struct image_in {
+struct account_image {
 	uint64_t	 owner_id;
 	int		 allow_transform;
 	unsigned char	*data;
@@ -67,40 +67,40 @@ struct image_in {
 	int		 height;
 };
 
-int	 image_in_parse(const char *body, size_t len, struct image_in *out,
-	    struct problem *p) WUR;
-void	 image_in_free(struct image_in *);
+int	 account_image_parse(const char *body, size_t len,
+	    struct account_image *out, struct problem *p) WUR;
+void	 account_image_free(struct account_image *);
 /* The bytea input form "\x<hex>" of data; caller frees. */
-char	*image_hex_new(const unsigned char *data, size_t len);
+char	*account_image_hex_new(const unsigned char *data, size_t len);
 
 /* PUT /1.0.0/push_channels/<user>/<device account>: {"service": <string>,
  * "deviceToken": <string>, "deviceAttributes": <any JSON>} (the last
  * optional). attributes is the compact JSON of deviceAttributes or NULL.
  * All owned. */
-struct push_in {
+struct account_push {
 	char	*service;
 	char	*device_token;
 	char	*attributes;
 };
 
-int	 push_in_parse(const char *body, size_t len, struct push_in *out,
-	    struct problem *p) WUR;
-void	 push_in_free(struct push_in *);
+int	 account_push_parse(const char *body, size_t len,
+	    struct account_push *out, struct problem *p) WUR;
+void	 account_push_free(struct account_push *);
 
 /* POST /1.0.0/devices/snapshot: {"userIds": [<id>…]}, at most
  * SNAPSHOT_MAX_IDS ids of 1-16 hex digits, duplicates dropped. ids owned. */
-struct snapshot_in {
+struct account_snapshot {
 	uint64_t	*ids;
 	size_t		 n;
 };
 
-int	 snapshot_in_parse(const char *body, size_t len,
-	    struct snapshot_in *out, struct problem *p) WUR;
-void	 snapshot_in_free(struct snapshot_in *);
+int	 account_snapshot_parse(const char *body, size_t len,
+	    struct account_snapshot *out, struct problem *p) WUR;
+void	 account_snapshot_free(struct account_snapshot *);
 
 /* POST /1.0.0/users: an empty body, or a JSON object (its members are
  * ignored), or a form. json is whether the body is JSON. */
-int	 register_body_check(const char *body, size_t len, int json,
+int	 account_register_check(const char *body, size_t len, int json,
 	    struct problem *p) WUR;
 
 #endif

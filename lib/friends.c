@@ -211,8 +211,8 @@ parse_uint(const char *s, int64_t *out)
 }
 
 int
-list_query_parse(const struct form *q, int def_count, int max_count,
-    unsigned flags, struct list_query *out, struct problem *p)
+friends_query_parse(const struct form *q, int def_count, int max_count,
+    unsigned flags, struct friends_query *out, struct problem *p)
 {
 	const char	*s;
 	int64_t		 v;
@@ -232,7 +232,7 @@ list_query_parse(const struct form *q, int def_count, int max_count,
 			    max_count));
 		out->count = (int)v;
 	}
-	if ((flags & LISTQ_SORT) && (s = form_get(q, "sort")) != NULL) {
+	if ((flags & FRIENDS_QUERY_SORT) && (s = form_get(q, "sort")) != NULL) {
 		if (strcmp(s, "createdAt:desc") == 0)
 			out->ascending = 0;
 		else if (strcmp(s, "createdAt:asc") == 0)
@@ -241,7 +241,7 @@ list_query_parse(const struct form *q, int def_count, int max_count,
 			return (problem_set(p, PROBLEM_INVALID_PARAMS,
 			    "sort must be createdAt:desc or createdAt:asc"));
 	}
-	if ((flags & LISTQ_FILTER) &&
+	if ((flags & FRIENDS_QUERY_FILTER) &&
 	    (s = form_get(q, "filter.state.$eq")) != NULL) {
 		if (friend_request_state_parse(s, &out->state) != 0)
 			return (problem_set(p, PROBLEM_INVALID_PARAMS,

@@ -125,10 +125,10 @@ void	 presence_effective(enum presence_state stored, int64_t updated_at,
 
 /* --------------------------------------------------------------- paging */
 
-#define LISTQ_SORT	0x1u	/* sort=createdAt:desc|createdAt:asc allowed */
-#define LISTQ_FILTER	0x2u	/* filter.state.$eq=<STATE> allowed */
+#define FRIENDS_QUERY_SORT	0x1u	/* sort=createdAt:desc|asc allowed */
+#define FRIENDS_QUERY_FILTER	0x2u	/* filter.state.$eq=<STATE> allowed */
 
-struct list_query {
+struct friends_query {
 	int64_t				 offset;	/* >= 0 */
 	int				 count;		/* 1..max */
 	int				 ascending;	/* 0: newest first */
@@ -139,7 +139,7 @@ struct list_query {
 /* Reads offset (default 0), count (default def_count, at most max_count:
  * above is 400, never clamped) and, per flags, sort and filter.state.$eq.
  * Parameters a route does not take are ignored. */
-int	 list_query_parse(const struct form *q, int def_count, int max_count,
-	    unsigned flags, struct list_query *out, struct problem *p) WUR;
+int	 friends_query_parse(const struct form *q, int def_count, int max_count,
+	    unsigned flags, struct friends_query *out, struct problem *p) WUR;
 
 #endif

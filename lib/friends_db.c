@@ -108,7 +108,7 @@ friends_db_send_request(struct db_pool *pool, uint64_t request_id,
 
 void
 friends_db_requests(struct db_pool *pool, uint64_t user_id, int outbox,
-    const struct list_query *q, db_cb cb, void *arg)
+    const struct friends_query *q, db_cb cb, void *arg)
 {
 	char		 u[DB_INT_TEXT], o[DB_INT_TEXT], c[DB_INT_TEXT];
 	const char	*v[] = {
@@ -171,7 +171,8 @@ friends_db_delete(struct db_pool *pool, uint64_t user_id, uint64_t friend_id,
     db_cb cb, void *arg)
 {
 	char		 u[DB_INT_TEXT], f[DB_INT_TEXT];
-	const char	*v[] = { db_id_text(u, user_id), db_id_text(f, friend_id) };
+	const char	*v[] = { db_id_text(u, user_id),
+	    db_id_text(f, friend_id) };
 
 	db_query(pool, "friends_delete", 2, v, cb, arg);
 }
@@ -181,14 +182,15 @@ friends_db_relationship(struct db_pool *pool, uint64_t user_id,
     uint64_t other_id, db_cb cb, void *arg)
 {
 	char		 u[DB_INT_TEXT], o[DB_INT_TEXT];
-	const char	*v[] = { db_id_text(u, user_id), db_id_text(o, other_id) };
+	const char	*v[] = { db_id_text(u, user_id),
+	    db_id_text(o, other_id) };
 
 	db_query(pool, "friends_relationship", 2, v, cb, arg);
 }
 
 void
 friends_db_blocks(struct db_pool *pool, uint64_t user_id,
-    const struct list_query *q, db_cb cb, void *arg)
+    const struct friends_query *q, db_cb cb, void *arg)
 {
 	char		 u[DB_INT_TEXT], o[DB_INT_TEXT], c[DB_INT_TEXT];
 	const char	*v[] = {
@@ -205,7 +207,8 @@ friends_db_block(struct db_pool *pool, uint64_t user_id,
 {
 	char		 u[DB_INT_TEXT], t[DB_INT_TEXT];
 	const char	*v[] = {
-		db_id_text(u, user_id), db_id_text(t, in->target_id), in->extras,
+		db_id_text(u, user_id), db_id_text(t, in->target_id),
+		in->extras,
 	};
 
 	db_query(pool, "friends_block", 3, v, cb, arg);
@@ -216,7 +219,8 @@ friends_db_unblock(struct db_pool *pool, uint64_t user_id, uint64_t target_id,
     db_cb cb, void *arg)
 {
 	char		 u[DB_INT_TEXT], t[DB_INT_TEXT];
-	const char	*v[] = { db_id_text(u, user_id), db_id_text(t, target_id) };
+	const char	*v[] = { db_id_text(u, user_id),
+	    db_id_text(t, target_id) };
 
 	db_query(pool, "friends_unblock", 2, v, cb, arg);
 }

@@ -25,7 +25,7 @@ void	 friends_db_send_request(struct db_pool *, uint64_t request_id,
 	    const struct friend_request_in *, db_cb, void *);
 /* Column "body": {items, count, itemsPerPage}; outbox when outbox != 0. */
 void	 friends_db_requests(struct db_pool *, uint64_t user_id, int outbox,
-	    const struct list_query *, db_cb, void *);
+	    const struct friends_query *, db_cb, void *);
 /* Column "body": the request after the patch, as the caller sees it. */
 void	 friends_db_answer(struct db_pool *, uint64_t request_id,
 	    uint64_t caller_id, const struct friend_request_patch *, db_cb,
@@ -48,7 +48,7 @@ void	 friends_db_relationship(struct db_pool *, uint64_t user_id,
 
 /* Column "body": {items, count, itemsPerPage}. */
 void	 friends_db_blocks(struct db_pool *, uint64_t user_id,
-	    const struct list_query *, db_cb, void *);
+	    const struct friends_query *, db_cb, void *);
 /* Column "body": the new block. */
 void	 friends_db_block(struct db_pool *, uint64_t user_id,
 	    const struct block_in *, db_cb, void *);

@@ -3,6 +3,7 @@
  * JWKS), the RFC 7638 kid and the JWKS the server publishes. Keys are parsed
  * here once; signing and verifying only borrow the EVP_PKEY. */
 #include "keys.h"
+#include "ossl.h"
 #include "b64.h"
 
 #include <openssl/bn.h>
@@ -29,26 +30,6 @@
 #define KEY_BITS	2048
 #define KEY_MIN_BITS	2048
 #define KEY_FILE_MAX	(1024 * 1024)	/* bigger is no key file */
-
-/* Formats a message into err, followed by OpenSSL's reason if it has one;
- * clears the thread's OpenSSL error queue either way. */
-void
-ossl_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list		 ap;
-	unsigned long	 e = ERR_peek_last_error();
-	char		 reason[256];
-	size_t		 used;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	if (e != 0 && (used = strlen(err)) < errlen) {
-		ERR_error_string_n(e, reason, sizeof reason);
-		snprintf(err + used, errlen - used, " (%s)", reason);
-	}
-	ERR_clear_error();
-}
 
 static int
 has_suffix(const char *s, const char *suffix)

@@ -52,8 +52,4 @@ EVP_PKEY *key_rsa_generate(char *err, size_t errlen);
  * RSA key into out. Returns -1 if pkey is not RSA or out is too small. */
 int	 key_thumbprint(EVP_PKEY *pkey, char *out, size_t outlen) WUR;
 
-/* Formats a message into err followed by OpenSSL's last reason, if any;
- * clears the thread's OpenSSL error queue. */
-void	 ossl_err(char *err, size_t errlen, const char *fmt, ...) PRINTFLIKE(3, 4);
-
 #endif

@@ -5,6 +5,7 @@
  * to install a new CA. */
 #include "tlscert.h"
 #include "keys.h"
+#include "ossl.h"
 
 #include <openssl/bn.h>
 #include <openssl/err.h>

@@ -13,7 +13,7 @@
 struct token_slot {
 	char			*token;
 	size_t			 len;
-	struct token_identity	 id;
+	struct token_cache_identity	 id;
 	double			 exp;
 	uint64_t		 seq;
 	int64_t			 born_ms;
@@ -65,7 +65,7 @@ token_slot(struct token_cache *c, const char *token, size_t len)
 
 int
 token_cache_get(struct token_cache *c, const char *token, int64_t now_ms,
-    int64_t now_unix, int leeway, struct token_identity *out)
+    int64_t now_unix, int leeway, struct token_cache_identity *out)
 {
 	size_t			 len = strlen(token);
 	struct token_slot	*s = token_slot(c, token, len);
@@ -86,7 +86,7 @@ token_cache_get(struct token_cache *c, const char *token, int64_t now_ms,
 	pthread_mutex_unlock(&c->lock);
 	if (!found)
 		return (0);
-	/* The same test as jwt_verify: not accepted on or after exp. */
+	/* The same test as jws_verify: not accepted on or after exp. */
 	if ((double)(now_unix - leeway) >= exp)
 		return (0);
 	if (out->revocable && (now_ms - born_ms >= USERGEN_WINDOW_MS ||
@@ -97,7 +97,7 @@ token_cache_get(struct token_cache *c, const char *token, int64_t now_ms,
 
 void
 token_cache_put(struct token_cache *c, const char *token,
-    const struct token_identity *id, double exp, uint64_t seq,
+    const struct token_cache_identity *id, double exp, uint64_t seq,
     int64_t born_ms)
 {
 	size_t			 len = strlen(token);

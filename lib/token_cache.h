@@ -17,7 +17,7 @@
 #include "usergen.h"
 
 /* Who a verified token speaks for. */
-struct token_identity {
+struct token_cache_identity {
 	int		kind;			/* the caller's own enum */
 	int		revocable;		/* a user token: see above */
 	uint64_t	user_id;
@@ -35,12 +35,12 @@ void			 token_cache_free(struct token_cache *);
  * now_unix - leeway (wall clock) and now_ms (monotonic); else 0. */
 int	 token_cache_get(struct token_cache *, const char *token,
 	    int64_t now_ms, int64_t now_unix, int leeway,
-	    struct token_identity *out);
+	    struct token_cache_identity *out);
 /* Remembers a verified token expiring at exp. For a user token, seq and
  * born_ms are usergen_seq() and the monotonic time taken before its
  * revocation check read the database. */
 void	 token_cache_put(struct token_cache *, const char *token,
-	    const struct token_identity *, double exp, uint64_t seq,
+	    const struct token_cache_identity *, double exp, uint64_t seq,
 	    int64_t born_ms);
 
 #endif

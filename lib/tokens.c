@@ -7,12 +7,12 @@
 #include <string.h>
 
 #include "ids.h"
-#include "jwt.h"
+#include "jws.h"
 #include "log.h"
 
 /* iss, aud, typ, iat, exp, jti: what every issued token carries. */
 static json_t *
-claims_base(const struct token_ctx *c, const char *sub, const char *typ)
+claims_base(const struct tokens_ctx *c, const char *sub, const char *typ)
 {
 	json_t	*o = json_object();
 	char	 jti[37];
@@ -23,7 +23,7 @@ claims_base(const struct token_ctx *c, const char *sub, const char *typ)
 	json_object_set_new(o, "aud", json_string(c->client_id));
 	json_object_set_new(o, "typ", json_string(typ));
 	json_object_set_new(o, "iat", json_integer(c->now));
-	json_object_set_new(o, "exp", json_integer(c->now + TOKEN_LIFETIME));
+	json_object_set_new(o, "exp", json_integer(c->now + TOKENS_LIFETIME));
 	json_object_set_new(o, "jti", json_string(jti));
 	return (o);
 }
@@ -51,7 +51,7 @@ claims_copy(json_t *dst, json_t *src, const char *const *names, size_t n)
 }
 
 json_t *
-tokens_anonymous_claims(const struct token_ctx *c, json_t *device_claims)
+tokens_anonymous_claims(const struct tokens_ctx *c, json_t *device_claims)
 {
 	static const char *const copied[] = { "sn", "pc", "dt", "ist" };
 	json_t	*o = claims_base(c, c->client_id, "token");
@@ -59,7 +59,7 @@ tokens_anonymous_claims(const struct token_ctx *c, json_t *device_claims)
 
 	json_object_set_new(o, "bs:grt", json_integer(1));
 	json_object_set_new(o, "bs:sts",
-	    json_pack("[i]", TOKEN_ANON_SCOPE));
+	    json_pack("[i]", TOKENS_ANON_SCOPE));
 	v = json_object_get(device_claims, "sub");
 	json_object_set_new(n, "di", json_incref(v));
 	claims_copy(n, json_object_get(device_claims, "nintendo"), copied,
@@ -69,7 +69,7 @@ tokens_anonymous_claims(const struct token_ctx *c, json_t *device_claims)
 }
 
 json_t *
-tokens_user_claims(const struct token_ctx *c, uint64_t user_id,
+tokens_user_claims(const struct tokens_ctx *c, uint64_t user_id,
     uint64_t device_account_id)
 {
 	char	 uid[ID_HEX_LEN + 1], did[ID_HEX_LEN + 1];
@@ -79,13 +79,13 @@ tokens_user_claims(const struct token_ctx *c, uint64_t user_id,
 	id_format(device_account_id, did);
 	o = claims_base(c, uid, "token");
 	json_object_set_new(o, "bs:grt", json_integer(2));
-	json_object_set_new(o, "bs:sts", json_pack("[i]", TOKEN_ANON_SCOPE));
+	json_object_set_new(o, "bs:sts", json_pack("[i]", TOKENS_ANON_SCOPE));
 	json_object_set_new(o, "bs:did", json_string(did));
 	return (o);
 }
 
 json_t *
-tokens_id_claims(const struct token_ctx *c, uint64_t user_id,
+tokens_id_claims(const struct tokens_ctx *c, uint64_t user_id,
     uint64_t device_account_id, json_t *app_nintendo)
 {
 	char	 uid[ID_HEX_LEN + 1], did[ID_HEX_LEN + 1];
@@ -111,25 +111,25 @@ struct trust_expect {
 /* Runs the policy: signature (verify) or structure only (any decode), exp,
  * iat, and the claims e names. */
 static int
-trust_run(const char *token, const struct token_trust *t,
+trust_run(const char *token, const struct tokens_trust *t,
     const struct trust_expect *e, json_t **claims)
 {
-	struct jwt_expect	x = { 0 };
+	struct jws_expect	x = { 0 };
 	char			err[128];
 
 	x.now = t->now;
-	x.leeway = TOKEN_LEEWAY;
+	x.leeway = TOKENS_LEEWAY;
 	x.max_age = e->iat_required ? TOKEN_RECEIVED_MAX_AGE : 0;
 	x.aud = e->aud;
 	if (t->policy != TRUST_VERIFY) {
-		if (jwt_decode_unverified(token, &x, claims, err, sizeof err) ==
+		if (jws_decode_unverified(token, &x, claims, err, sizeof err) ==
 		    0)
 			return (0);
 	} else {
 		x.iss = e->iss;
 		x.typ = e->typ;
 		x.any_key = 1;	/* public keys are named by file, not kid */
-		if (jwt_verify(token, t->keys, &x, claims, err, sizeof err) ==
+		if (jws_verify(token, t->keys, &x, claims, err, sizeof err) ==
 		    0)
 			return (0);
 	}
@@ -147,7 +147,7 @@ hex16(const char *s)
 }
 
 int
-tokens_check_device(const char *token, const struct token_trust *t,
+tokens_check_device(const char *token, const struct tokens_trust *t,
     json_t **claims, struct problem *p)
 {
 	json_t	*c = NULL;
@@ -172,7 +172,7 @@ tokens_check_device(const char *token, const struct token_trust *t,
 }
 
 int
-tokens_check_na(const char *token, const struct token_trust *t,
+tokens_check_na(const char *token, const struct tokens_trust *t,
     char na_id[NA_ID_MAX + 1], struct problem *p)
 {
 	json_t			*c = NULL;
@@ -207,7 +207,7 @@ tokens_na_may_take_over(enum trust_policy policy)
 }
 
 int
-tokens_check_app(const char *token, const struct token_trust *t,
+tokens_check_app(const char *token, const struct tokens_trust *t,
     json_t **nintendo, struct problem *p)
 {
 	static const char *const copied[] = { "ai", "av", "at", "edi" };

@@ -14,9 +14,9 @@
 #include "problem.h"
 #include "util.h"
 
-#define TOKEN_LIFETIME		10800	/* exp - iat of every token issued */
-#define TOKEN_LEEWAY		60	/* clock skew on tokens received */
-#define TOKEN_ANON_SCOPE	385	/* bs:sts of the anonymous token */
+#define TOKENS_LIFETIME		10800	/* exp - iat of every token issued */
+#define TOKENS_LEEWAY		60	/* clock skew on tokens received */
+#define TOKENS_ANON_SCOPE	385	/* bs:sts of the anonymous token */
 #define DAUTH_ISSUER		"dauth-lp1.ndas.srv.nintendo.net"
 /* The aud of device tokens: BaaS as dauth names it. */
 #define DAUTH_BAAS_CLIENT_ID	"8f849b5d34778d8e"
@@ -39,7 +39,7 @@
 #define TOKEN_COPIED_STR_MAX	64
 
 /* What the issued tokens share: issuer and client id (the settings). */
-struct token_ctx {
+struct tokens_ctx {
 	const char	*issuer;
 	const char	*client_id;
 	int64_t		 now;
@@ -49,18 +49,18 @@ struct token_ctx {
  * token's claims: nintendo {di, sn, pc, dt, ist} copied from it (di = its
  * sub); a member that is not a boolean, an integer or a string of at most
  * TOKEN_COPIED_STR_MAX bytes is left out. New reference. */
-json_t	*tokens_anonymous_claims(const struct token_ctx *c,
+json_t	*tokens_anonymous_claims(const struct tokens_ctx *c,
 	    json_t *device_claims);
 /* Claims of a user access token (bs:grt 2). New reference. */
-json_t	*tokens_user_claims(const struct token_ctx *c, uint64_t user_id,
+json_t	*tokens_user_claims(const struct tokens_ctx *c, uint64_t user_id,
 	    uint64_t device_account_id);
 /* Claims of an ID token; app_nintendo (may be NULL) is the {ai, av, at, edi}
  * object tokens_check_app gave. New reference. */
-json_t	*tokens_id_claims(const struct token_ctx *c, uint64_t user_id,
+json_t	*tokens_id_claims(const struct tokens_ctx *c, uint64_t user_id,
 	    uint64_t device_account_id, json_t *app_nintendo);
 
 /* How a kind of received token is trusted (the BAAS_*_POLICY settings). */
-struct token_trust {
+struct tokens_trust {
 	enum trust_policy	 policy;
 	const struct keyset	*keys;		/* the issuer's public keys */
 	const char		*aud;		/* NULL or "": not checked */
@@ -72,7 +72,7 @@ struct token_trust {
  * 8f849b5d34778d8e; decode only the structure, exp and the claims. Either
  * way sub must be a 16-hex-digit device id and nintendo an object. On
  * success *claims is a new reference; otherwise 401 invalid_token. */
-int	 tokens_check_device(const char *token, const struct token_trust *t,
+int	 tokens_check_device(const char *token, const struct tokens_trust *t,
 	    json_t **claims, struct problem *p) WUR;
 
 /* A Nintendo Account ID token (idToken of federation and link): verify
@@ -80,7 +80,7 @@ int	 tokens_check_device(const char *token, const struct token_trust *t,
  * (t->aud; refused when unset, not checked when "any"); decode the
  * structure, exp, iat and aud unless "any". sub is the account id, copied
  * into na_id. Otherwise 400 invalid_idp_account. */
-int	 tokens_check_na(const char *token, const struct token_trust *t,
+int	 tokens_check_na(const char *token, const struct tokens_trust *t,
 	    char na_id[NA_ID_MAX + 1], struct problem *p) WUR;
 
 /* Whether an NA ID token trusted by policy may federate into a user other
@@ -96,7 +96,7 @@ int	 tokens_na_may_take_over(enum trust_policy policy);
  * others are left out), plus "unverified": true under decode, so that a
  * game server reading the ID token can tell. Otherwise 400
  * invalid_ndas_app_authn_token. */
-int	 tokens_check_app(const char *token, const struct token_trust *t,
+int	 tokens_check_app(const char *token, const struct tokens_trust *t,
 	    json_t **nintendo, struct problem *p) WUR;
 
 #endif

@@ -361,7 +361,7 @@ user_if_match_new(const char *header)
 /* ------------------------------------------------------------ friend codes */
 
 int
-friend_code_parse(const char *s, char out[FRIEND_CODE_DIGITS + 1],
+user_friend_code_parse(const char *s, char out[FRIEND_CODE_DIGITS + 1],
     struct problem *p)
 {
 	size_t	o = 0;
@@ -456,7 +456,7 @@ user_lookup_parse(const struct form *q, struct user_lookup *out,
 			goto bad;
 		item = xstrndup(s, len);
 		if (out->by_code) {
-			if (friend_code_parse(item, code, p) != 0) {
+			if (user_friend_code_parse(item, code, p) != 0) {
 				free(item);
 				goto fail;
 			}

@@ -55,7 +55,7 @@ char	*user_if_match_new(const char *header);
 
 /* A friend code "dddd-dddd-dddd" after an optional "SW-": its 12 digits.
  * Anything else is 400 invalid_friend_code_format. */
-int	 friend_code_parse(const char *s, char out[FRIEND_CODE_DIGITS + 1],
+int	 user_friend_code_parse(const char *s, char out[FRIEND_CODE_DIGITS + 1],
 	    struct problem *p) WUR;
 
 /* GET /1.0.0/users: exactly one of filter.id.$in (1-16-hex ids) and

@@ -11,7 +11,7 @@
 #include "app.h"
 #include "db.h"
 #include "ids.h"
-#include "jwt.h"
+#include "jws.h"
 #include "log.h"
 #include "token_cache.h"
 #include "tokens.h"
@@ -63,7 +63,7 @@ auth_claim_id(json_t *claims, const char *name, uint64_t *out)
 }
 
 static void
-auth_identity_copy(struct principal *p, const struct token_identity *id)
+auth_identity_copy(struct principal *p, const struct token_cache_identity *id)
 {
 	p->kind = (enum principal_kind)id->kind;
 	p->user_id = id->user_id;
@@ -76,7 +76,7 @@ static void
 auth_remember(struct req *r, uint64_t seq, int64_t born_ms)
 {
 	const struct principal	*p = &r->principal;
-	struct token_identity	 id = {
+	struct token_cache_identity	 id = {
 		.kind = p->kind,
 		.revocable = p->kind == PRINCIPAL_USER,
 		.user_id = p->user_id,
@@ -142,7 +142,7 @@ auth_bearer_token(struct req *r)
 static int
 auth_bearer(struct req *r)
 {
-	struct jwt_expect	 expect = { 0 };
+	struct jws_expect	 expect = { 0 };
 	json_t			*claims = NULL, *grt;
 	char			 err[256];
 
@@ -152,8 +152,8 @@ auth_bearer(struct req *r)
 	expect.jku = app.internal_jku;
 	expect.now = now_unix();
 	expect.leeway = AUTH_LEEWAY_SECS;
-	expect.max_age = TOKEN_LIFETIME;	/* ours: exp - iat */
-	if (jwt_verify(r->bearer, &app.internal_keys, &expect, &claims,
+	expect.max_age = TOKENS_LIFETIME;	/* ours: exp - iat */
+	if (jws_verify(r->bearer, &app.internal_keys, &expect, &claims,
 	    err, sizeof err) != 0) {
 		rlog_debug(r, "bearer refused: %s", err);
 		return (problem_set(&r->problem, PROBLEM_INVALID_TOKEN, NULL));
@@ -183,7 +183,7 @@ auth_bearer(struct req *r)
 void
 auth_check(struct req *r, enum auth_need need, void (*next)(struct req *))
 {
-	struct token_identity	 id;
+	struct token_cache_identity	 id;
 	char			 uid[DB_INT_TEXT], did[DB_INT_TEXT];
 
 	if (need == AUTH_NONE) {

@@ -30,7 +30,7 @@
 #include "account_db.h"
 #include "app.h"
 #include "ids.h"
-#include "jwt.h"
+#include "jws.h"
 #include "keys.h"
 #include "migrate.h"
 #include "tokens.h"
@@ -163,7 +163,7 @@ devtool_mint(const char *device)
 	    "sn", sn, "pc", "HAC", "dt", "NX Prod 1", "ist", 0);
 	k = *ks.signer;
 	snprintf(k.kid, sizeof k.kid, "%s", DEV_KID);
-	token = jwt_sign_new(&k, NULL, claims);
+	token = jws_sign_new(&k, NULL, claims);
 	json_decref(claims);
 	keyset_free(&ks);
 	if (token == NULL) {

@@ -17,7 +17,7 @@
 #include "app.h"
 #include "auth.h"
 #include "jsonw.h"
-#include "jwt.h"
+#include "jws.h"
 #include "password.h"
 #include "request.h"
 #include "router.h"
@@ -28,10 +28,10 @@
 
 /* --------------------------------------------------------------- helpers */
 
-static struct token_ctx
+static struct tokens_ctx
 account_token_ctx(void)
 {
-	struct token_ctx c;
+	struct tokens_ctx c;
 
 	c.issuer = app.cfg.issuer;
 	c.client_id = app.cfg.client_id;
@@ -45,9 +45,9 @@ static enum route_result
 account_application_token(struct req *r)
 {
 	struct form		 f;
-	struct token_in		 in;
-	struct token_trust	 t;
-	struct token_ctx	 c = account_token_ctx();
+	struct account_token_in		 in;
+	struct tokens_trust	 t;
+	struct tokens_ctx	 c = account_token_ctx();
 	json_t			*device = NULL, *claims;
 	char			*token, *body;
 
@@ -55,7 +55,7 @@ account_application_token(struct req *r)
 		return (ROUTE_ERROR);
 	if (req_body_form(r, &f) != 0)
 		return (ROUTE_ERROR);
-	if (token_form_parse(&f, &in, &r->problem) != 0)
+	if (account_token_form_parse(&f, &in, &r->problem) != 0)
 		goto fail;
 	t.policy = app.cfg.device_token_policy;
 	t.keys = &app.device_keys;
@@ -66,7 +66,7 @@ account_application_token(struct req *r)
 	form_free(&f);
 	claims = tokens_anonymous_claims(&c, device);
 	json_decref(device);
-	token = jwt_sign_new(app.internal_keys.signer, app.internal_jku,
+	token = jws_sign_new(app.internal_keys.signer, app.internal_jku,
 	    claims);
 	json_decref(claims);
 	if (token == NULL) {
@@ -74,7 +74,7 @@ account_application_token(struct req *r)
 		return (ROUTE_DONE);
 	}
 	body = xasprintf("{\"accessToken\":\"%s\",\"tokenType\":\"Bearer\","
-	    "\"expiresIn\":%d}", token, TOKEN_LIFETIME);
+	    "\"expiresIn\":%d}", token, TOKENS_LIFETIME);
 	req_reply_json_text(r, 200, body, strlen(body), NULL);
 	free(body);
 	free(token);
@@ -88,7 +88,7 @@ fail:
 
 struct login_state {
 	struct form	 form;		/* in borrows from it */
-	struct login_in	 in;
+	struct account_login_in	 in;
 	int		 federation;
 	json_t		*app_nintendo;	/* {ai, av, at, edi} or NULL */
 	char		 na_id[NA_ID_MAX + 1];
@@ -116,17 +116,17 @@ static void
 login_finish(struct req *r, uint64_t user_id, const char *user, size_t len)
 {
 	struct login_state	*s = r->state;
-	struct token_ctx	 c = account_token_ctx();
+	struct tokens_ctx	 c = account_token_ctx();
 	struct jsonw		 w;
 	json_t			*claims;
 	char			*access, *idt;
 
 	claims = tokens_user_claims(&c, user_id, s->in.da_id);
-	access = jwt_sign_new(app.internal_keys.signer, app.internal_jku,
+	access = jws_sign_new(app.internal_keys.signer, app.internal_jku,
 	    claims);
 	json_decref(claims);
 	claims = tokens_id_claims(&c, user_id, s->in.da_id, s->app_nintendo);
-	idt = jwt_sign_new(app.id_keys.signer, app.id_jku, claims);
+	idt = jws_sign_new(app.id_keys.signer, app.id_jku, claims);
 	json_decref(claims);
 	if (access == NULL || idt == NULL) {
 		free(access);
@@ -136,7 +136,7 @@ login_finish(struct req *r, uint64_t user_id, const char *user, size_t len)
 	}
 	jsonw_init(&w, len + strlen(access) + strlen(idt) + 128);
 	jsonw_lit(&w, "{\"expiresIn\":");
-	jsonw_int(&w, TOKEN_LIFETIME);
+	jsonw_int(&w, TOKENS_LIFETIME);
 	jsonw_lit(&w, ",\"user\":");
 	jsonw_raw(&w, user, len);
 	jsonw_lit(&w, ",\"idToken\":");
@@ -238,7 +238,7 @@ static enum route_result
 account_login_common(struct req *r, int federation)
 {
 	struct login_state	*s;
-	struct token_trust	 t;
+	struct tokens_trust	 t;
 
 	if (sign_limit_take(r) != 0)
 		return (ROUTE_ERROR);
@@ -247,7 +247,8 @@ account_login_common(struct req *r, int federation)
 	r->state_free = login_state_free;
 	s->federation = federation;
 	if (req_body_form(r, &s->form) != 0 ||
-	    login_form_parse(&s->form, federation, &s->in, &r->problem) != 0)
+	    account_login_form_parse(&s->form, federation, &s->in,
+	    &r->problem) != 0)
 		return (ROUTE_ERROR);
 	t.now = now_unix();
 	if (s->in.app_token != NULL) {

@@ -13,11 +13,11 @@
 static enum route_result
 blocks_list(struct req *r)
 {
-	struct list_query	q;
+	struct friends_query	q;
 	uint64_t		user_id;
 
 	if (req_param_id(r, 0, &user_id) != 0 ||
-	    list_query_parse(&r->query, BLOCKS_MAX, BLOCKS_MAX, 0, &q,
+	    friends_query_parse(&r->query, BLOCKS_MAX, BLOCKS_MAX, 0, &q,
 	    &r->problem) != 0)
 		return (ROUTE_ERROR);
 	if (!auth_may_act_for(&r->principal, user_id))

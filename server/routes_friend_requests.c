@@ -91,15 +91,15 @@ friend_requests_box_done(const struct db_result *res, void *arg)
 static enum route_result
 friend_requests_box(struct req *r, int outbox)
 {
-	struct list_query	 q;
+	struct friends_query	 q;
 	struct box_wait		*st;
 	struct friends_list	*fl;
 	char			 tag[64];
 	uint64_t		 user_id;
 
 	if (req_param_id(r, 0, &user_id) != 0 ||
-	    list_query_parse(&r->query, REQUESTS_LIST_DEFAULT,
-	    REQUESTS_LIST_MAX, LISTQ_SORT | LISTQ_FILTER, &q,
+	    friends_query_parse(&r->query, REQUESTS_LIST_DEFAULT,
+	    REQUESTS_LIST_MAX, FRIENDS_QUERY_SORT | FRIENDS_QUERY_FILTER, &q,
 	    &r->problem) != 0)
 		return (ROUTE_ERROR);
 	if (!auth_may_act_for(&r->principal, user_id))

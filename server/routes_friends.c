@@ -109,15 +109,15 @@ friends_presence(struct req *r)
 /* --------------------------------------------------------------- friends */
 
 /* What a list request keeps across the database read. */
-struct friends_list_wait {
-	struct list_query	q;
+struct friends_page_wait {
+	struct friends_query	q;
 	struct friends_read	read;
 };
 
 /* A page of the list, {"items":[...],"count":N,"itemsPerPage":C}. */
 static void
-friends_list_reply(struct req *r, struct friends_list *fl,
-    const struct list_query *q)
+friends_page_reply(struct req *r, struct friends_list *fl,
+    const struct friends_query *q)
 {
 	char	after[64];
 
@@ -128,10 +128,10 @@ friends_list_reply(struct req *r, struct friends_list *fl,
 }
 
 static void
-friends_list_done(const struct db_result *res, void *arg)
+friends_page_done(const struct db_result *res, void *arg)
 {
 	struct req			*r = arg;
-	struct friends_list_wait	*st = r->state;
+	struct friends_page_wait	*st = r->state;
 	struct friends_list		*fl;
 
 	if (req_db_or_reply(r, res) != 0)
@@ -140,22 +140,22 @@ friends_list_done(const struct db_result *res, void *arg)
 	friends_db_render_list(res, fl);
 	if (friends_list_len(fl) == friends_list_total(fl))
 		friends_cache_put(app.friends_cache, fl);
-	friends_list_reply(r, fl, &st->q);
+	friends_page_reply(r, fl, &st->q);
 	friends_list_release(fl);
 }
 
 /* GET /2.0.0/users/<id>/friends?offset&count (newest first): a page of the
  * whole list, which is cached (friends_cache.h). */
 static enum route_result
-friends_list(struct req *r)
+friends_page(struct req *r)
 {
-	struct friends_list_wait	*st;
+	struct friends_page_wait	*st;
 	struct friends_list		*fl;
-	struct list_query		 q;
+	struct friends_query		 q;
 	uint64_t			 user_id;
 
 	if (req_param_id(r, 0, &user_id) != 0 ||
-	    list_query_parse(&r->query, FRIENDS_LIST_DEFAULT, FRIENDS_MAX, 0,
+	    friends_query_parse(&r->query, FRIENDS_LIST_DEFAULT, FRIENDS_MAX, 0,
 	    &q, &r->problem) != 0)
 		return (ROUTE_ERROR);
 	if (!auth_may_act_for(&r->principal, user_id))
@@ -163,7 +163,7 @@ friends_list(struct req *r)
 	fl = friends_cache_get(app.friends_cache, user_id, NULL, now_mono_ms(),
 	    now_unix());
 	if (fl != NULL) {
-		friends_list_reply(r, fl, &q);
+		friends_page_reply(r, fl, &q);
 		friends_list_release(fl);
 		return (ROUTE_DONE);
 	}
@@ -172,7 +172,7 @@ friends_list(struct req *r)
 	friends_read_begin(app.friends_cache, user_id, &st->read);
 	r->state = st;
 	r->state_free = free;
-	friends_db_list_all(r->db, user_id, friends_list_done, r);
+	friends_db_list_all(r->db, user_id, friends_page_done, r);
 	return (ROUTE_WAIT);
 }
 
@@ -263,7 +263,7 @@ const struct route routes_friends[] = {
 	{ EVHTTP_REQ_PATCH, "/1.0.0/users/<id>/device_accounts/<id>",
 	  AUTH_USER, BODY_PATCH, 0, friends_presence },
 	{ EVHTTP_REQ_GET, "/2.0.0/users/<id>/friends", AUTH_USER, BODY_NONE,
-	  0, friends_list },
+	  0, friends_page },
 	{ EVHTTP_REQ_PATCH, "/2.0.0/users/<id>/friends/<id>", AUTH_USER,
 	  BODY_PATCH, 0, friends_patch },
 	{ EVHTTP_REQ_DELETE, "/2.0.0/users/<id>/friends/<id>", AUTH_USER,

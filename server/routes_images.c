@@ -81,14 +81,14 @@ images_upload_done(const struct db_result *res, void *arg)
 static enum route_result
 images_upload(struct req *r)
 {
-	struct image_in		 in;
+	struct account_image		 in;
 	struct upload_state	*s;
 	char			 uid[ID_HEX_LEN + 1], *hex, *url2;
 
-	if (image_in_parse(r->body, r->body_len, &in, &r->problem) != 0)
+	if (account_image_parse(r->body, r->body_len, &in, &r->problem) != 0)
 		return (ROUTE_ERROR);
 	if (!auth_may_act_for(&r->principal, in.owner_id)) {
-		image_in_free(&in);
+		account_image_free(&in);
 		return (req_fail(r, PROBLEM_INSUFFICIENT_SCOPE,
 		    "A user token may upload only its own images"));
 	}
@@ -102,8 +102,8 @@ images_upload(struct req *r)
 	url2 = xasprintf("%s/2/%s", app.cfg.image_base_url, uid);
 	r->state = s;
 	r->state_free = upload_state_free;
-	hex = image_hex_new(in.data, in.len);
-	image_in_free(&in);
+	hex = account_image_hex_new(in.data, in.len);
+	account_image_free(&in);
 	account_db_image_store(r->db, s->image_id, s->owner_id, hex,
 	    s->width, s->height, s->url1, url2, images_upload_done, r);
 	free(hex);

@@ -156,9 +156,10 @@ users_register(struct req *r)
 	int	json = r->content_type != NULL &&
 		    strncasecmp(r->content_type, "application/json", 16) == 0;
 
-	if (register_body_check(r->body, r->body_len, json, &r->problem) != 0)
+	if (account_register_check(r->body, r->body_len, json,
+	    &r->problem) != 0)
 		return (ROUTE_ERROR);
-	(void)new_device_account_new(r, 0);	/* ids drawn by register_submit */
+	(void)new_device_account_new(r, 0);	/* register_submit draws ids */
 	register_submit(r);
 	return (ROUTE_WAIT);
 }
@@ -356,7 +357,7 @@ static enum route_result
 users_link(struct req *r)
 {
 	struct form		 f;
-	struct token_trust	 t;
+	struct tokens_trust	 t;
 	const char		*id_token;
 	char			 na_id[NA_ID_MAX + 1];
 	uint64_t		 uid;
@@ -369,7 +370,7 @@ users_link(struct req *r)
 	t.keys = &app.na_keys;
 	t.aud = app.cfg.na_client_id;
 	t.now = now_unix();
-	if (link_form_parse(&f, 1, &id_token, &r->problem) != 0 ||
+	if (account_link_form_parse(&f, 1, &id_token, &r->problem) != 0 ||
 	    tokens_check_na(id_token, &t, na_id, &r->problem) != 0) {
 		form_free(&f);
 		return (ROUTE_ERROR);
@@ -392,7 +393,7 @@ users_unlink(struct req *r)
 		return (ROUTE_ERROR);
 	if (req_body_form(r, &f) != 0)
 		return (ROUTE_ERROR);
-	if (link_form_parse(&f, 0, &unused, &r->problem) != 0) {
+	if (account_link_form_parse(&f, 0, &unused, &r->problem) != 0) {
 		form_free(&f);
 		return (ROUTE_ERROR);
 	}
@@ -406,7 +407,7 @@ users_unlink(struct req *r)
 /* -------------------------------------------------------- push channels */
 
 struct push_state {
-	struct push_in	 in;
+	struct account_push	 in;
 	uint64_t	 user_id;
 	uint64_t	 da_id;
 };
@@ -416,7 +417,7 @@ push_state_free(void *arg)
 {
 	struct push_state *s = arg;
 
-	push_in_free(&s->in);
+	account_push_free(&s->in);
 	free(s);
 }
 
@@ -468,7 +469,7 @@ users_push_put(struct req *r)
 	if (req_param_id(r, 0, &s->user_id) != 0 ||
 	    req_param_id(r, 1, &s->da_id) != 0)
 		return (ROUTE_ERROR);
-	if (push_in_parse(r->body, r->body_len, &s->in, &r->problem) != 0)
+	if (account_push_parse(r->body, r->body_len, &s->in, &r->problem) != 0)
 		return (ROUTE_ERROR);
 	if (!auth_may_act_for(&r->principal, s->user_id))
 		return (users_not_own(r));
@@ -547,13 +548,13 @@ users_snapshot_done(const struct db_result *res, void *arg)
 static enum route_result
 users_snapshot(struct req *r)
 {
-	struct snapshot_in	 in;
+	struct account_snapshot	 in;
 
-	if (snapshot_in_parse(r->body, r->body_len, &in, &r->problem) != 0)
+	if (account_snapshot_parse(r->body, r->body_len, &in, &r->problem) != 0)
 		return (ROUTE_ERROR);
 	account_db_snapshot(r->db, in.ids, in.n,
 	    users_snapshot_done, r);
-	snapshot_in_free(&in);
+	account_snapshot_free(&in);
 	return (ROUTE_WAIT);
 }
 

@@ -55,12 +55,12 @@ START_TEST(test_token_form)
 {
 	for (size_t i = 0; i < NELEM(tokens); i++) {
 		struct form	 f;
-		struct token_in	 in;
+		struct account_token_in	 in;
 		struct problem	 p = { PROBLEM_NONE, "" };
 		int		 rc;
 
 		ck_assert(parse_form(tokens[i].body, &f) == 0);
-		rc = token_form_parse(&f, &in, &p);
+		rc = account_token_form_parse(&f, &in, &p);
 		if (tokens[i].code == PROBLEM_NONE) {
 			ck_assert_msg(rc == 0, "%s: %s", tokens[i].body,
 			    p.detail);
@@ -124,12 +124,12 @@ START_TEST(test_login_form)
 {
 	for (size_t i = 0; i < NELEM(logins); i++) {
 		struct form	 f;
-		struct login_in	 in;
+		struct account_login_in	 in;
 		struct problem	 p = { PROBLEM_NONE, "" };
 		int		 rc;
 
 		ck_assert(parse_form(logins[i].body, &f) == 0);
-		rc = login_form_parse(&f, logins[i].federation, &in, &p);
+		rc = account_login_form_parse(&f, logins[i].federation, &in, &p);
 		if (logins[i].code == PROBLEM_NONE) {
 			ck_assert_msg(rc == 0, "%s: %s", logins[i].body,
 			    p.detail);
@@ -175,7 +175,7 @@ START_TEST(test_link_form)
 		int		 rc;
 
 		ck_assert(parse_form(links[i].body, &f) == 0);
-		rc = link_form_parse(&f, links[i].need_token, &t, &p);
+		rc = account_link_form_parse(&f, links[i].need_token, &t, &p);
 		if (links[i].code == PROBLEM_NONE)
 			ck_assert_msg(rc == 0, "%s: %s", links[i].body,
 			    p.detail);
@@ -209,12 +209,12 @@ image_body(const unsigned char *data, size_t len, const char *owner,
 
 START_TEST(test_image_good)
 {
-	struct image_in	 in;
+	struct account_image	 in;
 	struct problem	 p = { PROBLEM_NONE, "" };
 	char		*body = image_body(jpeg, sizeof jpeg - 1,
 			    "0123456789abcdef", ",\"allowTransform\":true");
 
-	ck_assert_msg(image_in_parse(body, strlen(body), &in, &p) == 0, "%s",
+	ck_assert_msg(account_image_parse(body, strlen(body), &in, &p) == 0, "%s",
 	    p.detail);
 	ck_assert(in.owner_id == 0x0123456789abcdefULL);
 	ck_assert_int_eq(in.allow_transform, 1);
@@ -222,7 +222,7 @@ START_TEST(test_image_good)
 	ck_assert_int_eq(in.height, 120);
 	ck_assert_uint_eq(in.len, sizeof jpeg - 1);
 	ck_assert(memcmp(in.data, jpeg, in.len) == 0);
-	image_in_free(&in);
+	account_image_free(&in);
 	free(body);
 }
 END_TEST
@@ -253,19 +253,19 @@ START_TEST(test_image_bad)
 		{ "{\"rawContent\":\"aGVsbG8gd29ybGQ=\",\"ownerId\":\"1\"}",
 		  PROBLEM_INVALID_RAW_CONTENT },
 	};
-	struct image_in	 in;
+	struct account_image	 in;
 	struct problem	 p;
 	char		*body;
 
 	for (size_t i = 0; i < NELEM(bad); i++) {
 		p.code = PROBLEM_NONE;
-		ck_assert_msg(image_in_parse(bad[i].body, strlen(bad[i].body),
+		ck_assert_msg(account_image_parse(bad[i].body, strlen(bad[i].body),
 		    &in, &p) == -1, "%s accepted", bad[i].body);
 		ck_assert_int_eq(p.code, bad[i].code);
 		ck_assert_ptr_null(in.data);
 	}
 	body = image_body(png, sizeof png - 1, "1", "");
-	ck_assert_int_eq(image_in_parse(body, strlen(body), &in, &p), -1);
+	ck_assert_int_eq(account_image_parse(body, strlen(body), &in, &p), -1);
 	ck_assert_int_eq(p.code, PROBLEM_INVALID_RAW_CONTENT);
 	free(body);
 }
@@ -273,7 +273,7 @@ END_TEST
 
 START_TEST(test_image_limits)
 {
-	struct image_in	 in;
+	struct account_image	 in;
 	struct problem	 p;
 	size_t		 n = IMAGE_MAX_BYTES + 1;
 	unsigned char	*big = xcalloc(1, n);
@@ -283,11 +283,11 @@ START_TEST(test_image_limits)
 	 * byte over it does not. */
 	memcpy(big, jpeg, sizeof jpeg - 1);
 	body = image_body(big, n - 1, "1", "");
-	ck_assert_int_eq(image_in_parse(body, strlen(body), &in, &p), 0);
-	image_in_free(&in);
+	ck_assert_int_eq(account_image_parse(body, strlen(body), &in, &p), 0);
+	account_image_free(&in);
 	free(body);
 	body = image_body(big, n, "1", "");
-	ck_assert_int_eq(image_in_parse(body, strlen(body), &in, &p), -1);
+	ck_assert_int_eq(account_image_parse(body, strlen(body), &in, &p), -1);
 	ck_assert_int_eq(p.code, PROBLEM_INVALID_RAW_CONTENT);
 	free(body);
 	free(big);
@@ -297,7 +297,7 @@ END_TEST
 START_TEST(test_image_hex)
 {
 	static const unsigned char d[] = { 0xff, 0xd8, 0x00, 0x1a };
-	char	*s = image_hex_new(d, sizeof d);
+	char	*s = account_image_hex_new(d, sizeof d);
 
 	ck_assert_str_eq(s, "\\xffd8001a");
 	free(s);
@@ -329,9 +329,9 @@ START_TEST(test_push)
 	};
 
 	for (size_t i = 0; i < NELEM(cases); i++) {
-		struct push_in	 in;
+		struct account_push	 in;
 		struct problem	 p = { PROBLEM_NONE, "" };
-		int		 rc = push_in_parse(cases[i].body,
+		int		 rc = account_push_parse(cases[i].body,
 				    strlen(cases[i].body), &in, &p);
 
 		ck_assert_msg((rc == 0) == cases[i].ok, "%s", cases[i].body);
@@ -344,7 +344,7 @@ START_TEST(test_push)
 			ck_assert_str_eq(in.attributes, cases[i].attrs);
 		else
 			ck_assert_ptr_null(in.attributes);
-		push_in_free(&in);
+		account_push_free(&in);
 	}
 }
 END_TEST
@@ -367,15 +367,15 @@ START_TEST(test_snapshot)
 	};
 
 	for (size_t i = 0; i < NELEM(cases); i++) {
-		struct snapshot_in	 in;
+		struct account_snapshot	 in;
 		struct problem		 p = { PROBLEM_NONE, "" };
-		int			 rc = snapshot_in_parse(cases[i].body,
+		int			 rc = account_snapshot_parse(cases[i].body,
 					    strlen(cases[i].body), &in, &p);
 
 		ck_assert_msg((rc == 0) == cases[i].ok, "%s", cases[i].body);
 		if (rc == 0) {
 			ck_assert_uint_eq(in.n, cases[i].n);
-			snapshot_in_free(&in);
+			account_snapshot_free(&in);
 		} else
 			ck_assert_int_eq(p.code, PROBLEM_INVALID_PARAMS);
 	}
@@ -384,7 +384,7 @@ END_TEST
 
 START_TEST(test_snapshot_limit)
 {
-	struct snapshot_in	 in;
+	struct account_snapshot	 in;
 	struct problem		 p;
 	char			*s = xstrdup("{\"userIds\":[\"1\""), *t;
 
@@ -394,7 +394,7 @@ START_TEST(test_snapshot_limit)
 		s = t;
 	}
 	t = xasprintf("%s]}", s);
-	ck_assert_int_eq(snapshot_in_parse(t, strlen(t), &in, &p), -1);
+	ck_assert_int_eq(account_snapshot_parse(t, strlen(t), &in, &p), -1);
 	free(t);
 	free(s);
 }
@@ -404,14 +404,14 @@ START_TEST(test_register_body)
 {
 	struct problem	p;
 
-	ck_assert_int_eq(register_body_check("", 0, 1, &p), 0);
-	ck_assert_int_eq(register_body_check("", 0, 0, &p), 0);
-	ck_assert_int_eq(register_body_check("{}", 2, 1, &p), 0);
-	ck_assert_int_eq(register_body_check("{\"a\":1}", 7, 1, &p), 0);
-	ck_assert_int_eq(register_body_check("a=b", 3, 0, &p), 0);
-	ck_assert_int_eq(register_body_check("[]", 2, 1, &p), -1);
-	ck_assert_int_eq(register_body_check("{", 1, 1, &p), -1);
-	ck_assert_int_eq(register_body_check("a=%zz", 5, 0, &p), -1);
+	ck_assert_int_eq(account_register_check("", 0, 1, &p), 0);
+	ck_assert_int_eq(account_register_check("", 0, 0, &p), 0);
+	ck_assert_int_eq(account_register_check("{}", 2, 1, &p), 0);
+	ck_assert_int_eq(account_register_check("{\"a\":1}", 7, 1, &p), 0);
+	ck_assert_int_eq(account_register_check("a=b", 3, 0, &p), 0);
+	ck_assert_int_eq(account_register_check("[]", 2, 1, &p), -1);
+	ck_assert_int_eq(account_register_check("{", 1, 1, &p), -1);
+	ck_assert_int_eq(account_register_check("a=%zz", 5, 0, &p), -1);
 	ck_assert_int_eq(p.code, PROBLEM_INVALID_PARAMS);
 }
 END_TEST
@@ -427,7 +427,7 @@ account_suite(void)
 	tcase_add_test(tc, test_login_form);
 	tcase_add_test(tc, test_link_form);
 	suite_add_tcase(s, tc);
-	tc = tcase_create("image_in_parse");
+	tc = tcase_create("account_image_parse");
 	tcase_add_test(tc, test_image_good);
 	tcase_add_test(tc, test_image_bad);
 	tcase_add_test(tc, test_image_limits);

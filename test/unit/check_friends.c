@@ -240,21 +240,21 @@ static const struct {
 	int		 count, ascending, has_state;
 	enum friend_request_state state;
 } lq[] = {
-	{ "", LISTQ_SORT | LISTQ_FILTER, 1, 0, 100, 0, 0, 0 },
+	{ "", FRIENDS_QUERY_SORT | FRIENDS_QUERY_FILTER, 1, 0, 100, 0, 0, 0 },
 	/* The exact query the emulator sends for the inbox. */
 	{ "offset=0&count=100&sort=createdAt:desc&filter.state.$eq=PENDING",
-	  LISTQ_SORT | LISTQ_FILTER, 1, 0, 100, 0, 1, FRS_PENDING },
+	  FRIENDS_QUERY_SORT | FRIENDS_QUERY_FILTER, 1, 0, 100, 0, 1, FRS_PENDING },
 	{ "offset=0&count=100&sort=createdAt%3Adesc&filter.state.%24eq=PENDING",
-	  LISTQ_SORT | LISTQ_FILTER, 1, 0, 100, 0, 1, FRS_PENDING },
-	{ "offset=5&count=300&sort=createdAt:asc", LISTQ_SORT, 1, 5, 300, 1,
+	  FRIENDS_QUERY_SORT | FRIENDS_QUERY_FILTER, 1, 0, 100, 0, 1, FRS_PENDING },
+	{ "offset=5&count=300&sort=createdAt:asc", FRIENDS_QUERY_SORT, 1, 5, 300, 1,
 	  0, 0 },
 	{ "count=1", 0, 1, 0, 1, 0, 0, 0 },
-	{ "filter.state.$eq=EXPIRED", LISTQ_FILTER, 1, 0, 100, 0, 1,
+	{ "filter.state.$eq=EXPIRED", FRIENDS_QUERY_FILTER, 1, 0, 100, 0, 1,
 	  FRS_EXPIRED },
 	{ "offset=2147483647", 0, 1, 2147483647, 100, 0, 0, 0 },
 	/* Parameters a route does not take are ignored. */
 	{ "sort=bogus&filter.state.$eq=nope", 0, 1, 0, 100, 0, 0, 0 },
-	{ "unknown=1", LISTQ_SORT, 1, 0, 100, 0, 0, 0 },
+	{ "unknown=1", FRIENDS_QUERY_SORT, 1, 0, 100, 0, 0, 0 },
 	/* Errors: never clamped. */
 	{ "count=301", 0, 0, 0, 0, 0, 0, 0 },
 	{ "count=0", 0, 0, 0, 0, 0, 0, 0 },
@@ -269,24 +269,24 @@ static const struct {
 	{ "offset=1.5", 0, 0, 0, 0, 0, 0, 0 },
 	{ "offset=2147483648", 0, 0, 0, 0, 0, 0, 0 },
 	{ "offset= 1", 0, 0, 0, 0, 0, 0, 0 },
-	{ "sort=createdAt", LISTQ_SORT, 0, 0, 0, 0, 0, 0 },
-	{ "sort=updatedAt:desc", LISTQ_SORT, 0, 0, 0, 0, 0, 0 },
-	{ "sort=createdAt:DESC", LISTQ_SORT, 0, 0, 0, 0, 0, 0 },
-	{ "filter.state.$eq=pending", LISTQ_FILTER, 0, 0, 0, 0, 0, 0 },
-	{ "filter.state.$eq=", LISTQ_FILTER, 0, 0, 0, 0, 0, 0 },
+	{ "sort=createdAt", FRIENDS_QUERY_SORT, 0, 0, 0, 0, 0, 0 },
+	{ "sort=updatedAt:desc", FRIENDS_QUERY_SORT, 0, 0, 0, 0, 0, 0 },
+	{ "sort=createdAt:DESC", FRIENDS_QUERY_SORT, 0, 0, 0, 0, 0, 0 },
+	{ "filter.state.$eq=pending", FRIENDS_QUERY_FILTER, 0, 0, 0, 0, 0, 0 },
+	{ "filter.state.$eq=", FRIENDS_QUERY_FILTER, 0, 0, 0, 0, 0, 0 },
 };
 
-START_TEST(test_list_query)
+START_TEST(test_friends_query)
 {
 	for (size_t i = 0; i < NELEM(lq); i++) {
 		struct form		f;
 		struct problem		p = { 0 };
-		struct list_query	q;
+		struct friends_query	q;
 		int			rc;
 
 		ck_assert_int_eq(form_parse(lq[i].query, strlen(lq[i].query),
 		    &f, &p), 0);
-		rc = list_query_parse(&f, 100, 300, lq[i].flags, &q, &p);
+		rc = friends_query_parse(&f, 100, 300, lq[i].flags, &q, &p);
 		form_free(&f);
 		if (!lq[i].ok) {
 			ck_assert_msg(rc == -1, "accepted %s", lq[i].query);
@@ -326,8 +326,8 @@ friends_suite(void)
 	tcase_add_test(tc, test_presence_lease);
 	suite_add_tcase(s, tc);
 
-	tc = tcase_create("list_query_parse");
-	tcase_add_test(tc, test_list_query);
+	tc = tcase_create("friends_query_parse");
+	tcase_add_test(tc, test_friends_query);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -9,10 +9,10 @@
 
 #define NOW	1700000000
 
-static const struct token_identity user_id = {
+static const struct token_cache_identity user_id = {
 	.kind = 2, .revocable = 1, .user_id = 0xabc, .device_account_id = 0xdef,
 };
-static const struct token_identity anon_id = {
+static const struct token_cache_identity anon_id = {
 	.kind = 1, .device_id = "0123456789abcdef",
 };
 
@@ -20,7 +20,7 @@ START_TEST(test_exact_text_only)
 {
 	struct usergen		*g = usergen_new();
 	struct token_cache	*c = token_cache_new(g, 64);
-	struct token_identity	 got;
+	struct token_cache_identity	 got;
 
 	token_cache_put(c, "aaa.bbb.ccc", &user_id, NOW + 100, usergen_seq(g),
 	    0);
@@ -41,7 +41,7 @@ START_TEST(test_expiry_with_leeway)
 {
 	struct usergen		*g = usergen_new();
 	struct token_cache	*c = token_cache_new(g, 64);
-	struct token_identity	 got;
+	struct token_cache_identity	 got;
 
 	token_cache_put(c, "anon", &anon_id, NOW, 0, 0);
 	ck_assert(token_cache_get(c, "anon", 1, NOW + 59, 60, &got));
@@ -60,7 +60,7 @@ START_TEST(test_user_token_revoked_by_touch)
 {
 	struct usergen		*g = usergen_new();
 	struct token_cache	*c = token_cache_new(g, 64);
-	struct token_identity	 got;
+	struct token_cache_identity	 got;
 	uint64_t		 seq = usergen_seq(g);
 
 	token_cache_put(c, "user", &user_id, NOW + 100, seq, 0);
@@ -84,7 +84,7 @@ START_TEST(test_one_slot_replaced)
 {
 	struct usergen		*g = usergen_new();
 	struct token_cache	*c = token_cache_new(g, 1);
-	struct token_identity	 got;
+	struct token_cache_identity	 got;
 
 	token_cache_put(c, "first", &anon_id, NOW + 100, 0, 0);
 	token_cache_put(c, "second", &anon_id, NOW + 100, 0, 0);

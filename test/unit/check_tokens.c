@@ -10,7 +10,7 @@
 
 #include "b64.h"
 #include "check_main.h"
-#include "jwt.h"
+#include "jws.h"
 #include "keys.h"
 #include "tokens.h"
 
@@ -56,7 +56,7 @@ teardown(void)
 static char *
 sign(const struct keyset *ks, json_t *claims)
 {
-	char	*t = jwt_sign_new(ks->signer, NULL, claims);
+	char	*t = jws_sign_new(ks->signer, NULL, claims);
 
 	json_decref(claims);
 	ck_assert_ptr_nonnull(t);
@@ -108,10 +108,10 @@ device_iat(int64_t iat)
 	return (c);
 }
 
-static struct token_trust
+static struct tokens_trust
 trust(enum trust_policy policy, const char *aud)
 {
-	struct token_trust t = { policy, &trusted, aud, now };
+	struct tokens_trust t = { policy, &trusted, aud, now };
 
 	return (t);
 }
@@ -120,7 +120,7 @@ trust(enum trust_policy policy, const char *aud)
 
 START_TEST(test_anonymous_claims)
 {
-	struct token_ctx	 c = { ISS, CLIENT, 1000 };
+	struct tokens_ctx	 c = { ISS, CLIENT, 1000 };
 	json_t			*d = device_claims(DAUTH_ISSUER,
 				    DAUTH_BAAS_CLIENT_ID, "68337aca28815cbb",
 				    2000, 1);
@@ -157,7 +157,7 @@ END_TEST
  * reach the anonymous token. */
 START_TEST(test_anonymous_claims_bounded)
 {
-	struct token_ctx	 c = { ISS, CLIENT, 1000 };
+	struct tokens_ctx	 c = { ISS, CLIENT, 1000 };
 	char			 big[TOKEN_COPIED_STR_MAX + 2];
 	json_t			*d = device_claims(DAUTH_ISSUER,
 				    DAUTH_BAAS_CLIENT_ID, "68337aca28815cbb",
@@ -187,7 +187,7 @@ END_TEST
 
 START_TEST(test_user_and_id_claims)
 {
-	struct token_ctx	 c = { ISS, CLIENT, 1000 };
+	struct tokens_ctx	 c = { ISS, CLIENT, 1000 };
 	json_t			*app = json_pack("{s:s, s:s, s:i, s:s}", "ai",
 				    "0100000000010000", "av", "0", "at", 1,
 				    "edi", "e");
@@ -220,7 +220,7 @@ START_TEST(test_user_and_id_claims)
 	ck_assert(json_equal(json_object_get(i, "nintendo"), app));
 	ck_assert_ptr_null(json_object_get(i2, "nintendo"));
 	ck_assert_int_eq(json_integer_value(json_object_get(i, "exp")) -
-	    json_integer_value(json_object_get(i, "iat")), TOKEN_LIFETIME);
+	    json_integer_value(json_object_get(i, "iat")), TOKENS_LIFETIME);
 	json_decref(u);
 	json_decref(i);
 	json_decref(i2);
@@ -273,7 +273,7 @@ START_TEST(test_device)
 
 	for (size_t i = 0; i < NELEM(cases); i++) {
 		for (int decode = 0; decode < 2; decode++) {
-			struct token_trust	 t = trust(decode ? TRUST_DECODE :
+			struct tokens_trust	 t = trust(decode ? TRUST_DECODE :
 						    TRUST_VERIFY, NULL);
 			struct problem		 p = { PROBLEM_NONE, "" };
 			json_t			*c = NULL;
@@ -303,7 +303,7 @@ END_TEST
 START_TEST(test_device_no_keys)
 {
 	struct keyset		 empty = { 0 };
-	struct token_trust	 t = { TRUST_VERIFY, &empty, NULL, now };
+	struct tokens_trust	 t = { TRUST_VERIFY, &empty, NULL, now };
 	struct problem		 p;
 	json_t			*c;
 	char			*tok = sign(&trusted, device_claims(DAUTH_ISSUER,
@@ -386,7 +386,7 @@ START_TEST(test_na)
 
 	for (size_t i = 0; i < NELEM(cases); i++) {
 		for (int decode = 0; decode < 2; decode++) {
-			struct token_trust	 t = trust(decode ? TRUST_DECODE :
+			struct tokens_trust	 t = trust(decode ? TRUST_DECODE :
 						    TRUST_VERIFY, cases[i].aud);
 			struct problem		 p = { PROBLEM_NONE, "" };
 			char			 id[NA_ID_MAX + 1];
@@ -497,7 +497,7 @@ START_TEST(test_app)
 
 	for (size_t i = 0; i < NELEM(cases); i++) {
 		for (int decode = 0; decode < 2; decode++) {
-			struct token_trust	 t = trust(decode ? TRUST_DECODE :
+			struct tokens_trust	 t = trust(decode ? TRUST_DECODE :
 						    TRUST_VERIFY, NULL);
 			struct problem		 p = { PROBLEM_NONE, "" };
 			json_t			*n = NULL;
@@ -534,7 +534,7 @@ END_TEST
 START_TEST(test_app_claims_bounded)
 {
 	char			 long_str[TOKEN_COPIED_STR_MAX + 2];
-	struct token_trust	 t = trust(TRUST_VERIFY, NULL);
+	struct tokens_trust	 t = trust(TRUST_VERIFY, NULL);
 	struct problem		 p;
 	json_t			*c = app_claims(now + 900, 1), *n = NULL, *nt;
 	char			*tok;

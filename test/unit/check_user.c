@@ -310,7 +310,7 @@ START_TEST(test_friend_codes)
 	for (size_t i = 0; i < NELEM(codes); i++) {
 		struct problem	p = { PROBLEM_NONE, "" };
 		char		out[FRIEND_CODE_DIGITS + 1];
-		int		rc = friend_code_parse(codes[i].in, out, &p);
+		int		rc = user_friend_code_parse(codes[i].in, out, &p);
 
 		if (codes[i].want == NULL) {
 			ck_assert_msg(rc == -1, "%s accepted", codes[i].in);
@@ -454,7 +454,7 @@ user_suite(void)
 	tc = tcase_create("user_if_match_new");
 	tcase_add_test(tc, test_if_match);
 	suite_add_tcase(s, tc);
-	tc = tcase_create("friend_code_parse");
+	tc = tcase_create("user_friend_code_parse");
 	tcase_add_test(tc, test_friend_codes);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("user_lookup_parse");

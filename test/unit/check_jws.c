@@ -1,13 +1,12 @@
-/* check_jwt: RS256 tokens, cross-checked with the independent libjwt 1.10
- * both ways, then every token jwt_verify and jwt_decode_unverified must refuse: bad
- * algorithms (none, HS* keyed with our public key), foreign keys and kids,
- * jku, claims, malformed and oversized input, and each single-character
- * mutation of a good token. */
+/* check_jws: RS256 tokens, cross-checked with the independent libjwt 1.10
+ * both ways, then every token jws_verify and jws_decode_unverified must
+ * refuse: bad algorithms (none, HS* keyed with our public key), foreign
+ * keys and kids, jku, claims, malformed and oversized input, and each
+ * single-character mutation of a good token. */
 #include "check_main.h"
 
-/* -Ilib would find lib/jwt.h first, hence libjwt's header by absolute path. */
-#include </usr/include/jwt.h>
-#include "jwt.h"
+#include <jwt.h>		/* libjwt, the independent check */
+#include "jws.h"
 
 #include "b64.h"
 #include "keys.h"
@@ -111,10 +110,10 @@ claims_new(void)
 	    "jti", "2a9c5d7e-7a62-4d4a-9a1e-4c0d5e7f9b11"));
 }
 
-static struct jwt_expect
+static struct jws_expect
 expect_default(void)
 {
-	struct jwt_expect x = {
+	struct jws_expect x = {
 		.iss = ISS, .aud = AUD, .typ = "token", .jku = JKU,
 		.now = now, .leeway = LEEWAY, .any_key = 0, .max_age = MAX_AGE,
 	};
@@ -126,7 +125,7 @@ static char *
 sign_default(void)
 {
 	json_t	*c = claims_new();
-	char	*t = jwt_sign_new(ks.signer, JKU, c);
+	char	*t = jws_sign_new(ks.signer, JKU, c);
 
 	json_decref(c);
 	ck_assert_ptr_nonnull(t);
@@ -203,13 +202,13 @@ claims_text(json_t *c)
 }
 
 static int
-verify(const char *token, const struct jwt_expect *x, json_t **claims)
+verify(const char *token, const struct jws_expect *x, json_t **claims)
 {
 	json_t	*c = NULL;
 	int	 rc;
 
 	err[0] = '\0';
-	rc = jwt_verify(token, &ks, x, &c, err, sizeof err);
+	rc = jws_verify(token, &ks, x, &c, err, sizeof err);
 	if (rc == 0)
 		ck_assert_ptr_nonnull(c);
 	else {
@@ -223,10 +222,10 @@ verify(const char *token, const struct jwt_expect *x, json_t **claims)
 	return (rc);
 }
 
-/* Our header and claims exactly, and a round trip through jwt_verify. */
+/* Our header and claims exactly, and a round trip through jws_verify. */
 START_TEST(test_sign_verify)
 {
-	struct jwt_expect	 x = expect_default();
+	struct jws_expect	 x = expect_default();
 	char			*t = sign_default(), *dot, *kid, *h;
 	unsigned char		*raw;
 	size_t			 n;
@@ -250,7 +249,7 @@ START_TEST(test_sign_verify)
 
 	/* jku left out when NULL; the header may omit it. */
 	c = claims_new();
-	t = jwt_sign_new(ks.signer, NULL, c);
+	t = jws_sign_new(ks.signer, NULL, c);
 	json_decref(c);
 	dot = strchr(t, '.');
 	raw = b64url_decode_new(t, (size_t)(dot - t), &n);
@@ -267,13 +266,13 @@ END_TEST
 /* The older key of the set still verifies what it signed. */
 START_TEST(test_older_key)
 {
-	struct jwt_expect	 x = expect_default();
+	struct jws_expect	 x = expect_default();
 	const struct key	*old = &ks.keys[0];
 	json_t			*c = claims_new();
 	char			*t;
 
 	ck_assert_ptr_ne(old, ks.signer);
-	t = jwt_sign_new(old, JKU, c);
+	t = jws_sign_new(old, JKU, c);
 	ck_assert(verify(t, &x, NULL) == 0);
 	json_decref(c);
 	free(t);
@@ -286,10 +285,10 @@ START_TEST(test_sign_refused)
 	json_t		*c = claims_new(), *arr = json_array();
 
 	pub.has_private = 0;
-	ck_assert_ptr_null(jwt_sign_new(&pub, JKU, c));
-	ck_assert_ptr_null(jwt_sign_new(NULL, JKU, c));
-	ck_assert_ptr_null(jwt_sign_new(ks.signer, JKU, arr));
-	ck_assert_ptr_null(jwt_sign_new(ks.signer, JKU, NULL));
+	ck_assert_ptr_null(jws_sign_new(&pub, JKU, c));
+	ck_assert_ptr_null(jws_sign_new(NULL, JKU, c));
+	ck_assert_ptr_null(jws_sign_new(ks.signer, JKU, arr));
+	ck_assert_ptr_null(jws_sign_new(ks.signer, JKU, NULL));
 	json_decref(c);
 	json_decref(arr);
 }
@@ -354,11 +353,11 @@ libjwt_sign(const char *kid, const char *jku)
 	return (t);
 }
 
-/* (2) A token libjwt signs with our key's PEM (and kid) passes jwt_verify;
+/* (2) A token libjwt signs with our key's PEM (and kid) passes jws_verify;
  * without a kid only any_key finds the key. */
 START_TEST(test_ours_verifies_libjwt)
 {
-	struct jwt_expect	 x = expect_default();
+	struct jws_expect	 x = expect_default();
 	char			*t;
 	json_t			*c;
 
@@ -378,7 +377,7 @@ START_TEST(test_ours_verifies_libjwt)
 END_TEST
 
 /* Claims that fail (or pass) the checks of API.md section 2, in tokens
- * properly signed by the signer: jwt_verify and jwt_decode_unverified agree. */
+ * properly signed by the signer: jws_verify and jws_decode_unverified agree. */
 struct claim_case {
 	const char	*claim;
 	const char	*json;		/* its value; NULL: now + offset */
@@ -425,7 +424,7 @@ static const struct claim_case claim_cases[] = {
 START_TEST(test_claims)
 {
 	const struct claim_case	*cc = &claim_cases[_i];
-	struct jwt_expect	 x = expect_default();
+	struct jws_expect	 x = expect_default();
 	json_t			*c = claims_new(), *v, *got = NULL;
 	json_error_t		 jerr;
 	char			*t;
@@ -439,7 +438,7 @@ START_TEST(test_claims)
 		ck_assert_ptr_nonnull(v);
 		json_object_set_new(c, cc->claim, v);
 	}
-	t = jwt_sign_new(ks.signer, JKU, c);
+	t = jws_sign_new(ks.signer, JKU, c);
 	rc = verify(t, &x, NULL);
 	if (cc->why == NULL)
 		ck_assert_msg(rc == 0, "%s", err);
@@ -447,7 +446,7 @@ START_TEST(test_claims)
 		ck_assert_int_eq(rc, -1);
 		ck_assert_msg(strstr(err, cc->why) != NULL, "%s", err);
 	}
-	ck_assert_int_eq(jwt_decode_unverified(t, &x, &got, err, sizeof err), rc);
+	ck_assert_int_eq(jws_decode_unverified(t, &x, &got, err, sizeof err), rc);
 	json_decref(got);
 	json_decref(c);
 	free(t);
@@ -457,14 +456,14 @@ END_TEST
 /* Unset expectations are not checked. */
 START_TEST(test_unset_expectations)
 {
-	struct jwt_expect	 x = { .now = now };
+	struct jws_expect	 x = { .now = now };
 	json_t			*c = claims_new();
 	char			*t;
 
 	json_object_del(c, "iss");
 	json_object_del(c, "aud");
 	json_object_del(c, "typ");
-	t = jwt_sign_new(ks.signer, "https://anywhere.example/jwks", c);
+	t = jws_sign_new(ks.signer, "https://anywhere.example/jwks", c);
 	ck_assert_msg(verify(t, &x, NULL) == 0, "%s", err);
 	json_decref(c);
 	free(t);
@@ -509,7 +508,7 @@ static const struct header_case header_cases[] = {
 START_TEST(test_headers)
 {
 	const struct header_case *hc = &header_cases[_i];
-	struct jwt_expect	  x = expect_default();
+	struct jws_expect	  x = expect_default();
 	json_t			 *c = claims_new();
 	char			 *h = with_kid(hc->header, ks.signer->kid);
 	char			 *p = claims_text(c);
@@ -532,7 +531,7 @@ END_TEST
 /* alg none: no signature at all, or a genuine one kept from a good token. */
 START_TEST(test_alg_none)
 {
-	struct jwt_expect	 x = expect_default();
+	struct jws_expect	 x = expect_default();
 	json_t			*c = claims_new();
 	char			*p = claims_text(c), *h, *t, *good, *t2;
 
@@ -566,7 +565,7 @@ START_TEST(test_hmac_with_public_key)
 		{ "HS256", EVP_sha256 }, { "HS384", EVP_sha384 },
 		{ "HS512", EVP_sha512 },
 	};
-	struct jwt_expect	 x = expect_default();
+	struct jws_expect	 x = expect_default();
 	json_t			*c = claims_new();
 	char			*p = claims_text(c), *hdr, *h, *input, *t;
 	char			*h64, *p64, *s64;
@@ -617,13 +616,13 @@ END_TEST
 /* Keys outside the set. */
 START_TEST(test_foreign_keys)
 {
-	struct jwt_expect	 x = expect_default();
+	struct jws_expect	 x = expect_default();
 	json_t			*c = claims_new();
 	struct key		 impostor = *other.signer;
 	char			*t;
 
 	/* its own kid: unknown, with or without any_key */
-	t = jwt_sign_new(other.signer, JKU, c);
+	t = jws_sign_new(other.signer, JKU, c);
 	ck_assert(verify(t, &x, NULL) == -1);
 	ck_assert_ptr_nonnull(strstr(err, "kid"));
 	x.any_key = 1;
@@ -634,7 +633,7 @@ START_TEST(test_foreign_keys)
 
 	/* our kid, their key */
 	snprintf(impostor.kid, sizeof impostor.kid, "%s", ks.signer->kid);
-	t = jwt_sign_new(&impostor, JKU, c);
+	t = jws_sign_new(&impostor, JKU, c);
 	ck_assert(verify(t, &x, NULL) == -1);
 	ck_assert_ptr_nonnull(strstr(err, "signature"));
 	free(t);
@@ -642,7 +641,7 @@ START_TEST(test_foreign_keys)
 	/* the other key of our set under the signer's kid */
 	impostor = ks.keys[0];
 	snprintf(impostor.kid, sizeof impostor.kid, "%s", ks.signer->kid);
-	t = jwt_sign_new(&impostor, JKU, c);
+	t = jws_sign_new(&impostor, JKU, c);
 	ck_assert(verify(t, &x, NULL) == -1);
 	free(t);
 	json_decref(c);
@@ -652,7 +651,7 @@ END_TEST
 /* Changing any part of a good token breaks it. */
 START_TEST(test_tampered)
 {
-	struct jwt_expect	 x = expect_default();
+	struct jws_expect	 x = expect_default();
 	char			*t = sign_default(), *d1, *d2, *bad, *p64;
 	json_t			*c = claims_new();
 	char			*p;
@@ -709,7 +708,7 @@ END_TEST
 START_TEST(test_mutations)
 {
 	static const char	 repl[] = { 'A', 'z', '.', '-', '=', '\x80' };
-	struct jwt_expect	 x = expect_default();
+	struct jws_expect	 x = expect_default();
 	char			*t = sign_default(), *m;
 	size_t			 len = strlen(t);
 
@@ -765,13 +764,13 @@ static const char *const malformed[] = {
 
 START_TEST(test_malformed)
 {
-	struct jwt_expect	 x = expect_default();
+	struct jws_expect	 x = expect_default();
 	json_t			*c = NULL;
 
 	ck_assert(verify(malformed[_i], &x, NULL) == -1);
 	x.any_key = 1;
 	ck_assert(verify(malformed[_i], &x, NULL) == -1);
-	ck_assert_int_eq(jwt_decode_unverified(malformed[_i], &x, &c, err, sizeof err),
+	ck_assert_int_eq(jws_decode_unverified(malformed[_i], &x, &c, err, sizeof err),
 	    -1);
 	ck_assert_ptr_null(c);
 }
@@ -779,12 +778,12 @@ END_TEST
 
 START_TEST(test_null_input)
 {
-	struct jwt_expect	 x = expect_default();
+	struct jws_expect	 x = expect_default();
 	json_t			*c = NULL;
 
 	ck_assert(verify(NULL, &x, NULL) == -1);
-	ck_assert_int_eq(jwt_decode_unverified(NULL, &x, &c, err, sizeof err), -1);
-	ck_assert_int_eq(jwt_verify("a.b.c", &ks, NULL, &c, err, sizeof err),
+	ck_assert_int_eq(jws_decode_unverified(NULL, &x, &c, err, sizeof err), -1);
+	ck_assert_int_eq(jws_verify("a.b.c", &ks, NULL, &c, err, sizeof err),
 	    -1);
 }
 END_TEST
@@ -792,7 +791,7 @@ END_TEST
 /* Duplicate members and NUL characters in the claims. */
 START_TEST(test_ambiguous_claims)
 {
-	struct jwt_expect	 x = expect_default();
+	struct jws_expect	 x = expect_default();
 	char			*h, *p, *t;
 
 	h = with_kid("{\"alg\":\"RS256\",\"kid\":\"KID\"}", ks.signer->kid);
@@ -816,7 +815,7 @@ END_TEST
  * when properly signed. */
 START_TEST(test_size_limit)
 {
-	struct jwt_expect	 x = expect_default();
+	struct jws_expect	 x = expect_default();
 	json_t			*c = claims_new();
 	char			*pad, *t, *last = NULL;
 	size_t			 n;
@@ -827,7 +826,7 @@ START_TEST(test_size_limit)
 		pad[n] = '\0';
 		json_object_set_new(c, "pad", json_string(pad));
 		free(pad);
-		t = jwt_sign_new(ks.signer, JKU, c);
+		t = jws_sign_new(ks.signer, JKU, c);
 		if (strlen(t) > 16384)
 			break;
 		free(last);
@@ -844,16 +843,16 @@ START_TEST(test_size_limit)
 }
 END_TEST
 
-/* jwt_decode_unverified: the claim checks without the signature. */
+/* jws_decode_unverified: the claim checks without the signature. */
 START_TEST(test_decode)
 {
-	struct jwt_expect	 x = expect_default();
+	struct jws_expect	 x = expect_default();
 	json_t			*c = claims_new(), *got = NULL;
 	char			*t, *p, *none;
 
 	/* signed by a key we do not know */
-	t = jwt_sign_new(other.signer, NULL, c);
-	ck_assert_int_eq(jwt_decode_unverified(t, &x, &got, err, sizeof err), 0);
+	t = jws_sign_new(other.signer, NULL, c);
+	ck_assert_int_eq(jws_decode_unverified(t, &x, &got, err, sizeof err), 0);
 	ck_assert_str_eq(json_string_value(json_object_get(got, "iss")), ISS);
 	json_decref(got);
 	ck_assert(verify(t, &x, NULL) == -1);
@@ -862,20 +861,20 @@ START_TEST(test_decode)
 	/* unsigned: nothing is checked, so nothing to refuse */
 	p = claims_text(c);
 	none = forge("{\"alg\":\"none\"}", p, NULL, 0);
-	ck_assert_int_eq(jwt_decode_unverified(none, &x, &got, err, sizeof err), 0);
+	ck_assert_int_eq(jws_decode_unverified(none, &x, &got, err, sizeof err), 0);
 	json_decref(got);
 	free(none);
 
 	/* but still a JWS with an alg */
 	none = forge("{\"typ\":\"JWT\"}", p, NULL, 0);
-	ck_assert_int_eq(jwt_decode_unverified(none, &x, &got, err, sizeof err), -1);
+	ck_assert_int_eq(jws_decode_unverified(none, &x, &got, err, sizeof err), -1);
 	ck_assert_ptr_null(got);
 	free(none);
 	free(p);
 
 	json_object_set_new(c, "exp", json_integer(now - 3600));
-	t = jwt_sign_new(ks.signer, NULL, c);
-	ck_assert_int_eq(jwt_decode_unverified(t, &x, &got, err, sizeof err), -1);
+	t = jws_sign_new(ks.signer, NULL, c);
+	ck_assert_int_eq(jws_decode_unverified(t, &x, &got, err, sizeof err), -1);
 	ck_assert_ptr_nonnull(strstr(err, "expired"));
 	free(t);
 	json_decref(c);
@@ -887,15 +886,15 @@ END_TEST
 static void *
 worker(void *arg)
 {
-	struct jwt_expect	 x = expect_default();
+	struct jws_expect	 x = expect_default();
 	json_t			*c = claims_new(), *got;
 	char			*t, e[128];
 	long			 bad = 0;
 
 	for (int i = 0; i < 25; i++) {
-		t = jwt_sign_new(ks.signer, JKU, c);
+		t = jws_sign_new(ks.signer, JKU, c);
 		if (t == NULL ||
-		    jwt_verify(t, &ks, &x, &got, e, sizeof e) != 0)
+		    jws_verify(t, &ks, &x, &got, e, sizeof e) != 0)
 			bad++;
 		else
 			json_decref(got);
@@ -920,12 +919,12 @@ START_TEST(test_threads)
 END_TEST
 
 static Suite *
-jwt_suite(void)
+jws_suite(void)
 {
-	Suite	*s = suite_create("jwt");
+	Suite	*s = suite_create("jws");
 	TCase	*tc;
 
-	tc = tcase_create("jwt_sign_new");
+	tc = tcase_create("jws_sign_new");
 	tcase_add_unchecked_fixture(tc, setup_once, teardown_once);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_sign_verify);
@@ -941,7 +940,7 @@ jwt_suite(void)
 	tcase_add_test(tc, test_ours_verifies_libjwt);
 	suite_add_tcase(s, tc);
 
-	tc = tcase_create("jwt_verify");
+	tc = tcase_create("jws_verify");
 	tcase_add_unchecked_fixture(tc, setup_once, teardown_once);
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_claims, 0, NELEM(claim_cases));
@@ -966,4 +965,4 @@ jwt_suite(void)
 	return (s);
 }
 
-CHECK_MAIN(jwt_suite)
+CHECK_MAIN(jws_suite)

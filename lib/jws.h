@@ -1,7 +1,8 @@
-/* jwt: RS256 JSON Web Tokens signed and verified with keys parsed once (OpenSSL
- * EVP), claims as jansson objects. */
-#ifndef BAAS_JWT_H
-#define BAAS_JWT_H
+/* jws: RS256 JSON Web Tokens (the JWS compact serialization, nothing else
+ * of JOSE) signed and verified with keys parsed once (OpenSSL EVP), claims
+ * as jansson objects. Named so as not to shadow libjwt's <jwt.h>. */
+#ifndef BAAS_JWS_H
+#define BAAS_JWS_H
 
 #include <jansson.h>
 #include <stdint.h>
@@ -10,10 +11,10 @@
 /* Signs claims with key; header {"alg":"RS256","kid":key->kid,"jku":jku} (jku
  * left out when NULL). Returns the compact token; caller frees. NULL only if
  * the key cannot sign. */
-char	*jwt_sign_new(const struct key *key, const char *jku, json_t *claims);
+char	*jws_sign_new(const struct key *key, const char *jku, json_t *claims);
 
 /* What a token must satisfy. NULL string members are not checked. */
-struct jwt_expect {
+struct jws_expect {
 	const char	*iss;
 	const char	*aud;		/* matches a string aud or a member of an array aud */
 	const char	*typ;		/* the "typ" claim */
@@ -29,14 +30,15 @@ struct jwt_expect {
  * iat (never in the future beyond leeway; required and at most max_age
  * seconds old when max_age is set), iss, aud, typ. On success stores the claims (caller decrefs) and returns 0;
  * otherwise -1 with a reason in err. */
-int	 jwt_verify(const char *token, const struct keyset *ks,
-	    const struct jwt_expect *expect, json_t **claims,
+int	 jws_verify(const char *token, const struct keyset *ks,
+	    const struct jws_expect *expect, json_t **claims,
 	    char *err, size_t errlen) WUR;
 
 /* Parses a token's header and claims without checking the signature (the
  * "decode" trust policy); still requires exp in the future (with leeway),
  * a sane iat and the expected iss/aud/typ. */
-int	 jwt_decode_unverified(const char *token, const struct jwt_expect *expect,
-	    json_t **claims, char *err, size_t errlen) WUR;
+int	 jws_decode_unverified(const char *token,
+	    const struct jws_expect *expect, json_t **claims, char *err,
+	    size_t errlen) WUR;
 
 #endif

@@ -1,9 +1,9 @@
-/* jwt: the JWS compact serialization of RS256 tokens, done here with OpenSSL
+/* jws: the JWS compact serialization of RS256 tokens, done here with OpenSSL
  * and jansson: signing with a key set's signer, verifying against a key set,
  * and the claim checks (exp, nbf, iat, iss, aud, typ) every policy shares. Only
  * RS256 is spoken: none, HS* and everything else are refused before any key
  * is touched, so a public key can never be used as an HMAC secret. */
-#include "jwt.h"
+#include "jws.h"
 #include "b64.h"
 
 #include <openssl/err.h>
@@ -37,7 +37,7 @@ md_sha256(void)
 }
 
 /* A token cut at its dots and decoded; the signing input is borrowed. */
-struct jwt_parts {
+struct jws_parts {
 	const char	*input;		/* header "." payload */
 	size_t		 inputlen;
 	json_t		*header;
@@ -47,7 +47,7 @@ struct jwt_parts {
 };
 
 static void PRINTFLIKE(3, 4)
-jwt_err(char *err, size_t errlen, const char *fmt, ...)
+jws_err(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list	ap;
 
@@ -57,7 +57,7 @@ jwt_err(char *err, size_t errlen, const char *fmt, ...)
 }
 
 static void
-parts_free(struct jwt_parts *jp)
+parts_free(struct jws_parts *jp)
 {
 	json_decref(jp->header);
 	json_decref(jp->claims);
@@ -89,7 +89,7 @@ segment_object(const char *s, size_t len)
 /* Splits and decodes a compact token: exactly three segments, header and
  * claims JSON objects, signature valid base64url (non-empty if need_sig). */
 static int
-parts_parse(const char *token, int need_sig, struct jwt_parts *jp,
+parts_parse(const char *token, int need_sig, struct jws_parts *jp,
     char *err, size_t errlen)
 {
 	const char	*dot1, *dot2, *end;
@@ -97,33 +97,33 @@ parts_parse(const char *token, int need_sig, struct jwt_parts *jp,
 
 	memset(jp, 0, sizeof *jp);
 	if (token == NULL || (len = strnlen(token, JWT_MAX_LEN + 1)) == 0) {
-		jwt_err(err, errlen, "empty token");
+		jws_err(err, errlen, "empty token");
 		return (-1);
 	}
 	if (len > JWT_MAX_LEN) {
-		jwt_err(err, errlen, "token longer than %d bytes", JWT_MAX_LEN);
+		jws_err(err, errlen, "token longer than %d bytes", JWT_MAX_LEN);
 		return (-1);
 	}
 	end = token + len;
 	if ((dot1 = memchr(token, '.', len)) == NULL ||
 	    (dot2 = memchr(dot1 + 1, '.', (size_t)(end - dot1 - 1))) == NULL ||
 	    memchr(dot2 + 1, '.', (size_t)(end - dot2 - 1)) != NULL) {
-		jwt_err(err, errlen, "not a JWT (three segments expected)");
+		jws_err(err, errlen, "not a JWT (three segments expected)");
 		return (-1);
 	}
 	if ((jp->header = segment_object(token, (size_t)(dot1 - token))) ==
 	    NULL) {
-		jwt_err(err, errlen, "bad JWT header");
+		jws_err(err, errlen, "bad JWT header");
 		goto fail;
 	}
 	if ((jp->claims = segment_object(dot1 + 1,
 	    (size_t)(dot2 - dot1 - 1))) == NULL) {
-		jwt_err(err, errlen, "bad JWT payload");
+		jws_err(err, errlen, "bad JWT payload");
 		goto fail;
 	}
 	if ((jp->sig = b64url_decode_new(dot2 + 1, (size_t)(end - dot2 - 1),
 	    &jp->siglen)) == NULL || (need_sig && jp->siglen == 0)) {
-		jwt_err(err, errlen, "bad JWT signature encoding");
+		jws_err(err, errlen, "bad JWT signature encoding");
 		goto fail;
 	}
 	jp->input = token;
@@ -137,7 +137,7 @@ fail:
 /* iat: a number, not in the future beyond leeway, and, with max_age,
  * present and not older (a token that claims a long life is refused). */
 static int
-iat_check(json_t *claims, const struct jwt_expect *x, char *err,
+iat_check(json_t *claims, const struct jws_expect *x, char *err,
     size_t errlen)
 {
 	json_t	*iat = json_object_get(claims, "iat");
@@ -145,16 +145,16 @@ iat_check(json_t *claims, const struct jwt_expect *x, char *err,
 	if (iat == NULL && x->max_age <= 0)
 		return (0);
 	if (!json_is_number(iat)) {
-		jwt_err(err, errlen, "iat missing");
+		jws_err(err, errlen, "iat missing");
 		return (-1);
 	}
 	if (json_number_value(iat) > (double)(x->now + x->leeway)) {
-		jwt_err(err, errlen, "issued in the future (iat)");
+		jws_err(err, errlen, "issued in the future (iat)");
 		return (-1);
 	}
 	if (x->max_age > 0 && json_number_value(iat) <
 	    (double)(x->now - x->max_age - x->leeway)) {
-		jwt_err(err, errlen, "issued too long ago (iat)");
+		jws_err(err, errlen, "issued too long ago (iat)");
 		return (-1);
 	}
 	return (0);
@@ -162,7 +162,7 @@ iat_check(json_t *claims, const struct jwt_expect *x, char *err,
 
 /* The checks shared by every trust policy. */
 static int
-claims_check(json_t *claims, const struct jwt_expect *x, char *err,
+claims_check(json_t *claims, const struct jws_expect *x, char *err,
     size_t errlen)
 {
 	json_t		*exp, *nbf, *aud, *v;
@@ -172,18 +172,18 @@ claims_check(json_t *claims, const struct jwt_expect *x, char *err,
 
 	exp = json_object_get(claims, "exp");
 	if (!json_is_number(exp)) {
-		jwt_err(err, errlen, "exp missing");
+		jws_err(err, errlen, "exp missing");
 		return (-1);
 	}
 	/* RFC 7519 4.1.4: not accepted on or after exp. */
 	if ((double)(x->now - x->leeway) >= json_number_value(exp)) {
-		jwt_err(err, errlen, "token expired");
+		jws_err(err, errlen, "token expired");
 		return (-1);
 	}
 	if ((nbf = json_object_get(claims, "nbf")) != NULL &&
 	    (!json_is_number(nbf) ||
 	    (double)(x->now + x->leeway) < json_number_value(nbf))) {
-		jwt_err(err, errlen, "token not yet valid (nbf)");
+		jws_err(err, errlen, "token not yet valid (nbf)");
 		return (-1);
 	}
 	if (iat_check(claims, x, err, errlen) != 0)
@@ -191,7 +191,7 @@ claims_check(json_t *claims, const struct jwt_expect *x, char *err,
 	if (x->iss != NULL &&
 	    ((s = json_string_value(json_object_get(claims, "iss"))) == NULL ||
 	    strcmp(s, x->iss) != 0)) {
-		jwt_err(err, errlen, "wrong issuer");
+		jws_err(err, errlen, "wrong issuer");
 		return (-1);
 	}
 	if (x->aud != NULL) {
@@ -205,14 +205,14 @@ claims_check(json_t *claims, const struct jwt_expect *x, char *err,
 				found = 1;
 		}
 		if (!found) {
-			jwt_err(err, errlen, "wrong audience");
+			jws_err(err, errlen, "wrong audience");
 			return (-1);
 		}
 	}
 	if (x->typ != NULL &&
 	    ((s = json_string_value(json_object_get(claims, "typ"))) == NULL ||
 	    strcmp(s, x->typ) != 0)) {
-		jwt_err(err, errlen, "wrong token type");
+		jws_err(err, errlen, "wrong token type");
 		return (-1);
 	}
 	return (0);
@@ -221,7 +221,7 @@ claims_check(json_t *claims, const struct jwt_expect *x, char *err,
 /* One RS256 verification; its own EVP_MD_CTX, so keys are shared freely
  * between threads. */
 static int
-rs256_verify(EVP_PKEY *pkey, const struct jwt_parts *jp)
+rs256_verify(EVP_PKEY *pkey, const struct jws_parts *jp)
 {
 	EVP_MD_CTX	*ctx;
 	int		 ok;
@@ -238,7 +238,7 @@ rs256_verify(EVP_PKEY *pkey, const struct jwt_parts *jp)
 }
 
 char *
-jwt_sign_new(const struct key *key, const char *jku, json_t *claims)
+jws_sign_new(const struct key *key, const char *jku, json_t *claims)
 {
 	json_t		*header;
 	char		*h = NULL, *p = NULL, *h64 = NULL, *p64 = NULL;
@@ -289,10 +289,10 @@ out:
 }
 
 int
-jwt_verify(const char *token, const struct keyset *ks,
-    const struct jwt_expect *expect, json_t **claims, char *err, size_t errlen)
+jws_verify(const char *token, const struct keyset *ks,
+    const struct jws_expect *expect, json_t **claims, char *err, size_t errlen)
 {
-	struct jwt_parts	 jp;
+	struct jws_parts	 jp;
 	const char		*alg, *kid = NULL, *jku;
 	json_t			*v;
 	const struct key	*key = NULL;
@@ -300,7 +300,7 @@ jwt_verify(const char *token, const struct keyset *ks,
 
 	*claims = NULL;
 	if (ks == NULL || expect == NULL) {
-		jwt_err(err, errlen, "no keys or expectations");
+		jws_err(err, errlen, "no keys or expectations");
 		return (-1);
 	}
 	if (parts_parse(token, 1, &jp, err, errlen) != 0)
@@ -308,23 +308,23 @@ jwt_verify(const char *token, const struct keyset *ks,
 	/* The algorithm is ours to choose, never the token's. */
 	alg = json_string_value(json_object_get(jp.header, "alg"));
 	if (alg == NULL || strcmp(alg, "RS256") != 0) {
-		jwt_err(err, errlen, "alg is not RS256");
+		jws_err(err, errlen, "alg is not RS256");
 		goto fail;
 	}
 	/* RFC 7515 4.1.11: extensions we do not know must be refused. */
 	if (json_object_get(jp.header, "crit") != NULL) {
-		jwt_err(err, errlen, "unsupported crit header");
+		jws_err(err, errlen, "unsupported crit header");
 		goto fail;
 	}
 	if ((v = json_object_get(jp.header, "jku")) != NULL &&
 	    ((jku = json_string_value(v)) == NULL ||
 	    (expect->jku != NULL && strcmp(jku, expect->jku) != 0))) {
-		jwt_err(err, errlen, "jku does not match");
+		jws_err(err, errlen, "jku does not match");
 		goto fail;
 	}
 	v = json_object_get(jp.header, "kid");
 	if (v != NULL && (kid = json_string_value(v)) == NULL) {
-		jwt_err(err, errlen, "kid is not a string");
+		jws_err(err, errlen, "kid is not a string");
 		goto fail;
 	}
 	if (v != NULL)
@@ -335,11 +335,11 @@ jwt_verify(const char *token, const struct keyset *ks,
 		for (size_t i = 0; i < ks->n && !ok; i++)
 			ok = rs256_verify(ks->keys[i].pkey, &jp);
 	} else {
-		jwt_err(err, errlen, "unknown kid");
+		jws_err(err, errlen, "unknown kid");
 		goto fail;
 	}
 	if (!ok) {
-		jwt_err(err, errlen, "bad signature");
+		jws_err(err, errlen, "bad signature");
 		goto fail;
 	}
 	if (claims_check(jp.claims, expect, err, errlen) != 0)
@@ -353,14 +353,14 @@ fail:
 }
 
 int
-jwt_decode_unverified(const char *token, const struct jwt_expect *expect,
+jws_decode_unverified(const char *token, const struct jws_expect *expect,
     json_t **claims, char *err, size_t errlen)
 {
-	struct jwt_parts	jp;
+	struct jws_parts	jp;
 
 	*claims = NULL;
 	if (expect == NULL) {
-		jwt_err(err, errlen, "no expectations");
+		jws_err(err, errlen, "no expectations");
 		return (-1);
 	}
 	/* No signature check, so its algorithm does not matter either; the
@@ -368,7 +368,7 @@ jwt_decode_unverified(const char *token, const struct jwt_expect *expect,
 	if (parts_parse(token, 0, &jp, err, errlen) != 0)
 		return (-1);
 	if (!json_is_string(json_object_get(jp.header, "alg"))) {
-		jwt_err(err, errlen, "alg missing");
+		jws_err(err, errlen, "alg missing");
 		goto fail;
 	}
 	if (claims_check(jp.claims, expect, err, errlen) != 0)
