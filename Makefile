@@ -4,9 +4,11 @@
 BUILD   ?= build
 SAN     ?=
 CC      ?= cc
-PKGS     = libevent libevent_pthreads libevent_openssl jansson openssl libpq
+PURE_PKGS = libevent libevent_pthreads libevent_openssl jansson openssl
+PKGS     = $(PURE_PKGS) libpq
 PG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libjwt 2>/dev/null)
 PG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PURE_LIBS := $(shell pkg-config --libs $(PURE_PKGS) 2>/dev/null) -lpthread
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 # libjwt only checks our RS256 tokens independently, in one unit test.
 JWT_LIBS  := $(shell pkg-config --libs libjwt 2>/dev/null)
@@ -20,13 +22,18 @@ CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	   -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
-ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Ilib -Iserver $(PG_CFLAGS) -MMD -MP
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Ilib -Ilib/db -Iserver \
+	     $(PG_CFLAGS) -MMD -MP
 LIBS     = $(PG_LIBS) -lpthread
 
+# Two archives: lib/ is pure (no database: what the unit tests link, so
+# the linker keeps that promise), lib/db/ the modules that speak to Postgres.
 LIB_SRC    := $(wildcard lib/*.c)
+DB_SRC     := $(wildcard lib/db/*.c)
 SERVER_SRC := $(wildcard server/*.c)
 UNIT_SRC   := $(wildcard test/unit/check_*.c)
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+DB_OBJ     := $(DB_SRC:%.c=$(BUILD)/obj/%.o)
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_BIN   := $(UNIT_SRC:test/unit/%.c=$(BUILD)/test/%)
 
@@ -36,10 +43,17 @@ all: $(BUILD)/baas-server
 
 $(BUILD)/libbaas.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
+	rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/baas-server: $(SERVER_OBJ) $(BUILD)/libbaas.a
-	$(CC) $(LDFLAGS) -o $@ $(SERVER_OBJ) $(BUILD)/libbaas.a $(LIBS)
+$(BUILD)/libbaasdb.a: $(DB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/baas-server: $(SERVER_OBJ) $(BUILD)/libbaasdb.a $(BUILD)/libbaas.a
+	$(CC) $(LDFLAGS) -o $@ $(SERVER_OBJ) $(BUILD)/libbaasdb.a \
+	    $(BUILD)/libbaas.a $(LIBS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -47,7 +61,8 @@ $(BUILD)/obj/%.o: %.c
 
 $(BUILD)/test/%: $(BUILD)/obj/test/unit/%.o $(BUILD)/libbaas.a
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libbaas.a $(CHECK_LIBS) $(TEST_LIBS) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libbaas.a $(CHECK_LIBS) $(TEST_LIBS) \
+	    $(PURE_LIBS)
 
 $(BUILD)/test/check_jws: TEST_LIBS = $(JWT_LIBS)
 

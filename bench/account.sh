@@ -183,10 +183,10 @@ run() {
 	s1=$(cpu_ticks "$pid") p1=$(cpu_ticks $pgs) steal=$(( $(steal_ms) - st0 ))
 	after=$(speed)
 	cat "$tmp/out" >&2
-	n=$(awk '/requests in/ { print $1 }' "$tmp/out")
-	rps=$(awk '$1 == "Requests/sec:" { printf "%.0f", $2 }' "$tmp/out")
-	p99=$(awk '$1 == "99%" { print $2 }' "$tmp/out")
-	errs=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$tmp/out")
+	n=$(wrk_field "$tmp/out" requests)
+	rps=$(wrk_field "$tmp/out" rps)
+	p99="$(wrk_field "$tmp/out" p99)ms"
+	errs=$(wrk_field "$tmp/out" errors)
 	sign=$(awk -v a="$before" -v b="$after" 'BEGIN { printf "%.1f", (a + b) / 2 }')
 	srv_us=$(us_per_request "$((s1 - s0))" "$n")
 	pg_us=$(us_per_request "$((p1 - p0))" "$n")

@@ -73,28 +73,14 @@ bench() {
 	    --timeout 5s --latency "$@" "$url"
 	# shellcheck disable=SC2086
 	s1=$(cpu_ticks "$pid") p1=$(cpu_ticks $pgs)
-	n=$(awk '/requests in/ { print $1 }' "$tmp/$name.wrk")
+	n=$(wrk_field "$tmp/$name.wrk" requests)
 	echo "CPU: $(us_per_request "$((s1 - s0))" "$n")" \
 	    "$(us_per_request "$((p1 - p0))" "$n")" >>"$tmp/$name.wrk"
 }
 
-# field NAME WHAT: req/s, p50, p99 (ms) or errors from NAME's wrk output.
+# field NAME WHAT: a figure of NAME's wrk output (wrk_field).
 field() {
-	awk -v what="$2" '
-	function ms(v) {
-		if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
-		if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
-		if (v ~ /m$/) return substr(v, 1, length(v) - 1) * 60000
-		if (v ~ /s$/) return substr(v, 1, length(v) - 1) * 1000
-		return v
-	}
-	what == "rps" && $1 == "Requests/sec:" { printf "%.0f", $2 }
-	what == "p50" && $1 == "50%" { printf "%.2f", ms($2) }
-	what == "p99" && $1 == "99%" { printf "%.2f", ms($2) }
-	what == "errors" && /Non-2xx or 3xx responses:/ { printf "%s", $NF }
-	what == "steal" && $1 == "Steal:" { printf "%s", $2 }
-	what == "cpu" && $1 == "CPU:" { printf "%s+%s", $2, $3 }
-	' "$tmp/$1.wrk"
+	wrk_field "$tmp/$1.wrk" "$2"
 }
 
 # The database and the server.

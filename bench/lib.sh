@@ -64,3 +64,30 @@ us_per_request() {
 	awk -v d="$1" -v n="${2:-1}" -v hz="$(getconf CLK_TCK)" \
 	    'BEGIN { printf "%.0f", (n > 0 ? d * 1e6 / hz / n : 0) }'
 }
+
+# wrk_field FILE WHAT [DECIMALS]: one figure of wrk's output in FILE (with
+# the "Steal:" and "CPU:" lines the scripts append): requests (how many
+# completed), rps, p50 or p99 (ms, DECIMALS places, default 2), errors
+# (non-2xx replies and socket errors), steal (ms) or cpu (microseconds per
+# request: the server's, or "server+Postgres").
+wrk_field() {
+	awk -v what="$2" -v d="${3:-2}" '
+	function ms(v) {
+		if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
+		if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
+		if (v ~ /m$/) return substr(v, 1, length(v) - 1) * 60000
+		if (v ~ /s$/) return substr(v, 1, length(v) - 1) * 1000
+		return v
+	}
+	what == "requests" && /requests in/ { print $1 }
+	what == "rps" && $1 == "Requests/sec:" { printf "%.0f", $2 }
+	what == "p50" && $1 == "50%" { printf "%." d "f", ms($2) }
+	what == "p99" && $1 == "99%" { printf "%." d "f", ms($2) }
+	what == "errors" && /Non-2xx or 3xx responses:/ { printf "%s", $NF }
+	what == "errors" && /Socket errors:/ { printf " socket errors: %s", $0 }
+	what == "steal" && $1 == "Steal:" { printf "%s", $2 }
+	what == "cpu" && $1 == "CPU:" {
+		printf "%s%s", $2, (NF > 2 ? "+" $3 : "")
+	}
+	' "$1"
+}

@@ -40,30 +40,16 @@ bench() {
 	c0=$(cpu_ticks ${3:-})
 	wrk_run "$tmp/$1.wrk" -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" \
 	    --timeout 5s --latency "$2"
-	n=$(awk '/requests in/ { print $1 }' "$tmp/$1.wrk")
+	n=$(wrk_field "$tmp/$1.wrk" requests)
 	[ -z "${3:-}" ] ||
 	    echo "CPU: $(us_per_request "$(( $(cpu_ticks "$3") - c0 ))" "$n")" \
 	    >>"$tmp/$1.wrk"
 }
 
-# field NAME WHAT: req/s, p50 or p99 (in ms) from NAME's wrk output.
+# field NAME WHAT: a figure of NAME's wrk output (wrk_field), in ms to the
+# microsecond.
 field() {
-	awk -v what="$2" '
-	function ms(v) {
-		if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
-		if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
-		if (v ~ /m$/) return substr(v, 1, length(v) - 1) * 60000
-		if (v ~ /s$/) return substr(v, 1, length(v) - 1) * 1000
-		return v
-	}
-	what == "rps" && $1 == "Requests/sec:" { printf "%.0f", $2 }
-	what == "p50" && $1 == "50%" { printf "%.3f", ms($2) }
-	what == "p99" && $1 == "99%" { printf "%.3f", ms($2) }
-	what == "errors" && /Non-2xx or 3xx responses:/ { printf "%s", $NF }
-	what == "errors" && /Socket errors:/ { printf "socket errors: %s", $0 }
-	what == "steal" && $1 == "Steal:" { printf "%s", $2 }
-	what == "cpu" && $1 == "CPU:" { printf "%s", $2 }
-	' "$tmp/$1.wrk"
+	wrk_field "$tmp/$1.wrk" "$2" 3
 }
 
 # 1. The baseline.

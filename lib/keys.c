@@ -3,6 +3,7 @@
  * JWKS), the RFC 7638 kid and the JWKS the server publishes. Keys are parsed
  * here once; signing and verifying only borrow the EVP_PKEY. */
 #include "keys.h"
+#include "file.h"
 #include "ossl.h"
 #include "b64.h"
 
@@ -16,16 +17,11 @@
 
 #include <jansson.h>
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #define KEY_BITS	2048
 #define KEY_MIN_BITS	2048
@@ -37,120 +33,6 @@ has_suffix(const char *s, const char *suffix)
 	size_t	ls = strlen(s), lx = strlen(suffix);
 
 	return (ls > lx && strcmp(s + ls - lx, suffix) == 0);
-}
-
-static int
-name_cmp(const void *a, const void *b)
-{
-	return (strcmp(*(char *const *)a, *(char *const *)b));
-}
-
-static void
-names_free(char **names, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-}
-
-/* Sorted names of dir's entries, hidden ones left out. A missing dir is an
- * empty list when missing_ok is set. */
-static int
-dir_list(const char *dir, int missing_ok, char ***names, size_t *n,
-    char *err, size_t errlen)
-{
-	DIR		*d;
-	struct dirent	*de;
-	size_t		 cap = 0;
-
-	*names = NULL;
-	*n = 0;
-	if ((d = opendir(dir)) == NULL) {
-		if (missing_ok && errno == ENOENT)
-			return (0);
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-		return (-1);
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			*names = xrealloc(*names, cap * sizeof **names);
-		}
-		(*names)[(*n)++] = xstrdup(de->d_name);
-	}
-	closedir(d);
-	if (*n > 0)
-		qsort(*names, *n, sizeof **names, name_cmp);
-	return (0);
-}
-
-static int
-is_regular(const char *path)
-{
-	struct stat	st;
-
-	return (stat(path, &st) == 0 && S_ISREG(st.st_mode));
-}
-
-/*
- * Creates path holding data, mode 0600, only if it does not exist: written
- * under a temporary name (mkostemp: O_CREAT|O_EXCL, 0600) then hard-linked,
- * so another process never sees a half-written key. errno is EEXIST when
- * path was already there.
- */
-static int
-file_create(const char *path, const void *data, size_t len,
-    char *err, size_t errlen)
-{
-	char		*tmp;
-	const char	*p = data;
-	ssize_t		 w;
-	int		 fd, rc = -1, saved;
-
-	tmp = xasprintf("%s.tmp.XXXXXX", path);
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		saved = errno;
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		free(tmp);
-		errno = saved == EEXIST ? EIO : saved;
-		return (-1);
-	}
-	while (len > 0) {
-		if ((w = write(fd, p, len)) <= 0) {
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w == 0)
-				errno = EIO;
-			break;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	if (len > 0 || fsync(fd) != 0) {
-		saved = errno;
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		close(fd);
-		goto out;
-	}
-	if (close(fd) != 0) {
-		saved = errno;
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (link(tmp, path) != 0) {
-		saved = errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	saved = 0;
-	rc = 0;
-out:
-	unlink(tmp);
-	free(tmp);
-	errno = saved;
-	return (rc);
 }
 
 EVP_PKEY *
@@ -181,7 +63,7 @@ key_generate_file(const char *path, char *err, size_t errlen)
 		ossl_err(err, errlen, "%s: cannot encode the key", path);
 		goto out;
 	}
-	rc = file_create(path, pem, (size_t)len, err, errlen);
+	rc = file_write(path, 0600, pem, (size_t)len, FILE_CREATE, err, errlen);
 	saved = errno;
 	OPENSSL_cleanse(pem, (size_t)len);
 out:
@@ -374,15 +256,15 @@ keyset_load_private(struct keyset *ks, const char *dir, int generate,
 	const struct key *dup;
 	int		  rc = -1;
 
-	if (mkdir_p(dir, 0700, err, errlen) != 0 ||
-	    dir_list(dir, 0, &names, &n, err, errlen) != 0)
+	if (file_mkdir_p(dir, 0700, err, errlen) != 0 ||
+	    file_list(dir, 0, NULL, &names, &n, err, errlen) != 0)
 		goto out;
 	if (count_pem(names, n) == 0 && generate) {
-		names_free(names, n);
+		file_list_free(names, n);
 		names = NULL;
 		n = 0;
 		if (generate_in(dir, err, errlen) != 0 ||
-		    dir_list(dir, 0, &names, &n, err, errlen) != 0)
+		    file_list(dir, 0, NULL, &names, &n, err, errlen) != 0)
 			goto out;
 	}
 	if (count_pem(names, n) == 0) {
@@ -393,7 +275,7 @@ keyset_load_private(struct keyset *ks, const char *dir, int generate,
 	for (size_t i = 0; i < n; i++) {
 		free(path);
 		path = xasprintf("%s/%s", dir, names[i]);
-		if (!has_suffix(names[i], ".pem") || !is_regular(path))
+		if (!has_suffix(names[i], ".pem") || !file_is_regular(path))
 			continue;
 		if ((pkey = read_private(path, err, errlen)) == NULL)
 			goto out;
@@ -422,32 +304,8 @@ keyset_load_private(struct keyset *ks, const char *dir, int generate,
 	rc = 0;
 out:
 	free(path);
-	names_free(names, n);
+	file_list_free(names, n);
 	return (rc);
-}
-
-/* Reads a whole small regular file; NULL with a message otherwise. */
-static char *
-read_small_file(const char *path, size_t *len, char *err, size_t errlen)
-{
-	FILE		*f;
-	struct stat	 st;
-	char		*buf;
-
-	if ((f = fopen(path, "rb")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return (NULL);
-	}
-	if (fstat(fileno(f), &st) != 0 || st.st_size > KEY_FILE_MAX) {
-		snprintf(err, errlen, "%s: too big for a key file", path);
-		fclose(f);
-		return (NULL);
-	}
-	buf = xmalloc((size_t)st.st_size + 1);
-	*len = fread(buf, 1, (size_t)st.st_size, f);
-	buf[*len] = '\0';
-	fclose(f);
-	return (buf);
 }
 
 /*
@@ -470,7 +328,7 @@ read_public_pem(const char *path, EVP_PKEY **pkey, char *err, size_t errlen)
 	int			 rc = -1, private = 0;
 
 	*pkey = NULL;
-	if ((buf = read_small_file(path, &len, err, errlen)) == NULL)
+	if ((buf = file_read(path, KEY_FILE_MAX, &len, err, errlen)) == NULL)
 		return (-1);
 	if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL)
 		fatal("out of memory (BIO_new_mem_buf)");
@@ -602,7 +460,7 @@ read_jwks(struct keyset *ks, const char *path, char *err, size_t errlen)
 	size_t		 i;
 	int		 rc = -1;
 
-	if (!is_regular(path))
+	if (!file_is_regular(path))
 		return (0);
 	if ((root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr)) ==
 	    NULL) {
@@ -659,12 +517,12 @@ keyset_add_public_dir(struct keyset *ks, const char *dir,
 	EVP_PKEY	 *pkey;
 	int		  rc = -1;
 
-	if (dir_list(dir, 1, &names, &n, err, errlen) != 0)
+	if (file_list(dir, 1, NULL, &names, &n, err, errlen) != 0)
 		return (-1);
 	for (size_t i = 0; i < n; i++) {
 		free(path);
 		path = xasprintf("%s/%s", dir, names[i]);
-		if (!is_regular(path))
+		if (!file_is_regular(path))
 			continue;
 		if (has_suffix(names[i], ".json")) {
 			if (read_jwks(ks, path, err, errlen) != 0)
@@ -687,7 +545,7 @@ keyset_add_public_dir(struct keyset *ks, const char *dir,
 out:
 	free(kid);
 	free(path);
-	names_free(names, n);
+	file_list_free(names, n);
 	return (rc);
 }
 

@@ -5,6 +5,7 @@
  * to install a new CA. */
 #include "tlscert.h"
 #include "keys.h"
+#include "file.h"
 #include "ossl.h"
 
 #include <openssl/bn.h>
@@ -14,14 +15,9 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include <errno.h>
-#include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define CA_DAYS		3650
 #define SERVER_DAYS	825	/* the most Apple platforms accept */
@@ -56,74 +52,16 @@ static const struct ext server_exts[] = {
 	{ NID_subject_alt_name, SERVER_SANS },
 };
 
+/* Replaces path with the PEM in mem, with mode, atomically. */
 static int
-file_exists(const char *path)
+write_pem(const char *path, unsigned mode, BIO *mem, char *err,
+    size_t errlen)
 {
-	struct stat	st;
+	char	*data;
+	long	 len = BIO_get_mem_data(mem, &data);
 
-	return (stat(path, &st) == 0);
-}
-
-/* The folder part of path ("." when there is none); caller frees. */
-static char *
-dir_of_new(const char *path)
-{
-	const char	*slash = strrchr(path, '/');
-
-	if (slash == NULL)
-		return (xstrdup("."));
-	if (slash == path)
-		return (xstrdup("/"));
-	return (xstrndup(path, (size_t)(slash - path)));
-}
-
-/* Replaces path with the PEM in mem, mode given, atomically (temporary
- * file, then rename): a crash leaves the old file or the new one. */
-static int
-write_pem(const char *path, mode_t mode, BIO *mem, char *err, size_t errlen)
-{
-	char	*tmp, *data;
-	long	 len;
-	ssize_t	 w;
-	int	 fd, rc = -1;
-
-	len = BIO_get_mem_data(mem, &data);
-	tmp = xasprintf("%s.tmp.XXXXXX", path);
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		free(tmp);
-		return (-1);
-	}
-	if (fchmod(fd, mode) != 0)
-		goto fail;
-	while (len > 0) {
-		if ((w = write(fd, data, (size_t)len)) < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		data += w;
-		len -= w;
-	}
-	if (fsync(fd) != 0)
-		goto fail;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0)
-		goto fail;
-	rc = 0;
-	goto out;
-fail:
-	snprintf(err, errlen, "%s: %s", path, strerror(errno));
-	if (fd != -1)
-		close(fd);
-	unlink(tmp);
-out:
-	free(tmp);
-	return (rc);
+	return (file_write(path, mode, data, len > 0 ? (size_t)len : 0,
+	    FILE_REPLACE, err, errlen));
 }
 
 static int
@@ -308,10 +246,10 @@ tlscert_ensure(const char *cert_path, const char *key_path,
 
 	if (file_exists(cert_path) && file_exists(key_path))
 		return (0);
-	dir = dir_of_new(cert_path);
-	kdir = dir_of_new(key_path);
-	if (mkdir_p(dir, 0755, err, errlen) != 0 ||
-	    mkdir_p(kdir, 0700, err, errlen) != 0)
+	dir = file_dir_new(cert_path);
+	kdir = file_dir_new(key_path);
+	if (file_mkdir_p(dir, 0755, err, errlen) != 0 ||
+	    file_mkdir_p(kdir, 0700, err, errlen) != 0)
 		goto out;
 	ca_crt = xasprintf("%s/ca.crt", dir);
 	ca_key = xasprintf("%s/ca.key", dir);

@@ -110,39 +110,3 @@ ct_equal(const void *a, const void *b, size_t n)
 {
 	return (CRYPTO_memcmp(a, b, n) == 0);
 }
-
-/* mkdir -p: every missing component gets mode (umask applies). */
-int
-mkdir_p(const char *path, unsigned mode, char *err, size_t errlen)
-{
-	char		*copy, *p, saved;
-	struct stat	 st;
-	int		 rc = -1;
-
-	if (*path == '\0') {
-		snprintf(err, errlen, "empty directory name");
-		return (-1);
-	}
-	copy = xstrdup(path);
-	for (p = copy + 1; ; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		saved = *p;
-		*p = '\0';
-		if (mkdir(copy, mode) != 0 && errno != EEXIST) {
-			snprintf(err, errlen, "mkdir %s: %s", copy,
-			    strerror(errno));
-			goto out;
-		}
-		if ((*p = saved) == '\0')
-			break;
-	}
-	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a directory", path);
-		goto out;
-	}
-	rc = 0;
-out:
-	free(copy);
-	return (rc);
-}

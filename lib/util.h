@@ -29,8 +29,4 @@ int64_t	 now_mono_ms(void);
 /* Constant-time equality of two buffers of the same length. */
 int	 ct_equal(const void *, const void *, size_t);
 
-/* mkdir -p: every missing component gets mode (umask applies); -1 with a
- * message in err. */
-int	 mkdir_p(const char *path, unsigned mode, char *err, size_t errlen) WUR;
-
 #endif

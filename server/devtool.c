@@ -29,6 +29,7 @@
 
 #include "account_db.h"
 #include "app.h"
+#include "file.h"
 #include "ids.h"
 #include "jws.h"
 #include "keys.h"
@@ -46,32 +47,6 @@ static char *
 devtool_private_dir(void)
 {
 	return (xasprintf("%s/dauth-dev", app.cfg.keys_dir));
-}
-
-/* mkdir -p: creates path and its missing parents. */
-static int
-devtool_mkdir(const char *path, mode_t mode)
-{
-	char	*p = xstrdup(path);
-	int	 rc = 0;
-
-	for (char *s = *p != '\0' ? p + 1 : p; rc == 0; s++) {
-		char	c = *s;
-
-		if (c != '/' && c != '\0')
-			continue;
-		*s = '\0';
-		if (mkdir(p, mode) != 0 && errno != EEXIST) {
-			fprintf(stderr, "baas-server: cannot create %s: %s\n",
-			    p, strerror(errno));
-			rc = -1;
-		}
-		*s = c;
-		if (c == '\0')
-			break;
-	}
-	free(p);
-	return (rc);
 }
 
 /* Loads the development key; -1 with a message when missing. */
@@ -95,15 +70,20 @@ devtool_dauth_key(void)
 {
 	struct keyset	 ks;
 	char		*dir = devtool_private_dir(), *priv, *pub, err[512];
-	FILE		*f = NULL;
+	BIO		*mem = NULL;
+	char		*pem;
+	long		 len;
 	int		 rc = 1;
 
 	priv = xasprintf("%s/private.pem", dir);
 	pub = xasprintf("%s/%s.pem", app.cfg.device_token_keys, DEV_KID);
-	if (devtool_mkdir(app.cfg.keys_dir, 0700) != 0 ||
-	    devtool_mkdir(dir, 0700) != 0 ||
-	    devtool_mkdir(app.cfg.device_token_keys, 0755) != 0)
+	if (file_mkdir_p(app.cfg.keys_dir, 0700, err, sizeof err) != 0 ||
+	    file_mkdir_p(dir, 0700, err, sizeof err) != 0 ||
+	    file_mkdir_p(app.cfg.device_token_keys, 0755, err,
+	    sizeof err) != 0) {
+		fprintf(stderr, "baas-server: %s\n", err);
 		goto out;
+	}
 	if (access(priv, F_OK) != 0 &&
 	    key_generate_file(priv, err, sizeof err) != 0) {
 		fprintf(stderr, "baas-server: %s\n", err);
@@ -112,21 +92,26 @@ devtool_dauth_key(void)
 	if (devtool_load(&ks) != 0)
 		goto out;
 	/* The public half, rewritten every time so it always matches. */
-	if ((f = fopen(pub, "w")) == NULL ||
-	    !PEM_write_PUBKEY(f, ks.signer->pkey) || fclose(f) != 0) {
-		fprintf(stderr, "baas-server: cannot write %s\n", pub);
-		if (f != NULL)
-			fclose(f);
+	if ((mem = BIO_new(BIO_s_mem())) == NULL ||
+	    !PEM_write_bio_PUBKEY(mem, ks.signer->pkey) ||
+	    (len = BIO_get_mem_data(mem, &pem)) <= 0) {
+		fprintf(stderr, "baas-server: cannot encode %s\n", pub);
 		keyset_free(&ks);
 		goto out;
 	}
 	keyset_free(&ks);
+	if (file_write(pub, 0644, pem, (size_t)len, FILE_REPLACE, err,
+	    sizeof err) != 0) {
+		fprintf(stderr, "baas-server: %s\n", err);
+		goto out;
+	}
 	printf("private key: %s\npublic key:  %s (kid %s)\n", priv, pub,
 	    DEV_KID);
 	printf("restart the server to trust it "
 	    "(BAAS_DEVICE_TOKEN_POLICY=verify)\n");
 	rc = 0;
 out:
+	BIO_free(mem);
 	free(priv);
 	free(pub);
 	free(dir);

@@ -12,6 +12,7 @@
 
 #include "app.h"
 #include "auth.h"
+#include "friend_render.h"
 #include "friends.h"
 #include "friends_parse.h"
 #include "friends_db.h"
@@ -137,7 +138,7 @@ friends_page_done(const struct db_result *res, void *arg)
 	if (req_db_or_reply(r, res) != 0)
 		return;
 	fl = friends_list_new(&st->read, NULL);
-	friends_db_render_list(res, fl);
+	friend_render_list(res, fl);
 	if (friends_list_len(fl) == friends_list_total(fl))
 		friends_cache_put(app.friends_cache, fl);
 	friends_page_reply(r, fl, &st->q);
@@ -189,7 +190,7 @@ friends_patch_done(const struct db_result *res, void *arg)
 		return;
 	}
 	jsonw_init(&w, 1024);
-	friends_db_render_friend(res, 0, &w);
+	friend_render(res, 0, &w);
 	req_reply_json_text(r, 200, w.buf, w.len, NULL);
 	jsonw_free(&w);
 }

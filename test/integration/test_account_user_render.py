@@ -1,5 +1,5 @@
 """The user object is written two ways: by user_json() in SQL (login,
-federation, user PATCH) and by lib/user_render.c (GET /1.0.0/users/<id>,
+federation, user PATCH) and by lib/db/user_render.c (GET /1.0.0/users/<id>,
 presence PATCH). They must never differ: each case here compares the two
 for the same user, through every optional part (links, friend code, several
 device accounts, live and lapsed presence)."""

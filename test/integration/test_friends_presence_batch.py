@@ -1,4 +1,4 @@
-"""Presence PATCHes run several to a statement (lib/presence_batch.c). A
+"""Presence PATCHes run several to a statement (lib/db/presence_batch.c). A
 batch forms while another is out, so these tests hold the first PATCH on a
 table lock taken in psql (the statement reads na_links), queue the others
 behind it on a one-loop server, then let go: the queued ones go out

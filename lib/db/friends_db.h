@@ -9,10 +9,7 @@
 
 #include "db.h"
 #include "friends.h"
-#include "friends_cache.h"
 #include "friends_parse.h"
-#include "jsonw.h"
-#include "problem.h"
 
 /* Registers the statements; before any pool exists. */
 void	 friends_db_init(void);
@@ -31,9 +28,9 @@ void	 friends_db_answer(struct db_pool *, uint64_t request_id,
 	    uint64_t caller_id, const struct friend_request_patch *, db_cb,
 	    void *);
 
-/* Rows of friend columns (friends_db_render_friend), each with "total" and
- * "now"; one row with a NULL friend_id when the page is empty. */
-/* The whole list (at most FRIENDS_MAX), newest first, for the cache. */
+/* The whole list (at most FRIENDS_MAX), newest first, for the cache: rows
+ * of FRIEND_COLUMNS (friend_render.h), each with "total" and "now"; one
+ * row with a NULL friend_id when the list is empty. */
 void	 friends_db_list_all(struct db_pool *, uint64_t user_id, db_cb,
 	    void *);
 /* The patched friend as one row of friend columns (404 when not friends). */
@@ -55,16 +52,5 @@ void	 friends_db_block(struct db_pool *, uint64_t user_id,
 /* Removes a block (404 when there is none). */
 void	 friends_db_unblock(struct db_pool *, uint64_t user_id,
 	    uint64_t target_id, db_cb, void *);
-
-/* Appends the friend object of row (a row of friends_db_list or
- * friends_db_patch) as the owner sees it, presence as visible to them. */
-void	 friends_db_render_friend(const struct db_result *, int row,
-	    struct jsonw *);
-/* Appends {"items":[...],"count":total,"itemsPerPage":count} for the rows
- * of friends_db_list. */
-/* Renders every row of friends_db_list_all into fl, with its lease
- * deadline and total. */
-void	 friends_db_render_list(const struct db_result *,
-	    struct friends_list *);
 
 #endif

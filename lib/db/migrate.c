@@ -2,7 +2,6 @@
  * libpq is fine here: no event loop runs yet). */
 #include "migrate.h"
 
-#include <dirent.h>
 #include <libpq-fe.h>
 #include <limits.h>
 #include <stdio.h>
@@ -11,8 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file.h"
+
 /* Any constant shared by every instance: the advisory lock's key. */
 #define MIGRATE_LOCK_KEY "7283461955301"
+#define MIGRATE_FILE_MAX (16 * 1024 * 1024)
 
 static int
 migrate_name_ok(const char *name)
@@ -26,34 +28,6 @@ migrate_name_ok(const char *name)
 		if (name[i] < '0' || name[i] > '9')
 			return (0);
 	return (name[4] == '_');
-}
-
-static int
-migrate_cmp(const void *a, const void *b)
-{
-	return (strcmp(*(char *const *)a, *(char *const *)b));
-}
-
-static char *
-migrate_read_file(const char *path)
-{
-	FILE	*f = fopen(path, "r");
-	char	*buf = NULL;
-	long	 n;
-
-	if (f == NULL)
-		return (NULL);
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0) {
-		buf = xmalloc((size_t)n + 1);
-		if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		} else
-			buf[n] = '\0';
-	}
-	fclose(f);
-	return (buf);
 }
 
 /* Runs sql; returns -1 with the server's message in err on failure. */
@@ -96,18 +70,17 @@ migrate_apply_one(PGconn *pg, const char *dir, const char *name, char *err,
 	char		 version[5];
 	const char	*params[2];
 	char		*path, *sql;
+	size_t		 len;
 	PGresult	*r;
 	int		 ok;
 
 	memcpy(version, name, 4);
 	version[4] = '\0';
 	path = xasprintf("%s/%s", dir, name);
-	sql = migrate_read_file(path);
+	sql = file_read(path, MIGRATE_FILE_MAX, &len, err, errlen);
 	free(path);
-	if (sql == NULL) {
-		snprintf(err, errlen, "cannot read migration %s", name);
+	if (sql == NULL)
 		return (-1);
-	}
 	if (migrate_exec(pg, "BEGIN", err, errlen) != 0) {
 		free(sql);
 		return (-1);
@@ -160,26 +133,14 @@ int
 migrate_run(const char *conninfo, const char *dir, int wait_secs, int *applied,
     char *err, size_t errlen)
 {
-	PGconn		 *pg;
-	struct dirent	 *de;
-	DIR		 *d;
-	char		**names = NULL;
-	size_t		  n = 0;
+	PGconn		 *pg = NULL;
+	char		**names;
+	size_t		  n;
 	int		  rc = -1, done;
 
 	*applied = 0;
-	if ((d = opendir(dir)) == NULL) {
-		snprintf(err, errlen, "cannot open migrations folder %s", dir);
+	if (file_list(dir, 0, migrate_name_ok, &names, &n, err, errlen) != 0)
 		return (-1);
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (!migrate_name_ok(de->d_name))
-			continue;
-		names = xrealloc(names, (n + 1) * sizeof *names);
-		names[n++] = xstrdup(de->d_name);
-	}
-	closedir(d);
-	qsort(names, n, sizeof *names, migrate_cmp);
 
 	if ((pg = migrate_connect(conninfo, wait_secs, err, errlen)) == NULL)
 		goto out;
@@ -210,9 +171,7 @@ migrate_run(const char *conninfo, const char *dir, int wait_secs, int *applied,
 out:
 	if (pg != NULL)
 		PQfinish(pg);
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	file_list_free(names, n);
 	return (rc);
 }
 
