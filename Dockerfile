@@ -4,7 +4,7 @@
 FROM debian:12 AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      build-essential pkg-config libevent-dev libjansson-dev libjwt-dev \
+      build-essential pkg-config libevent-dev libjansson-dev \
       libssl-dev libpq-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -17,7 +17,7 @@ FROM debian:12-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libevent-2.1-7 libevent-openssl-2.1-7 libevent-pthreads-2.1-7 \
-      libjansson4 libjwt0 libssl3 libpq5 ca-certificates \
+      libjansson4 libssl3 libpq5 ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /src/build/baas-server build/baas-server
