@@ -18,7 +18,19 @@ CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	   -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
-ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Ilib -Iserver $(PG_CFLAGS) -MMD -MP
+# Hardening, checked by scripts/check-hardening.sh: stack canaries, a
+# position-independent executable, the GOT read-only after start (relro,
+# now). _FORTIFY_SOURCE needs an optimised build and fights ASan's own
+# checks, so only the plain build gets it.
+HARDEN_CFLAGS  = -fstack-protector-strong -fPIE
+HARDEN_LDFLAGS = -pie -Wl,-z,relro,-z,now
+ifneq ($(SAN),1)
+ifneq ($(filter -O1 -O2 -O3 -Os -Og,$(CFLAGS)),)
+HARDEN_CFLAGS += -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2
+endif
+endif
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(HARDEN_CFLAGS) -D_GNU_SOURCE -Ilib -Iserver $(PG_CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) $(HARDEN_LDFLAGS)
 LIBS     = $(PG_LIBS) -lpthread
 
 LIB_SRC    := $(wildcard lib/*.c)
@@ -29,7 +41,7 @@ SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_BIN   := $(UNIT_SRC:test/unit/%.c=$(BUILD)/test/%)
 
 .PHONY: all run test check unit integration asan clean migrate deps db-start \
-	db-stop bench
+	db-stop bench hardening fault soak
 all: $(BUILD)/baas-server
 
 $(BUILD)/libbaas.a: $(LIB_OBJ)
@@ -37,7 +49,7 @@ $(BUILD)/libbaas.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/baas-server: $(SERVER_OBJ) $(BUILD)/libbaas.a
-	$(CC) $(LDFLAGS) -o $@ $(SERVER_OBJ) $(BUILD)/libbaas.a $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(SERVER_OBJ) $(BUILD)/libbaas.a $(LIBS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -45,7 +57,7 @@ $(BUILD)/obj/%.o: %.c
 
 $(BUILD)/test/%: $(BUILD)/obj/test/unit/%.o $(BUILD)/libbaas.a
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libbaas.a $(CHECK_LIBS) $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libbaas.a $(CHECK_LIBS) $(LIBS)
 
 # Installs missing Debian packages (root) or prints the apt-get line.
 deps:
@@ -73,7 +85,11 @@ unit: $(UNIT_BIN)
 integration: all
 	@scripts/run-integration.sh $(BUILD)/baas-server
 
-check: unit integration
+check: unit integration hardening
+
+# The binary carries the hardening flags above (PIE, relro/now, canaries).
+hardening: all
+	@scripts/check-hardening.sh $(BUILD)/baas-server $(if $(filter 1,$(SAN)),,fortify)
 
 # The whole suite again under AddressSanitizer and UBSan.
 asan:

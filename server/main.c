@@ -38,6 +38,7 @@ main_usage(FILE *f)
 	fprintf(f,
 	    "usage: baas-server [migrate | --help]\n"
 	    "       baas-server dev-dauth-key | mint-device-token ID | create-user [N]\n"
+	    "       baas-server issue-tls-cert DIR   (on the machine that keeps the CA)\n"
 	    "\n"
 	    "Serves the Switch BaaS account and friends API. Without arguments it\n"
 	    "applies pending migrations and serves; `migrate` only migrates.\n"
