@@ -91,14 +91,30 @@ check: unit integration hardening
 hardening: all
 	@scripts/check-hardening.sh $(BUILD)/baas-server $(if $(filter 1,$(SAN)),,fortify)
 
+# Fault scripts (test/fault/*.sh, each starting its own Postgres and
+# server): the short forms, or the long ones with FULL=1. `make soak` is the
+# long soak alone (SOAK_MINUTES, default 10).
+FAULT_SCRIPTS = $(sort $(wildcard test/fault/*.sh))
+fault: all
+	@fail=""; for f in $(FAULT_SCRIPTS); do \
+		echo "== $$f"; \
+		if [ "$(FULL)" = 1 ]; then $$f $(BUILD)/baas-server; \
+		else SHORT=1 $$f $(BUILD)/baas-server; fi || fail="$$fail $$f"; \
+	done; \
+	if [ -n "$$fail" ]; then echo "fault: FAILED:$$fail" >&2; exit 1; fi
+
+soak: all
+	@test/fault/soak.sh $(BUILD)/baas-server
+
 # The whole suite again under AddressSanitizer and UBSan.
 asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 check
 
-# Everything: the suite, then the suite under sanitizers.
+# Everything: the suite, the suite under sanitizers, the short fault scripts.
 test: deps
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory asan
+	@$(MAKE) --no-print-directory fault
 
 # Each script starts what it measures and prints req/s and latencies.
 bench: all

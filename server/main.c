@@ -12,6 +12,7 @@
 
 #include "app.h"
 #include "auth.h"
+#include "db.h"
 #include "devtool.h"
 #include "sign_limit.h"
 #include "listener.h"
@@ -163,6 +164,7 @@ main_serve(void)
 	if (main_migrate() != 0)
 		return (1);
 	main_register_statements();
+	db_set_session_timeout(app.cfg.db_timeout);
 	app.usergen = usergen_new();
 	app.revocations = usergen_new();
 	app.friends_cache = friends_cache_new(app.usergen,
