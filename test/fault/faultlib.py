@@ -16,6 +16,7 @@ import http.client
 import json
 import os
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -207,7 +208,10 @@ def pg_ready(pg_dir):
         return False
     finally:
         s.close()
-    return os.system("pg_isready -q -h '%s' -t 1" % pg_dir) == 0
+    r = subprocess.run(["psql", "host=%s dbname=postgres user=postgres "
+                        "connect_timeout=1" % pg_dir, "-XAtqc", "SELECT 1"],
+                       capture_output=True)
+    return r.returncode == 0
 
 
 def percentile(values, p):

@@ -148,14 +148,17 @@ def main():
     ok &= not bad
     for i, (killed, accepting, started) in enumerate(outages):
         during = [r for r in replies if killed <= r[0] < accepting]
-        worst = max(((r[1] - r[0]) * 1000 for r in during), default=0.0)
+        lat = [(r[1] - r[0]) * 1000 for r in during]
+        worst = max(lat, default=0.0)
         after = [r[1] for r in replies if r[2] == 201 and r[0] >= accepting]
         back = (min(after) - accepting) if after else float("inf")
         print("outage %d: %d replies while Postgres was down or starting, "
-              "max latency %.0f ms (limit %.0f); Postgres accepting %.2f s "
-              "after the restart began; service back %.2f s after that "
-              "(limit %.1f)" % (i + 1, len(during), worst, MAX_OUTAGE_MS,
-                                accepting - started, back, RETURN_LIMIT_S))
+              "latency p50 %.1f ms, p99 %.1f ms, max %.0f ms (limit %.0f); "
+              "Postgres accepting %.2f s after the restart began; service "
+              "back %.2f s after that (limit %.1f)"
+              % (i + 1, len(during), faultlib.percentile(lat, 50),
+                 faultlib.percentile(lat, 99), worst, MAX_OUTAGE_MS,
+                 accepting - started, back, RETURN_LIMIT_S))
         ok &= worst < MAX_OUTAGE_MS and back <= RETURN_LIMIT_S
         ok &= len(during) > 0
     print("pg_kill: %s" % ("ok" if ok else "FAILED"))
