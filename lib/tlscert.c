@@ -42,10 +42,10 @@ struct ext {
 /*
  * The CA may only vouch for the names of SERVER_SANS: a stolen ca.key
  * cannot impersonate other sites to a console or PC that trusts ca.crt.
- * Not marked critical: mbedTLS refuses any certificate with a critical
- * name constraints extension (it does not implement them), while OpenSSL,
- * NSS, SChannel and Apple enforce them either way (CA/B Forum BR 7.1.2.10.8
- * allows non-critical for this reason). The IP entry is IPv4 /32: no other
+ * Not marked critical, though RFC 5280 asks for it: mbedTLS refuses any
+ * certificate with a critical name constraints extension (it does not
+ * implement them; Mbed-TLS/mbedtls#8759), while OpenSSL, NSS, SChannel and
+ * Apple enforce them either way. The IP entry is IPv4 /32: no other
  * address, IPv6 included, is permitted.
  */
 #define CA_NAME_CONSTRAINTS						\
