@@ -74,9 +74,9 @@ def restart(pg_dir, log):
 
 
 def psql(db_url, sql):
-    r = subprocess.run(["psql", db_url, "-XAtq", "-v", "ON_ERROR_STOP=1",
-                        "-c", sql], capture_output=True, text=True,
-                       timeout=60)
+    # On stdin: tens of thousands of ids do not fit in one argument.
+    r = subprocess.run(["psql", db_url, "-XAtq", "-v", "ON_ERROR_STOP=1"],
+                       input=sql, capture_output=True, text=True, timeout=60)
     if r.returncode != 0:
         sys.exit("pg_kill: psql failed: %s" % r.stderr)
     return r.stdout.strip()
@@ -148,17 +148,22 @@ def main():
     ok &= not bad
     for i, (killed, accepting, started) in enumerate(outages):
         during = [r for r in replies if killed <= r[0] < accepting]
-        lat = [(r[1] - r[0]) * 1000 for r in during]
+        # The 503s must be fast; a write sent while Postgres was starting
+        # may also wait for it and succeed (shown apart).
+        lat = [(r[1] - r[0]) * 1000 for r in during if r[2] != 201]
         worst = max(lat, default=0.0)
+        done = [(r[1] - r[0]) * 1000 for r in during if r[2] == 201]
         after = [r[1] for r in replies if r[2] == 201 and r[0] >= accepting]
         back = (min(after) - accepting) if after else float("inf")
-        print("outage %d: %d replies while Postgres was down or starting, "
-              "latency p50 %.1f ms, p99 %.1f ms, max %.0f ms (limit %.0f); "
-              "Postgres accepting %.2f s after the restart began; service "
-              "back %.2f s after that (limit %.1f)"
+        print("outage %d: %d replies while Postgres was down or starting: "
+              "503 latency p50 %.1f ms, p99 %.1f ms, max %.0f ms (limit "
+              "%.0f); %d writes then succeeded, slowest %.0f ms"
               % (i + 1, len(during), faultlib.percentile(lat, 50),
                  faultlib.percentile(lat, 99), worst, MAX_OUTAGE_MS,
-                 accepting - started, back, RETURN_LIMIT_S))
+                 len(done), max(done, default=0.0)))
+        print("outage %d: Postgres accepting %.2f s after the restart "
+              "began; service back %.2f s after that (limit %.1f)"
+              % (i + 1, accepting - started, back, RETURN_LIMIT_S))
         ok &= worst < MAX_OUTAGE_MS and back <= RETURN_LIMIT_S
         ok &= len(during) > 0
     print("pg_kill: %s" % ("ok" if ok else "FAILED"))
