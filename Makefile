@@ -24,8 +24,20 @@ CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	   -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
-ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Ilib -Ilib/db -Iserver \
-	     $(PG_CFLAGS) -MMD -MP
+# Hardening, checked by scripts/check-hardening.sh: stack canaries, a
+# position-independent executable, the GOT read-only after start (relro,
+# now). _FORTIFY_SOURCE needs an optimised build and fights ASan's own
+# checks, so only the plain build gets it.
+HARDEN_CFLAGS  = -fstack-protector-strong -fPIE
+HARDEN_LDFLAGS = -pie -Wl,-z,relro,-z,now
+ifneq ($(SAN),1)
+ifneq ($(filter -O1 -O2 -O3 -Os -Og,$(CFLAGS)),)
+HARDEN_CFLAGS += -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2
+endif
+endif
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(HARDEN_CFLAGS) -D_GNU_SOURCE \
+	     -Ilib -Ilib/db -Iserver $(PG_CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) $(HARDEN_LDFLAGS)
 LIBS     = $(PG_LIBS) -lpthread
 
 # Two archives: lib/ is pure (no database: what the unit tests link, so
@@ -40,7 +52,7 @@ SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_BIN   := $(UNIT_SRC:test/unit/%.c=$(BUILD)/test/%)
 
 .PHONY: all run test check unit integration asan clean migrate deps db-start \
-	db-stop bench
+	db-stop bench hardening fault soak
 all: $(BUILD)/baas-server
 
 $(BUILD)/libbaas.a: $(LIB_OBJ)
@@ -54,7 +66,7 @@ $(BUILD)/libbaasdb.a: $(DB_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/baas-server: $(SERVER_OBJ) $(BUILD)/libbaasdb.a $(BUILD)/libbaas.a
-	$(CC) $(LDFLAGS) -o $@ $(SERVER_OBJ) $(BUILD)/libbaasdb.a \
+	$(CC) $(ALL_LDFLAGS) -o $@ $(SERVER_OBJ) $(BUILD)/libbaasdb.a \
 	    $(BUILD)/libbaas.a $(LIBS)
 
 $(BUILD)/obj/%.o: %.c
@@ -63,7 +75,7 @@ $(BUILD)/obj/%.o: %.c
 
 $(BUILD)/test/%: $(BUILD)/obj/test/unit/%.o $(BUILD)/libbaas.a
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libbaas.a $(CHECK_LIBS) $(TEST_LIBS) \
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libbaas.a $(CHECK_LIBS) $(TEST_LIBS) \
 	    $(PURE_LIBS)
 
 $(BUILD)/test/check_jws: TEST_LIBS = $(JWT_LIBS)
@@ -95,16 +107,36 @@ unit: $(UNIT_BIN)
 integration: all
 	@scripts/run-integration.sh $(BUILD)/baas-server
 
-check: unit integration
+check: unit integration hardening
+
+# The binary carries the hardening flags above (PIE, relro/now, canaries).
+hardening: all
+	@scripts/check-hardening.sh $(BUILD)/baas-server $(if $(filter 1,$(SAN)),,fortify)
+
+# Fault scripts (test/fault/*.sh, each starting its own Postgres and
+# server): the short forms, or the long ones with FULL=1. `make soak` is the
+# long soak alone (SOAK_MINUTES, default 10).
+FAULT_SCRIPTS = $(sort $(wildcard test/fault/*.sh))
+fault: all
+	@fail=""; for f in $(FAULT_SCRIPTS); do \
+		echo "== $$f"; \
+		if [ "$(FULL)" = 1 ]; then $$f $(BUILD)/baas-server; \
+		else SHORT=1 $$f $(BUILD)/baas-server; fi || fail="$$fail $$f"; \
+	done; \
+	if [ -n "$$fail" ]; then echo "fault: FAILED:$$fail" >&2; exit 1; fi
+
+soak: all
+	@test/fault/soak.sh $(BUILD)/baas-server
 
 # The whole suite again under AddressSanitizer and UBSan.
 asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 check
 
-# Everything: the suite, then the suite under sanitizers.
+# Everything: the suite, the suite under sanitizers, the short fault scripts.
 test: deps
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory asan
+	@$(MAKE) --no-print-directory fault
 
 # Each script starts what it measures and prints req/s and latencies.
 bench: all

@@ -91,3 +91,66 @@ wrk_field() {
 	}
 	' "$1"
 }
+
+# --- test/fault helpers
+
+# fault_pg_start DIR: a private cluster in DIR (scripts/pg.sh) with
+# synchronous_commit back to on, Postgres's default and what production
+# runs (pg.sh turns it off for speed): an acknowledged commit must then
+# survive kill -9. FAULT_SYNC_COMMIT=off keeps pg.sh's setting, to see the
+# pg_kill check catch the writes that setting loses. Sets pg_url.
+fault_pg_start() {
+	scripts/pg.sh start "$1" >/dev/null
+	_conf=$(cd "$1" && pwd -P)/data/postgresql.conf
+	echo "synchronous_commit = ${FAULT_SYNC_COMMIT:-on}" >>"$_conf"
+	scripts/pg.sh restart "$1" >/dev/null
+	pg_url=$(scripts/pg.sh url "$1")
+}
+
+# fault_server TMP BIN DB_URL: starts BIN with HTTP only on a free loopback
+# port, keys from test/fault/faultlib.py keygen in TMP/keys (generated the
+# first time), rate limits off, log in TMP/server.log; more settings come
+# from the caller's environment. Sets server_pid and base; waits for
+# /health.
+fault_server() {
+	[ -d "$1/keys/fault-private" ] ||
+	    /usr/bin/python3 test/fault/faultlib.py keygen "$1/keys"
+	_port=$(free_port)
+	BAAS_DATABASE_URL=$3 BAAS_HTTP_ADDR=127.0.0.1:$_port \
+	BAAS_HTTPS_ADDR=off BAAS_KEYS_DIR=$1/keys \
+	BAAS_TRUSTED_ID_KEYS=$1/keys/trusted-id \
+	BAAS_TLS_CERT=$1/keys/tls/server.crt BAAS_TLS_KEY=$1/keys/tls/server.key \
+	BAAS_DEVICE_TOKEN_KEYS=$1/keys/dauth \
+	BAAS_NA_TOKEN_KEYS=$1/keys/nintendo-account \
+	BAAS_APP_TOKEN_KEYS=$1/keys/aauth \
+	BAAS_RATE_LIMITS=${BAAS_RATE_LIMITS:-off} \
+	BAAS_THREADS=${BAAS_THREADS:-2} BAAS_LOG_LEVEL=${BAAS_LOG_LEVEL:-warn} \
+	    "$2" >>"$1/server.log" 2>&1 &
+	server_pid=$!
+	base=http://127.0.0.1:$_port
+	wait_http "$base/health" || { tail -n 20 "$1/server.log" >&2; return 1; }
+}
+
+# rss_kb PID: resident set size of PID in KiB (0 when gone).
+rss_kb() {
+	awk '/^VmRSS:/ { print $2; f = 1 } END { if (!f) print 0 }' \
+	    "/proc/$1/status" 2>/dev/null || echo 0
+}
+
+# fault_begin NAME: the temporary folder $tmp of a fault script; on exit
+# the server (server_pid) and the cluster in $tmp/pg it started are
+# stopped and $tmp is removed (KEEP_LOG=FILE keeps the server's log).
+fault_begin() {
+	tmp=$(mktemp -d "/tmp/baas-fault-$1.XXXXXX")
+	chmod 0755 "$tmp"
+	server_pid=""
+	trap fault_end EXIT
+	trap 'exit 130' INT TERM
+}
+
+fault_end() {
+	stop_pid "$server_pid"
+	scripts/pg.sh stop "$tmp/pg" >/dev/null 2>&1 || true
+	[ -z "${KEEP_LOG:-}" ] || cp "$tmp/server.log" "$KEEP_LOG" || true
+	rm -rf "$tmp"
+}

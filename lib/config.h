@@ -41,6 +41,7 @@ struct config {
 	char			*app_token_keys;
 	int			 threads;		/* >= 1 */
 	int			 db_pool;		/* >= 1 */
+	int			 db_timeout;		/* seconds a query may wait, 1..10 */
 	int			 presence_lease;	/* seconds, >= 1 */
 	struct ratelimit_conf	 rate_limits;		/* signing routes */
 	enum log_level		 log_level;

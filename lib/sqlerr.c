@@ -45,6 +45,12 @@ sqlerr_problem(int unavailable, const char *st, const char *primary,
 	p->detail[0] = '\0';
 	if (unavailable || sqlerr_retryable(st)) {
 		p->code = PROBLEM_UNDER_MAINTENANCE;
+	} else if (strcmp(st, "55P03") == 0 || strcmp(st, "57014") == 0) {
+		/* lock_not_available, query_canceled: BAAS_DB_TIMEOUT ran out
+		 * on a row or table held elsewhere (maintenance by hand, a
+		 * stuck transaction). Not the client's fault, not a bug: the
+		 * contract's 503 says "try again later". */
+		p->code = PROBLEM_UNDER_MAINTENANCE;
 	} else if (strcmp(st, SQLERR_CONTRACT) == 0 &&
 	    (code = sqlerr_contract_code(primary)) != PROBLEM_NONE) {
 		p->code = code;

@@ -36,9 +36,26 @@ struct ext {
 	const char	*value;
 };
 
+/*
+ * The CA may only vouch for the names of SERVER_SANS: a stolen ca.key
+ * cannot impersonate other sites to a console or PC that trusts ca.crt.
+ * Not marked critical, though RFC 5280 asks for it: mbedTLS refuses any
+ * certificate with a critical name constraints extension (it does not
+ * implement them; Mbed-TLS/mbedtls#8759), while OpenSSL, NSS, SChannel and
+ * Apple enforce them either way. The IP entry is IPv4 /32: no other
+ * address, IPv6 included, is permitted.
+ */
+#define CA_NAME_CONSTRAINTS						\
+	"permitted;DNS:e0d67c509fb203858ebcb2fe3f88c2aa.baas.nintendo.com," \
+	"permitted;DNS:m-lp1.baas.nintendo.com,"			\
+	"permitted;DNS:cdn-image-e0d67c509fb203858ebcb2fe3f88c2aa.baas.nintendo.com," \
+	"permitted;DNS:localhost,"					\
+	"permitted;IP:127.0.0.1/255.255.255.255"
+
 static const struct ext ca_exts[] = {
-	{ NID_basic_constraints, "critical,CA:TRUE" },
+	{ NID_basic_constraints, "critical,CA:TRUE,pathlen:0" },
 	{ NID_key_usage, "critical,keyCertSign,cRLSign" },
+	{ NID_name_constraints, CA_NAME_CONSTRAINTS },
 	{ NID_subject_key_identifier, "hash" },
 	{ NID_authority_key_identifier, "keyid:always" },
 };
@@ -238,14 +255,21 @@ int
 tlscert_ensure(const char *cert_path, const char *key_path,
     char *err, size_t errlen)
 {
+	if (file_exists(cert_path) && file_exists(key_path))
+		return (0);
+	return (tlscert_issue(cert_path, key_path, err, errlen));
+}
+
+int
+tlscert_issue(const char *cert_path, const char *key_path,
+    char *err, size_t errlen)
+{
 	char		*dir = NULL, *kdir = NULL;
 	char		*ca_crt = NULL, *ca_key = NULL;
 	X509		*ca = NULL, *crt = NULL;
 	EVP_PKEY	*ca_pkey = NULL, *pkey = NULL;
 	int		 rc = -1;
 
-	if (file_exists(cert_path) && file_exists(key_path))
-		return (0);
 	dir = file_dir_new(cert_path);
 	kdir = file_dir_new(key_path);
 	if (file_mkdir_p(dir, 0755, err, errlen) != 0 ||

@@ -12,6 +12,12 @@
  *   baas-server create-user [N]          creates N users (default 1) in the
  *                                        database and prints, per line:
  *                                        user id, device account id, password
+ *   baas-server issue-tls-cert DIR       on the machine that keeps the local
+ *                                        CA: DIR/ca.crt and ca.key (created
+ *                                        when missing), then a new
+ *                                        DIR/server.crt and server.key, to
+ *                                        copy to the server, which never
+ *                                        needs ca.key
  *
  * create-user writes through the same SQL function as POST /1.0.0/users,
  * on a blocking connection to BAAS_DATABASE_URL (account_db.c; migrating
@@ -34,6 +40,7 @@
 #include "jws.h"
 #include "keys.h"
 #include "migrate.h"
+#include "tlscert.h"
 #include "tokens.h"
 
 #define DEV_KID			"dauth-dev"	/* the public key's file name */
@@ -192,6 +199,29 @@ devtool_create_users(const char *count)
 	return (0);
 }
 
+/* A new server certificate from the CA in dir, for a server that does not
+ * keep ca.key. */
+static int
+devtool_issue_tls_cert(const char *dir)
+{
+	char	 err[512];
+	char	*crt = xasprintf("%s/server.crt", dir);
+	char	*key = xasprintf("%s/server.key", dir);
+	int	 rc = 0;
+
+	if (tlscert_issue(crt, key, err, sizeof err) != 0) {
+		fprintf(stderr, "baas-server: %s\n", err);
+		rc = 1;
+	} else
+		printf("CA:          %s/ca.crt (keep ca.key here)\n"
+		    "certificate: %s\nkey:         %s\n"
+		    "copy the certificate, the key and ca.crt to the server's "
+		    "keys/tls/\n", dir, crt, key);
+	free(crt);
+	free(key);
+	return (rc);
+}
+
 int
 devtool_command(int argc, char **argv, int *exit_code)
 {
@@ -215,6 +245,14 @@ devtool_command(int argc, char **argv, int *exit_code)
 			return (1);
 		}
 		*exit_code = devtool_create_users(argc == 3 ? argv[2] : NULL);
+		return (1);
+	}
+	if (strcmp(argv[1], "issue-tls-cert") == 0) {
+		if (argc != 3) {
+			fprintf(stderr, "usage: baas-server issue-tls-cert DIR\n");
+			*exit_code = 2;
+		} else
+			*exit_code = devtool_issue_tls_cert(argv[2]);
 		return (1);
 	}
 	return (0);

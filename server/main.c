@@ -12,6 +12,7 @@
 
 #include "app.h"
 #include "auth.h"
+#include "db.h"
 #include "devtool.h"
 #include "sign_limit.h"
 #include "listener.h"
@@ -38,6 +39,7 @@ main_usage(FILE *f)
 	fprintf(f,
 	    "usage: baas-server [migrate | --help]\n"
 	    "       baas-server dev-dauth-key | mint-device-token ID | create-user [N]\n"
+	    "       baas-server issue-tls-cert DIR   (on the machine that keeps the CA)\n"
 	    "\n"
 	    "Serves the Switch BaaS account and friends API. Without arguments it\n"
 	    "applies pending migrations and serves; `migrate` only migrates.\n"
@@ -162,6 +164,7 @@ main_serve(void)
 	if (main_migrate() != 0)
 		return (1);
 	main_register_statements();
+	db_set_session_timeout(app.cfg.db_timeout);
 	app.usergen = usergen_new();
 	app.revocations = usergen_new();
 	app.friends_cache = friends_cache_new(app.usergen,

@@ -195,6 +195,7 @@ images_thumbnail_done(const struct db_result *res, void *arg)
 	req_add_header(r, "ETag", etag);
 	req_add_header(r, "Last-Modified", date);
 	req_add_header(r, "Cache-Control", THUMB_CACHE_CONTROL);
+	req_add_header(r, "X-Content-Type-Options", "nosniff");
 	inm = req_header(r, "If-None-Match");
 	ims = req_header(r, "If-Modified-Since");
 	if ((inm != NULL && etag_listed(inm, etag)) ||

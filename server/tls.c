@@ -11,6 +11,21 @@
 #include "tlscert.h"
 #include "util.h"
 
+/*
+ * TLS 1.2 suites: forward secrecy only (ECDHE), AEAD first. The CBC-SHA
+ * pair stays for clients without AES-GCM over ECDHE_RSA: older NSS builds
+ * like the Switch's ssl sysmodule, and Windows SChannel before Windows 10
+ * under the emulators' Windows backends. Static-RSA key exchange, DHE and
+ * SHA-2 CBC suites are refused. TLS 1.3 suites (all forward secret) keep
+ * OpenSSL's default. README "Security and operations" lists the clients.
+ */
+#define TLS12_CIPHERS							\
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"	\
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"	\
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"	\
+	"ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA:"			\
+	"ECDHE-ECDSA-AES256-SHA:ECDHE-RSA-AES256-SHA"
+
 static int
 tls_alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
     const unsigned char *in, unsigned int inlen, void *arg)
@@ -36,6 +51,11 @@ tls_ctx_new(const char *cert, const char *key, char *err, size_t errlen)
 		return (NULL);
 	}
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	if (SSL_CTX_set_cipher_list(ctx, TLS12_CIPHERS) != 1) {
+		snprintf(err, errlen, "no TLS 1.2 cipher suite available");
+		SSL_CTX_free(ctx);
+		return (NULL);
+	}
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
 	    SSL_OP_CIPHER_SERVER_PREFERENCE);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);

@@ -85,6 +85,7 @@ struct db_pool {
 
 static struct db_stmt	*db_stmts;
 static size_t		 db_nstmts;
+static char		*db_session_options;	/* libpq "options", or NULL */
 
 static void	db_conn_connect(struct db_conn *);
 static void	db_conn_watch(struct db_conn *, short);
@@ -97,6 +98,43 @@ db_register(const struct db_stmt *stmts, size_t n)
 	db_stmts = xrealloc(db_stmts, (db_nstmts + n) * sizeof *db_stmts);
 	memcpy(db_stmts + db_nstmts, stmts, n * sizeof *stmts);
 	db_nstmts += n;
+}
+
+void
+db_set_session_timeout(int seconds)
+{
+	free(db_session_options);
+	db_session_options = seconds <= 0 ? NULL : xasprintf(
+	    "-c lock_timeout=%ds -c statement_timeout=%ds", seconds, seconds);
+}
+
+/* Starts a connection to conninfo with the session options added to any
+ * the operator's conninfo (or PGOPTIONS) gives. */
+static PGconn *
+db_connect_start(const char *conninfo)
+{
+	const char	*keys[] = { "dbname", "options", NULL };
+	const char	*vals[] = { conninfo, NULL, NULL };
+	PQconninfoOption *opts, *o;
+	char		*merged = NULL;
+	PGconn		*pg;
+
+	if (db_session_options == NULL ||
+	    (opts = PQconninfoParse(conninfo, NULL)) == NULL)
+		return (PQconnectStart(conninfo));
+	for (o = opts; o->keyword != NULL; o++)
+		if (strcmp(o->keyword, "options") == 0)
+			break;
+	if (o->keyword != NULL && o->val != NULL && o->val[0] != '\0')
+		merged = xasprintf("%s %s", o->val, db_session_options);
+	else if (getenv("PGOPTIONS") != NULL)
+		merged = xasprintf("%s %s", getenv("PGOPTIONS"),
+		    db_session_options);
+	PQconninfoFree(opts);
+	vals[1] = merged != NULL ? merged : db_session_options;
+	pg = PQconnectStartParams(keys, vals, 1);
+	free(merged);
+	return (pg);
 }
 
 static void
@@ -220,7 +258,7 @@ db_conn_connect(struct db_conn *c)
 {
 	struct timeval tv = { DB_CONNECT_TIMEOUT_SECS, 0 };
 
-	c->pg = PQconnectStart(c->pool->conninfo);
+	c->pg = db_connect_start(c->pool->conninfo);
 	if (c->pg == NULL)
 		fatal("out of memory (PQconnectStart)");
 	if (PQstatus(c->pg) == CONNECTION_BAD) {

@@ -31,6 +31,12 @@ typedef void (*db_cb)(const struct db_result *res, void *arg);
 /* Adds statements prepared on every connection; call before any pool exists. */
 void	 db_register(const struct db_stmt *stmts, size_t n);
 
+/* Every pool connection made from now on waits at most seconds for a lock
+ * (lock_timeout) or a statement (statement_timeout): a row or table held
+ * elsewhere fails the query that needs it with SQLSTATE 55P03 or 57014,
+ * and only that query. 0 (the default) leaves the server's settings. */
+void	 db_set_session_timeout(int seconds);
+
 struct db_pool *db_pool_new(struct event_base *base, const char *conninfo, int size);
 /* Fails whatever is queued with DB_ERR_UNAVAILABLE and closes every connection. */
 void	 db_pool_free(struct db_pool *pool);

@@ -60,6 +60,7 @@ def test_upload_and_serve(acct):
         r = http("GET", acct.url("/%s/%s" % (n, uid)))
         assert r.status == 200, r
         assert r.headers.get("Content-Type") == "image/jpeg"
+        assert r.headers.get("X-Content-Type-Options") == "nosniff"
         assert r.raw == BASELINE
         assert r.headers.get("ETag") == '"%s"' % b["id"]
         lm = email.utils.parsedate_to_datetime(r.headers["Last-Modified"])

@@ -52,6 +52,11 @@ START_TEST(test_problem)
 	ck_assert_int_eq(sqlerr_problem(1, "", "", "", &p), 503);
 	ck_assert_int_eq(p.code, PROBLEM_UNDER_MAINTENANCE);
 	ck_assert_int_eq(sqlerr_problem(0, "40P01", "deadlock", "", &p), 503);
+	/* BAAS_DB_TIMEOUT ran out (lock_timeout, statement_timeout). */
+	ck_assert_int_eq(sqlerr_problem(0, "55P03", "lock timeout", "", &p), 503);
+	ck_assert_int_eq(p.code, PROBLEM_UNDER_MAINTENANCE);
+	ck_assert_int_eq(sqlerr_problem(0, "57014", "canceled", "", &p), 503);
+	ck_assert_int_eq(p.code, PROBLEM_UNDER_MAINTENANCE);
 	ck_assert_int_eq(sqlerr_problem(0, SQLERR_CONTRACT, "deleted_user",
 	    "gone since Tuesday", &p), problem_status(PROBLEM_DELETED_USER));
 	ck_assert_int_eq(p.code, PROBLEM_DELETED_USER);
