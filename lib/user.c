@@ -113,6 +113,8 @@ user_play_log_valid(const char *s)
 
 	if (s == NULL || (len = strlen(s)) > USER_PLAY_LOG_BYTES)
 		return (0);
+	if (len == 0)
+		return (1);
 	if ((a = json_loadb(s, len, JSON_REJECT_DUPLICATES, &jerr)) == NULL)
 		return (0);
 	if (!json_is_array(a) || json_array_size(a) > USER_PLAY_LOG_MAX)

@@ -32,7 +32,8 @@ int	 user_birthday_valid(const char *s);
 /* Empty, or printable ASCII without spaces, shorter than 160 bytes. */
 int	 user_thumbnail_url_valid(const char *s);
 /* A string holding a JSON array of at most 20 objects whose members are
- * strings, numbers, booleans or null (a play log). */
+ * strings, numbers, booleans or null (a play log), or the empty string: no
+ * play log, as the OpenPak client sends for the groups it does not pick. */
 int	 user_play_log_valid(const char *s);
 /* Valid UTF-8 of at most 256 bytes without control characters. */
 int	 user_nx_account_valid(const char *s);

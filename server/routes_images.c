@@ -2,7 +2,7 @@
  * stores a JPEG in the database (so every instance can serve it) and points
  * the owner's thumbnails at it; GET /1/<user> and /2/<user> serve the
  * user's latest image with ETag and Last-Modified, answering conditional
- * requests with 304. */
+ * requests with 304 from the image's id and time alone. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,49 +161,112 @@ not_modified_since(const char *header, int64_t t)
 	return ((int64_t)timegm(&tm) >= t);
 }
 
-static void
-images_thumbnail_done(const struct db_result *res, void *arg)
+/* What a thumbnail reply says of the image: from either statement. */
+struct thumb_meta {
+	char	 etag[ID_HEX_LEN + 3];
+	char	 date[64];
+	int64_t	 created_at;
+};
+
+/* Reads the image's id and time into m; -1 when it has replied (database
+ * error, unknown or deleted user, no image). */
+static int
+thumb_meta_read(struct req *r, const struct db_result *res,
+    struct thumb_meta *m)
 {
-	struct req	*r = arg;
-	const char	*data, *deleted, *inm, *ims;
-	char		 etag[ID_HEX_LEN + 3], hex[ID_HEX_LEN + 1], date[64];
+	const char	*deleted;
+	char		 hex[ID_HEX_LEN + 1];
 	uint64_t	 id;
-	int64_t		 t;
 
 	if (req_db_or_reply(r, res) != 0)
-		return;
+		return (-1);
 	if (db_ntuples(res) == 0) {
 		req_fail_now(r, PROBLEM_RESOURCE_IS_NOT_FOUND, NULL);
-		return;
+		return (-1);
 	}
 	deleted = db_value(res, 0, "deleted");
 	if (deleted != NULL && strcmp(deleted, "true") == 0) {
 		req_fail_now(r, PROBLEM_DELETED_USER, NULL);
+		return (-1);
+	}
+	if (db_id(res, 0, "id", &id) != 0 ||
+	    db_value(res, 0, "created_at") == NULL) {
+		req_fail_now(r, PROBLEM_RESOURCE_IS_NOT_FOUND,
+		    "This user has no image");
+		return (-1);
+	}
+	id_format(id, hex);
+	snprintf(m->etag, sizeof m->etag, "\"%s\"", hex);
+	m->created_at = db_int64(res, 0, "created_at");
+	http_date(m->created_at, m->date, sizeof m->date);
+	return (0);
+}
+
+/* Whether the client's copy is current (If-None-Match, else
+ * If-Modified-Since). */
+static int
+thumb_not_modified(struct req *r, const struct thumb_meta *m)
+{
+	const char	*inm = req_header(r, "If-None-Match");
+	const char	*ims = req_header(r, "If-Modified-Since");
+
+	return ((inm != NULL && etag_listed(inm, m->etag)) ||
+	    (inm == NULL && ims != NULL &&
+	    not_modified_since(ims, m->created_at)));
+}
+
+static void
+thumb_reply(struct req *r, const struct thumb_meta *m, int status,
+    const void *data, size_t len)
+{
+	req_add_header(r, "ETag", m->etag);
+	req_add_header(r, "Last-Modified", m->date);
+	req_add_header(r, "Cache-Control", THUMB_CACHE_CONTROL);
+	req_add_header(r, "X-Content-Type-Options", "nosniff");
+	req_reply_bytes(r, status, "image/jpeg", data, len);
+}
+
+static void
+images_thumbnail_done(const struct db_result *res, void *arg)
+{
+	struct req		*r = arg;
+	struct thumb_meta	 m;
+	const char		*data;
+
+	if (thumb_meta_read(r, res, &m) != 0)
+		return;
+	if (thumb_not_modified(r, &m)) {
+		thumb_reply(r, &m, 304, NULL, 0);
 		return;
 	}
-	data = db_value(res, 0, "data");
-	if (data == NULL || db_id(res, 0, "id", &id) != 0 ||
-	    db_value(res, 0, "created_at") == NULL) {
+	if ((data = db_value(res, 0, "data")) == NULL) {
 		req_fail_now(r, PROBLEM_RESOURCE_IS_NOT_FOUND,
 		    "This user has no image");
 		return;
 	}
-	id_format(id, hex);
-	snprintf(etag, sizeof etag, "\"%s\"", hex);
-	t = db_int64(res, 0, "created_at");
-	http_date(t, date, sizeof date);
-	req_add_header(r, "ETag", etag);
-	req_add_header(r, "Last-Modified", date);
-	req_add_header(r, "Cache-Control", THUMB_CACHE_CONTROL);
-	req_add_header(r, "X-Content-Type-Options", "nosniff");
-	inm = req_header(r, "If-None-Match");
-	ims = req_header(r, "If-Modified-Since");
-	if ((inm != NULL && etag_listed(inm, etag)) ||
-	    (inm == NULL && ims != NULL && not_modified_since(ims, t))) {
-		req_reply_bytes(r, 304, "image/jpeg", NULL, 0);
+	thumb_reply(r, &m, 200, data, db_length(res, 0, "data"));
+}
+
+/* A conditional request asked first without the bytes: a console that has
+ * the image (the common case) costs no read of it. */
+static void
+images_thumbnail_meta_done(const struct db_result *res, void *arg)
+{
+	struct req		*r = arg;
+	struct thumb_meta	 m;
+	uint64_t		 uid;
+
+	if (thumb_meta_read(r, res, &m) != 0)
+		return;
+	if (thumb_not_modified(r, &m)) {
+		thumb_reply(r, &m, 304, NULL, 0);
 		return;
 	}
-	req_reply_bytes(r, 200, "image/jpeg", data, db_length(res, 0, "data"));
+	if (req_param_id(r, 0, &uid) != 0) {
+		req_reply_problem(r);
+		return;
+	}
+	account_db_image_get(r->db, uid, images_thumbnail_done, r);
 }
 
 static enum route_result
@@ -213,7 +276,13 @@ images_thumbnail(struct req *r)
 
 	if (req_param_id(r, 0, &uid) != 0)
 		return (ROUTE_ERROR);
-	account_db_image_get(r->db, uid, images_thumbnail_done, r);
+	if (req_header(r, "If-None-Match") != NULL ||
+	    req_header(r, "If-Modified-Since") != NULL)
+		account_db_image_meta(r->db, uid,
+		    images_thumbnail_meta_done, r);
+	else
+		account_db_image_get(r->db, uid,
+		    images_thumbnail_done, r);
 	return (ROUTE_WAIT);
 }
 

@@ -14,6 +14,15 @@
 #include "user_render.h"
 #include "util.h"
 
+/* The user's latest image with cols (and the user's deleted flag). */
+#define IMAGE_LATEST(cols)						\
+	"i.id::text AS id, i.created_at::text AS created_at, "		\
+	"u.deleted::text AS deleted "					\
+	"FROM users u LEFT JOIN LATERAL (SELECT " cols " "		\
+	"FROM images WHERE owner_id = u.id "				\
+	"ORDER BY created_at DESC, id DESC LIMIT 1) i ON true "		\
+	"WHERE u.id = $1::bigint"
+
 static const struct db_stmt account_stmts[] = {
 	{ "account_create_user",
 	  "SELECT account_create_user($1::bigint, $2::bigint, $3::text, "
@@ -67,12 +76,9 @@ static const struct db_stmt account_stmts[] = {
 	  "SELECT account_store_image($1::bigint, $2::bigint, $3::bytea, "
 	  "$4::integer, $5::integer, $6::text, $7::text)::text AS created_at" },
 	{ "account_image_get",
-	  "SELECT i.data, i.id::text AS id, i.created_at::text AS created_at, "
-	  "u.deleted::text AS deleted "
-	  "FROM users u LEFT JOIN LATERAL (SELECT id, data, created_at "
-	  "FROM images WHERE owner_id = u.id "
-	  "ORDER BY created_at DESC, id DESC LIMIT 1) i ON true "
-	  "WHERE u.id = $1::bigint" },
+	  "SELECT i.data, " IMAGE_LATEST("id, data, created_at") },
+	/* account_image_get without the bytes (never read from TOAST). */
+	{ "account_image_meta", "SELECT " IMAGE_LATEST("id, created_at") },
 	{ "account_push_put",
 	  "INSERT INTO push_channels AS p (device_account_id, user_id, "
 	  "service, device_token, device_attributes, created_at, updated_at) "
@@ -261,6 +267,16 @@ account_db_image_get(struct db_pool *pool, uint64_t user_id, db_cb cb,
 	char	 u[DB_INT_TEXT];
 
 	account_run(pool, "account_image_get", 1, cb, arg, 1,
+	    (const char *[]){ db_id_text(u, user_id) });
+}
+
+void
+account_db_image_meta(struct db_pool *pool, uint64_t user_id, db_cb cb,
+    void *arg)
+{
+	char	 u[DB_INT_TEXT];
+
+	account_run(pool, "account_image_meta", 0, cb, arg, 1,
 	    (const char *[]){ db_id_text(u, user_id) });
 }
 

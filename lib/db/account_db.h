@@ -69,6 +69,10 @@ void	 account_db_image_store(struct db_pool *, uint64_t image_id,
  * user. */
 void	 account_db_image_get(struct db_pool *, uint64_t user_id, db_cb,
 	    void *);
+/* The same columns but data, in text: answers a conditional request
+ * without reading the image. */
+void	 account_db_image_meta(struct db_pool *, uint64_t user_id, db_cb,
+	    void *);
 
 /* -> created_at, updated_at; no row when the user has no such device
  * account. attributes is JSON text or NULL. */

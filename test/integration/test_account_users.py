@@ -497,3 +497,41 @@ def test_snapshot(acct):
 def test_server_survives(acct):
     """After every refusal above, the server still answers."""
     assert http("GET", acct.url("/health")).status == 200
+
+
+# The OpenPak emulator client's play-log permission body, byte for byte in
+# shape: four add ops, the chosen group's log a JSON array in a string, the
+# other three "" (and "[]" in every group to clear).
+OPENPAK_LOG = ('[{"appId":"0100f8f0000a2000","totalPlayTime":5412,'
+               '"firstPlayedAt":1700000000,"lastPlayedAt":1700086400}]')
+
+
+def openpak_body(chosen, log):
+    ops = []
+    for g in ("self", "favoriteFriends", "friends", "everyone"):
+        ops.append({"op": "add", "path": "/extras/%s/playLog" % g,
+                    "value": log if g == chosen else ""})
+    return json.dumps(ops, separators=(",", ":")).encode()
+
+
+def test_patch_openpak_play_log_permission(acct):
+    uid, tok, _, _ = acct.new_user()
+    url = acct.url("/1.0.0/users/" + uid)
+    h = {"Authorization": "Bearer " + tok,
+         "Content-Type": "application/json-patch+json"}
+    r = http("PATCH", url, h, openpak_body("friends", OPENPAK_LOG))
+    assert r.status == 200, r
+    ex = r.body["extras"]
+    assert ex["friends"] == {"playLog": OPENPAK_LOG}
+    for g in ("self", "favoriteFriends", "everyone"):
+        assert ex[g] == {"playLog": ""}
+    # Another group chosen, then everything cleared.
+    r = http("PATCH", url, h, openpak_body("everyone", OPENPAK_LOG))
+    assert r.status == 200, r
+    assert r.body["extras"]["everyone"] == {"playLog": OPENPAK_LOG}
+    assert r.body["extras"]["friends"] == {"playLog": ""}
+    r = http("PATCH", url, h, openpak_body(None, "[]").replace(
+        b'"value":""', b'"value":"[]"'))
+    assert r.status == 200, r
+    for g in ("self", "favoriteFriends", "friends", "everyone"):
+        assert r.body["extras"][g] == {"playLog": "[]"}

@@ -7,7 +7,7 @@
 #include "check_main.h"
 #include "problem.h"
 
-/* A sample of rows copied from API.md section 3. */
+/* A sample of rows copied from API.md section 3, and the server's own. */
 static const struct {
 	enum problem_code	 code;
 	int			 status;
@@ -27,11 +27,16 @@ static const struct {
 	{ PROBLEM_SENDER_BLOCKS_RECEIVER, 409, "sender_blocks_receiver" },
 	{ PROBLEM_USER_BLOCK_CAPACITY_IS_FULL, 409,
 	  "user_block_capacity_is_full" },
+	{ PROBLEM_DEVICE_ACCOUNT_CAPACITY_IS_FULL, 409,
+	  "device_account_capacity_is_full" },
+	{ PROBLEM_FRIEND_REQUEST_CAPACITY_IS_FULL, 409,
+	  "friend_request_capacity_is_full" },
 	{ PROBLEM_PRECONDITION_FAILED, 412, "precondition_failed" },
 	{ PROBLEM_REQUEST_ENTITY_TOO_LARGE, 413, "request_entity_too_large" },
 	{ PROBLEM_UNSUPPORTED_MEDIA_TYPE, 415, "unsupported_media_type" },
 	{ PROBLEM_FRIEND_CODE_UNREGENERABLE_STATE, 422,
 	  "friend_code_unregenerable_state" },
+	{ PROBLEM_TOO_MANY_REQUESTS, 429, "too_many_requests" },
 	{ PROBLEM_INTERNAL_SERVER_ERROR, 500, "internal_server_error" },
 	{ PROBLEM_UNDER_MAINTENANCE, 503, "under_maintenance" },
 };

@@ -66,7 +66,8 @@ static const struct {
 	  "\"0100000000010000\",\"totalPlayCount\":3,\"totalPlayTime\":120,"
 	  "\"firstPlayedAt\":1600000000,\"lastPlayedAt\":1600000100}]", 1 },
 	{ user_play_log_valid, "playLog", "[{},{},{}]", 1 },
-	{ user_play_log_valid, "playLog", "", 0 },
+	{ user_play_log_valid, "playLog", "", 1 },	/* none (OpenPak) */
+	{ user_play_log_valid, "playLog", " ", 0 },
 	{ user_play_log_valid, "playLog", "{}", 0 },
 	{ user_play_log_valid, "playLog", "[1]", 0 },
 	{ user_play_log_valid, "playLog", "[{\"a\":{}}]", 0 },
