@@ -1,0 +1,131 @@
+/* fuzz_fields: the small texts that come from paths, headers and body
+ * values: ids (id_parse), friend codes (friend_code_parse), If-Match
+ * (user_if_match_new) and the user value validators. Each is checked
+ * against a second way of saying the same rule: strtoull for ids, timegm for
+ * birthdays, a pattern for friend codes; If-Match yields only hex etags. */
+#include "fuzz.h"
+
+#include <ctype.h>
+#include <strings.h>
+#include <time.h>
+
+#include "ids.h"
+#include "user.h"
+
+static void
+ids(const char *s)
+{
+	size_t		 n = strlen(s);
+	int		 hex = n >= 1 && n <= 16 &&
+	    strspn(s, "0123456789abcdefABCDEF") == n;
+	uint64_t	 v;
+	char		 back[ID_HEX_LEN + 1];
+
+	FUZZ_CHECK((id_parse(s, &v) == 0) == hex);
+	if (!hex)
+		return;
+	FUZZ_CHECK(v == strtoull(s, NULL, 16));
+	id_format(v, back);
+	FUZZ_CHECK(strlen(back) == ID_HEX_LEN && strcasecmp(back + 16 - n,
+	    s) == 0);
+}
+
+/* Whether s has the shape of pattern: 'd' a digit, others themselves. */
+static int
+matches(const char *s, const char *pattern)
+{
+	for (; *pattern != '\0'; s++, pattern++)
+		if (*pattern == 'd' ? !(*s >= '0' && *s <= '9') : *s != *pattern)
+			return (0);
+	return (*s == '\0');
+}
+
+static void
+friend_code(const char *s)
+{
+	char		 out[FRIEND_CODE_DIGITS + 1];
+	struct problem	 p;
+	const char	*c = strncasecmp(s, "SW-", 3) == 0 ? s + 3 : s;
+	int		 ok = matches(c, "dddd-dddd-dddd");
+
+	if (friend_code_parse(s, out, &p) != 0) {
+		FUZZ_CHECK(!ok);
+		FUZZ_CHECK(p.code == PROBLEM_INVALID_FRIEND_CODE_FORMAT);
+		return;
+	}
+	FUZZ_CHECK(ok);
+	FUZZ_CHECK(memcmp(out, c, 4) == 0 && memcmp(out + 4, c + 5, 4) == 0 &&
+	    memcmp(out + 8, c + 10, 4) == 0 && out[12] == '\0');
+}
+
+static void
+if_match(const char *s)
+{
+	char	*list = user_if_match_new(s), *e, *save = NULL;
+
+	if (list == NULL)
+		return;		/* "*": nothing to check */
+	FUZZ_CHECK(strlen(list) <= strlen(s));
+	FUZZ_CHECK(strspn(list, "0123456789abcdefABCDEF,") == strlen(list));
+	FUZZ_CHECK(list[0] != ',' && strstr(list, ",,") == NULL);
+	for (e = strtok_r(list, ",", &save); e != NULL;
+	    e = strtok_r(NULL, ",", &save))
+		FUZZ_CHECK(strlen(e) >= 1 && strlen(e) <= 64);
+	free(list);
+}
+
+static void
+birthday(const char *s)
+{
+	struct tm	tm;
+	int		y, m, d, ok = 0;
+	char		tail;
+
+	if (strcmp(s, "0000-00-00") == 0)
+		ok = 1;
+	else if (matches(s, "dddd-dd-dd") &&
+	    sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 &&
+	    y >= 1 && m >= 1 && m <= 12 && d >= 1) {
+		/* timegm normalises Feb 30 to Mar 2: a real day survives. */
+		memset(&tm, 0, sizeof tm);
+		tm.tm_year = y - 1900;
+		tm.tm_mon = m - 1;
+		tm.tm_mday = d;
+		tm.tm_hour = 12;
+		(void)timegm(&tm);
+		ok = tm.tm_mday == d && tm.tm_mon == m - 1;
+	}
+	FUZZ_CHECK(user_birthday_valid(s) == ok);
+}
+
+static void
+values(const char *s)
+{
+	size_t	n = strlen(s);
+	int	printable = 1;
+
+	FUZZ_CHECK(user_country_valid(s) == (n == 2 && isalpha((unsigned
+	    char)s[0]) && isalpha((unsigned char)s[1]) &&
+	    (unsigned char)s[0] < 0x80 && (unsigned char)s[1] < 0x80));
+	for (size_t i = 0; i < n; i++)
+		printable &= s[i] > 0x20 && s[i] < 0x7f;
+	FUZZ_CHECK(user_thumbnail_url_valid(s) ==
+	    (printable && n <= USER_THUMBNAIL_URL_MAX));
+	if (user_nickname_valid(s))
+		FUZZ_CHECK(n <= USER_NICKNAME_MAX && user_nx_account_valid(s));
+	(void)user_play_log_valid(s);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char	*s = fuzz_str(data, size);
+
+	ids(s);
+	friend_code(s);
+	if_match(s);
+	birthday(s);
+	values(s);
+	free(s);
+	return (0);
+}
