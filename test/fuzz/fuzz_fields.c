@@ -1,16 +1,23 @@
 /* fuzz_fields: the small texts that come from paths, headers and body
  * values: ids (id_parse), friend codes (friend_code_parse), If-Match
- * (user_if_match_new) and the user value validators. Each is checked
- * against a second way of saying the same rule: strtoull for ids, timegm for
- * birthdays, a pattern for friend codes; If-Match yields only hex etags. */
+ * (user_if_match_new) and the user value validators, and the two writers
+ * such texts go back out through: JSON strings (jsonw_str) and log lines
+ * (log_escape). Each is checked against a second way of saying the same
+ * rule: strtoull for ids, timegm for birthdays, a pattern for friend codes,
+ * jansson reading back what jsonw wrote; If-Match yields only hex etags and
+ * an escaped log field no control character or quote. */
 #include "fuzz.h"
 
 #include <ctype.h>
+#include <jansson.h>
 #include <strings.h>
 #include <time.h>
 
 #include "ids.h"
+#include "jsonw.h"
+#include "log.h"
 #include "user.h"
+#include "utf8.h"
 
 static void
 ids(const char *s)
@@ -116,6 +123,33 @@ values(const char *s)
 	(void)user_play_log_valid(s);
 }
 
+static void
+writers(const char *s)
+{
+	static const size_t	 sizes[] = { 1, 6, 96, 4096 };
+	struct jsonw		 w;
+	json_t			*j;
+	char			 buf[4096];
+
+	for (size_t i = 0; i < NELEM(sizes); i++) {
+		const char *e = log_escape(s, buf, sizes[i]);
+
+		FUZZ_CHECK(strlen(e) < sizes[i]);
+		for (; *e != '\0'; e++)
+			FUZZ_CHECK((unsigned char)*e >= 0x20 && *e != 0x7f &&
+			    *e != '"');
+	}
+	/* Stored strings are valid UTF-8 (jansson or utf8_valid saw them). */
+	if (!utf8_valid(s, strlen(s)))
+		return;
+	jsonw_init(&w, 16);
+	jsonw_str(&w, s);
+	j = json_loadb(w.buf, w.len, JSON_DECODE_ANY, NULL);
+	FUZZ_CHECK(json_is_string(j) && strcmp(json_string_value(j), s) == 0);
+	json_decref(j);
+	jsonw_free(&w);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -126,6 +160,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if_match(s);
 	birthday(s);
 	values(s);
+	writers(s);
 	free(s);
 	return (0);
 }
