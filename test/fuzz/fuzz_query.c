@@ -3,12 +3,13 @@
  * (user_lookup_parse), read through form_parse as the server does.
  * Properties: accepted paging is within its bounds, a lookup holds 1 to 100
  * distinct well-formed ids or codes, and the array literal sent to Postgres
- * holds exactly those, in order. */
+ * (db_id_array_new, db_text_array_new) holds exactly those, in order. */
 #include "fuzz.h"
 
 #include <inttypes.h>
 #include <limits.h>
 
+#include "db.h"
 #include "form.h"
 #include "friends.h"
 #include "user.h"
@@ -63,15 +64,24 @@ lookup(const struct form *q)
 			    strcmp(l.codes[i], l.codes[k]) != 0 :
 			    l.ids[i] != l.ids[k]);
 	}
-	/* "{a,b,...}": each element back to what was parsed. */
-	arr = user_lookup_array_new(&l);
+	/* The array literal Postgres gets ("{1,2}" or "{\"1234...\"}"):
+	 * each element back to what was parsed, in order. */
+	if (l.by_code) {
+		const char	*codes[USER_LOOKUP_MAX];
+
+		for (size_t i = 0; i < l.n; i++)
+			codes[i] = l.codes[i];
+		arr = db_text_array_new(codes, l.n);
+	} else
+		arr = db_id_array_new(l.ids, l.n);
 	FUZZ_CHECK(arr[0] == '{' && arr[strlen(arr) - 1] == '}');
 	s = arr + 1;
 	for (size_t i = 0; i < l.n; i++) {
 		if (l.by_code) {
-			FUZZ_CHECK(strncmp(s, l.codes[i],
+			FUZZ_CHECK(*s == '"' && strncmp(s + 1, l.codes[i],
 			    FRIEND_CODE_DIGITS) == 0);
-			end = s + FRIEND_CODE_DIGITS;
+			end = s + 1 + FRIEND_CODE_DIGITS;
+			FUZZ_CHECK(*end++ == '"');
 		} else {
 			long long v = strtoll(s, &end, 10);
 
