@@ -28,7 +28,7 @@ fuzz_one() {
 		# A file at a time: every input must pass, not just be read.
 		files=$(find "$regr" "$seeds" -type f 2>/dev/null)
 		if [ -n "$files" ] &&
-		    ! "$bin" -timeout=10 $files >>"$log" 2>&1; then
+		    ! "$bin" -timeout=30 $files >>"$log" 2>&1; then
 			echo "fuzz: $t: a regression or seed input fails" \
 			    "(see $log)"
 			return 1
@@ -46,7 +46,7 @@ fuzz_one() {
 		[ -d "$d" ] && dirs="$dirs $d"
 	done
 	# shellcheck disable=SC2086
-	nice -n 10 "$bin" -max_total_time="$secs" -timeout=10 $dict \
+	nice -n 10 "$bin" -max_total_time="$secs" -timeout=30 $dict \
 	    -rss_limit_mb=2048 -print_final_stats=1 \
 	    -artifact_prefix="$findings/" $dirs >>"$log" 2>&1
 	rc=$?
