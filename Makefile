@@ -137,11 +137,55 @@ test: deps
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory fault
+	@$(MAKE) --no-print-directory fuzz-short
 
 # Each script starts what it measures and prints req/s and latencies.
 bench: all
 	@for b in bench/run.sh bench/account.sh bench/friends.sh; do \
 		[ -x $$b ] && $$b || exit 1; done
+
+# ---------------------------------------------------------------- fuzzing
+# libFuzzer targets (test/fuzz/fuzz_*.c), one per parser that takes bytes
+# from the network, built with clang under ASan and UBSan into build/fuzz
+# from lib/ alone. `make fuzz` runs each for FUZZ_SECONDS (default 60) and
+# fails on a finding; `make fuzz-short` replays the regression inputs and
+# the seed corpora and runs each for a few seconds (part of `make test`).
+# One target: `make fuzz FUZZ_TARGETS=fuzz_form`. See scripts/fuzz.sh.
+# (-Wno-format-nonliteral: clang, unlike gcc, flags util.c's vasprintf.)
+FUZZ_CC      ?= clang
+FUZZ_BUILD   ?= build/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_SHORT_SECONDS ?= 5
+FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all \
+		-fno-omit-frame-pointer
+FUZZ_CFLAGS   = -std=gnu11 $(WARN) -Wno-format-nonliteral -O1 -g $(FUZZ_SAN) -D_GNU_SOURCE -Ilib \
+		$(PG_CFLAGS) -MMD -MP
+FUZZ_SRC     := $(wildcard test/fuzz/fuzz_*.c)
+FUZZ_BIN     := $(FUZZ_SRC:test/fuzz/%.c=$(FUZZ_BUILD)/%)
+FUZZ_TARGETS ?= $(notdir $(FUZZ_BIN))
+
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_BUILD)/libbaas.a: $(LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
+	$(AR) rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/obj/test/fuzz/fuzz_%.o $(FUZZ_BUILD)/libbaas.a
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/libbaas.a \
+		$(LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: fuzz-build
+	@scripts/fuzz.sh run $(FUZZ_SECONDS) $(FUZZ_BUILD) $(FUZZ_TARGETS)
+
+fuzz-short: fuzz-build
+	@scripts/fuzz.sh short $(FUZZ_SHORT_SECONDS) $(FUZZ_BUILD) $(FUZZ_TARGETS)
+
+.PHONY: fuzz fuzz-short fuzz-build
+-include $(shell find $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)
+# ------------------------------------------------------------ end fuzzing
 
 clean:
 	rm -rf build
