@@ -39,7 +39,7 @@ struct req {
 	int64_t			 start_us;
 	char			*path;		/* raw path without the query */
 	struct form		 query;
-	const char		*body;		/* NUL-terminated copy, or NULL */
+	const char		*body;		/* NUL-terminated, in evhttp's buffer */
 	size_t			 body_len;
 	const char		*content_type;	/* borrowed header, or NULL */
 	char			*param[REQ_MAX_PARAMS];	/* <id> segments of the path */
