@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 /* sizeof of struct listen_addr's host, NUL included. */
@@ -255,6 +256,42 @@ config_default_threads(void)
 	return (xasprintf("%ld", n));
 }
 
+/* The memory the process may use: the cgroup's limit when there is one,
+ * else the machine's. */
+static uint64_t
+config_memory(void)
+{
+	uint64_t	 mem = (uint64_t)sysconf(_SC_PHYS_PAGES) *
+			    (uint64_t)sysconf(_SC_PAGESIZE);
+	unsigned long long limit;
+	FILE		*f = fopen("/sys/fs/cgroup/memory.max", "r");
+
+	if (f != NULL) {
+		if (fscanf(f, "%llu", &limit) == 1 && limit < mem)
+			mem = limit;
+		fclose(f);
+	}
+	return (mem);
+}
+
+/* A sixteenth of memory at CONN_MEMORY_BOUND (64 KiB) a connection, within
+ * the file limit (less room for Postgres, listeners and logs), 16..16384. */
+static char *
+config_default_max_connections(void)
+{
+	uint64_t	n = config_memory() / 16 / (64 * 1024);
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    n > rl.rlim_cur - 256)
+		n = rl.rlim_cur > 256 + 16 ? rl.rlim_cur - 256 : 16;
+	if (n > 16384)
+		n = 16384;
+	if (n < 16)
+		n = 16;
+	return (xasprintf("%llu", (unsigned long long)n));
+}
+
 /* The private cluster that `make run` starts under ./var/pg: its socket
  * directory must be absolute for libpq. */
 static char *
@@ -352,6 +389,26 @@ static const struct config_var config_vars[] = {
 	{ "BAAS_RATE_LIMITS", RATELIMIT_DEFAULT, NULL,
 	  config_parse_rate_limits, OFF(rate_limits), 0, 0, 0,
 	  "per-client limit on token signing (off to disable)" },
+	{ "BAAS_MAX_CONNECTIONS", NULL, config_default_max_connections,
+	  config_parse_int, OFF(max_connections), 0, 16, 1000000,
+	  "open connections; at the cap the one idle the longest is closed "
+	  "(default: from memory and the file limit)" },
+	{ "BAAS_HEAD_TIMEOUT", "10", NULL, config_parse_int,
+	  OFF(head_timeout), 0, 1, 3600,
+	  "seconds for a request head, from its first byte" },
+	{ "BAAS_BODY_TIMEOUT", "30", NULL, config_parse_int,
+	  OFF(body_timeout), 0, 1, 3600,
+	  "seconds for a request body, from the end of its head" },
+	{ "BAAS_IDLE_TIMEOUT", "60", NULL, config_parse_int,
+	  OFF(idle_timeout), 0, 1, 86400,
+	  "seconds a connection may wait for its next request" },
+	{ "BAAS_DRAIN_DELAY", "0", NULL, config_parse_int,
+	  OFF(drain_delay), 0, 0, 3600,
+	  "after SIGTERM: seconds of serving with /health at 503 before "
+	  "accepting stops (behind a balancer: longer than its checks take)" },
+	{ "BAAS_DRAIN_TIMEOUT", "10", NULL, config_parse_int,
+	  OFF(drain_timeout), 0, 0, 3600,
+	  "then: the longest wait for connections to finish" },
 	{ "BAAS_LOG_LEVEL", "info", NULL, config_parse_log_level,
 	  OFF(log_level), 0, 0, 0, "error, warn, info or debug" },
 };

@@ -44,6 +44,12 @@ struct config {
 	int			 db_timeout;		/* seconds a query may wait, 1..10 */
 	int			 presence_lease;	/* seconds, >= 1 */
 	struct ratelimit_conf	 rate_limits;		/* signing routes */
+	int			 max_connections;
+	int			 head_timeout;		/* seconds */
+	int			 body_timeout;		/* seconds */
+	int			 idle_timeout;		/* seconds */
+	int			 drain_delay;		/* seconds */
+	int			 drain_timeout;		/* seconds */
 	enum log_level		 log_level;
 };
 

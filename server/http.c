@@ -12,6 +12,7 @@
 #include <sys/time.h>
 
 #include "app.h"
+#include "conn.h"
 #include "db.h"
 #include "ids.h"
 #include "log.h"
@@ -56,7 +57,6 @@ req_free(struct req *r)
 	if (r->principal.claims != NULL)
 		json_decref(r->principal.claims);
 	form_free(&r->query);
-	free((char *)r->body);
 	free(r->path);
 	free(r);
 }
@@ -83,7 +83,7 @@ req_send(struct req *r, int status, struct evbuffer *body)
 			    now_mono_ms());
 	}
 	evhttp_add_header(out, "X-Request-Id", r->id);
-	if (worker_is_stopping(w))
+	if (worker_draining() || worker_is_stopping(w))
 		evhttp_add_header(out, "Connection", "close");
 	evhttp_send_reply(r->ev, status, NULL, body);
 	if (log_enabled(LOG_INFO)) {
@@ -100,6 +100,16 @@ req_send(struct req *r, int status, struct evbuffer *body)
 	}
 	req_free(r);
 	worker_request_done(w);
+}
+
+/* An allocation for this request failed: 503 without a body (which would
+ * need memory too), for this request only. */
+static void
+req_send_no_memory(struct req *r)
+{
+	rlog_error(r, "out of memory: 503 for this request");
+	req_add_header(r, "Retry-After", "1");
+	req_send(r, 503, NULL);
 }
 
 /* Adds id to a request's set ids[*n] (at most REQ_MAX_TOUCHED). */
@@ -126,6 +136,12 @@ req_revoke_user(struct req *r, uint64_t user_id)
 {
 	req_id_set_add(r, r->touched, &r->ntouched, user_id);
 	req_id_set_add(r, r->revoked, &r->nrevoked, user_id);
+}
+
+int
+req_server_draining(void)
+{
+	return (worker_draining());
 }
 
 void
@@ -158,8 +174,10 @@ req_reply_json_text(struct req *r, int status, const char *text, size_t len,
 {
 	struct evbuffer	*buf = evbuffer_new();
 
-	if (buf == NULL)
-		fatal("evbuffer_new failed");
+	if (buf == NULL) {
+		req_send_no_memory(r);
+		return;
+	}
 	req_common_headers(r, "application/json", cache_control);
 	if (r->method != EVHTTP_REQ_HEAD)
 		evbuffer_add(buf, text, len);
@@ -183,8 +201,10 @@ req_reply_json(struct req *r, int status, json_t *body)
 	char	*text = json_dumps(body, JSON_COMPACT);
 
 	json_decref(body);
-	if (text == NULL)
-		fatal("json_dumps failed");
+	if (text == NULL) {
+		req_send_no_memory(r);
+		return;
+	}
 	req_reply_json_text(r, status, text, strlen(text), NULL);
 	free(text);
 }
@@ -196,8 +216,10 @@ req_reply_problem(struct req *r)
 	char		*text;
 	int		 status;
 
-	if (buf == NULL)
-		fatal("evbuffer_new failed");
+	if (buf == NULL) {
+		req_send_no_memory(r);
+		return;
+	}
 	if (r->problem.code == PROBLEM_NONE)
 		problem_set(&r->problem, PROBLEM_INTERNAL_SERVER_ERROR, NULL);
 	status = problem_status(r->problem.code);
@@ -224,8 +246,10 @@ req_reply_bytes(struct req *r, int status, const char *content_type,
 {
 	struct evbuffer	*buf = evbuffer_new();
 
-	if (buf == NULL)
-		fatal("evbuffer_new failed");
+	if (buf == NULL) {
+		req_send_no_memory(r);
+		return;
+	}
 	req_add_header(r, "Content-Type", content_type);
 	if (r->method != EVHTTP_REQ_HEAD && len > 0)
 		evbuffer_add(buf, data, len);
@@ -298,31 +322,39 @@ req_db_or_reply(struct req *r, const struct db_result *res)
 	return (-1);
 }
 
-/* Copies the body into a NUL-terminated buffer (parsers want C strings). */
-static void
+/* The body as one NUL-terminated buffer (parsers want C strings), made in
+ * evhttp's input buffer rather than copied: an upload is held once. */
+static int
 req_read_body(struct req *r)
 {
 	struct evbuffer	*in = evhttp_request_get_input_buffer(r->ev);
 	size_t		 n = evbuffer_get_length(in);
-	char		*body;
+	unsigned char	*body;
 
-	body = xmalloc(n + 1);
-	if (n > 0 && evbuffer_copyout(in, body, n) != (ev_ssize_t)n)
-		fatal("evbuffer_copyout failed");
-	body[n] = '\0';
-	r->body = body;
+	if (evbuffer_add(in, "", 1) != 0 ||
+	    (body = evbuffer_pullup(in, -1)) == NULL)
+		return (-1);
+	r->body = (const char *)body;
 	r->body_len = n;
+	return (0);
 }
 
 void
 http_request_cb(struct evhttp_request *ev, void *arg)
 {
 	struct worker		*w = arg;
-	struct req		*r = xcalloc(1, sizeof *r);
+	struct req		*r = calloc(1, sizeof *r);
 	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(ev);
 	const char		*path = uri ? evhttp_uri_get_path(uri) : NULL;
 	static __thread uint64_t next_rid;
 
+	conn_request_begin(worker_conns(w), ev);
+	/* Allocation failures here cost this request only (503). */
+	if (r == NULL) {
+		log_error("out of memory: 503 for a request");
+		evhttp_send_error(ev, 503, NULL);
+		return;
+	}
 	r->ev = ev;
 	r->w = w;
 	r->db = worker_db(w);
@@ -334,9 +366,17 @@ http_request_cb(struct evhttp_request *ev, void *arg)
 	if (next_rid == 0)
 		next_rid = id_random();
 	id_format(next_rid++, r->id);
-	r->path = xstrdup(path && *path ? path : "/");
-	r->content_type = req_header(r, "Content-Type");
-	req_read_body(r);
+	if ((r->path = strdup(path && *path ? path : "/")) == NULL) {
+		free(r);
+		log_error("out of memory: 503 for a request");
+		evhttp_send_error(ev, 503, NULL);
+		return;
+	}
 	worker_request_start(w);
+	if (req_read_body(r) != 0) {
+		req_send_no_memory(r);
+		return;
+	}
+	r->content_type = req_header(r, "Content-Type");
 	router_dispatch(r);
 }

@@ -43,7 +43,7 @@ struct req {
 	int64_t			 start_us;
 	char			*path;		/* raw path without the query */
 	struct form		 query;
-	const char		*body;		/* NUL-terminated copy, or NULL */
+	const char		*body;		/* NUL-terminated, in evhttp's buffer */
 	size_t			 body_len;
 	const char		*content_type;	/* borrowed header, or NULL */
 	char			*param[REQ_MAX_PARAMS];	/* <id> segments of the path */
@@ -98,6 +98,9 @@ void	 req_touch_user(struct req *r, uint64_t user_id);
 void	 req_revoke_user(struct req *r, uint64_t user_id);
 /* Adds a response header before the reply. */
 void	 req_add_header(struct req *r, const char *name, const char *value);
+/* Whether the server is draining after SIGTERM (replies then carry
+ * Connection: close, and /health answers 503). */
+int	 req_server_draining(void);
 /* A request header, borrowed, or NULL. */
 const char *req_header(struct req *r, const char *name);
 

@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/filter.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -114,9 +115,27 @@ listener_fd(const struct listener *l, int i)
 void
 listener_close(struct listener *l)
 {
-	for (int i = 0; i < l->n; i++)
-		close(l->fds[i]);
+	/* Each worker closed its socket when it stopped accepting. */
 	free(l->fds);
 	l->fds = NULL;
 	l->n = 0;
+}
+
+int
+listener_refuse_new(int fd)
+{
+	/* Classic BPF over the TCP header: drop a segment with SYN and
+	 * without ACK (a new connection), keep the rest, so that handshakes
+	 * under way still complete into the accept queue. */
+	static struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 13),		/* flags */
+		BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0x12),	/* SYN|ACK */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x02, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0),			/* drop */
+		BPF_STMT(BPF_RET | BPF_K, 0xffffffff),		/* keep */
+	};
+	struct sock_fprog prog = { NELEM(code), code };
+
+	return (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+	    sizeof prog));
 }

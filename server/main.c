@@ -1,6 +1,6 @@
 /* main: settings, keys, TLS, migrations, the listening sockets, one worker
- * per core, and a graceful stop on SIGTERM/SIGINT. Everything that can fail
- * fails here, at start-up, with a clear message. */
+ * per core, and the drain on SIGTERM/SIGINT (worker.h). Everything that can
+ * fail fails here, at start-up, with a clear message. */
 #include <errno.h>
 #include <event2/thread.h>
 #include <pthread.h>
@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "app.h"
@@ -144,6 +146,53 @@ main_register_statements(void)
 	routes_friends_init();
 }
 
+/* Connections need a file each: raise the soft limit to the hard one (as
+ * nginx's worker_rlimit_nofile does), before the default cap is derived. */
+static void
+main_raise_nofile(void)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static void
+main_check_nofile(void)
+{
+	struct rlimit	rl;
+	int		need = app.cfg.max_connections + 64 +
+			    app.cfg.threads * (app.cfg.db_pool + 8);
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    (rlim_t)need > rl.rlim_cur)
+		log_warn("BAAS_MAX_CONNECTIONS=%d needs about %d files; the "
+		    "limit is %llu (raise it with ulimit -n)",
+		    app.cfg.max_connections, need,
+		    (unsigned long long)rl.rlim_cur);
+}
+
+/* SIGTERM: /health answers 503 at once and everything goes on for
+ * BAAS_DRAIN_DELAY seconds (a second signal cuts it short), then the
+ * workers stop accepting and finish. */
+static void
+main_drain(struct worker **workers, sigset_t *set, int sig)
+{
+	struct timespec	delay = { app.cfg.drain_delay, 0 };
+
+	worker_drain_begin();
+	log_info("%s: draining: /health answers 503, serving for %d s more, "
+	    "then finishing requests (at most %d s)", strsignal(sig),
+	    app.cfg.drain_delay, app.cfg.drain_timeout);
+	if (app.cfg.drain_delay > 0 && sigtimedwait(set, NULL, &delay) > 0)
+		log_info("second signal: stopping now");
+	log_info("no longer accepting connections");
+	for (int i = 0; i < app.cfg.threads; i++)
+		worker_stop(workers[i]);
+}
+
 static int
 main_serve(void)
 {
@@ -184,6 +233,7 @@ main_serve(void)
 	if (evthread_use_pthreads() != 0)
 		fatal("evthread_use_pthreads failed");
 
+	main_check_nofile();
 	listener_open(&http, &app.cfg.http_addr, app.cfg.threads);
 	listener_open(&https, &app.cfg.https_addr, app.cfg.threads);
 	workers = xcalloc(app.cfg.threads, sizeof *workers);
@@ -195,9 +245,7 @@ main_serve(void)
 
 	if (sigwait(&set, &sig) != 0)
 		fatal("sigwait failed");
-	log_info("%s: finishing requests in flight", strsignal(sig));
-	for (int i = 0; i < app.cfg.threads; i++)
-		worker_stop(workers[i]);
+	main_drain(workers, &set, sig);
 	for (int i = 0; i < app.cfg.threads; i++)
 		worker_join(workers[i]);
 	free(workers);
@@ -239,6 +287,7 @@ main(int argc, char **argv)
 		main_usage(stdout);
 		return (0);
 	}
+	main_raise_nofile();
 	if (config_load(&app.cfg, main_getenv, err, sizeof err) != 0) {
 		fprintf(stderr, "baas-server: %s\n", err);
 		return (2);

@@ -83,32 +83,60 @@ router_method_name(int method)
 	}
 }
 
-/* Finds the route for r; 404 or 405 (with Allow) when there is none. */
-static const struct route *
-router_find(struct req *r)
+/* Adds the methods of every route matching path to allow ("GET, PUT"). */
+static int
+router_allow_list(const char *path, char *allow, size_t len)
 {
-	char	allow[128] = "";
-	int	method = r->method == EVHTTP_REQ_HEAD ? EVHTTP_REQ_GET : r->method;
+	int	found = 0;
 
+	allow[0] = '\0';
+	for (size_t t = 0; t < NELEM(router_tables); t++) {
+		for (size_t i = 0; i < *router_tables[t].count; i++) {
+			const struct route *rt = &router_tables[t].rows[i];
+			const char *name = router_method_name(rt->method);
+			size_t used = strlen(allow);
+
+			if (!router_match(rt->pattern, path, NULL, 0))
+				continue;
+			found = 1;
+			if (strstr(allow, name) == NULL)
+				snprintf(allow + used, len - used, "%s%s",
+				    used ? ", " : "", name);
+		}
+	}
+	return (found);
+}
+
+/* The route for method and path, or NULL. */
+static const struct route *
+router_lookup(int method, const char *path)
+{
+	if (method == EVHTTP_REQ_HEAD)
+		method = EVHTTP_REQ_GET;
 	for (size_t t = 0; t < NELEM(router_tables); t++) {
 		for (size_t i = 0; i < *router_tables[t].count; i++) {
 			const struct route *rt = &router_tables[t].rows[i];
 
-			if (!router_match(rt->pattern, r->path, r, 0))
-				continue;
-			if (rt->method == method) {
-				(void)router_match(rt->pattern, r->path, r, 1);
+			if (rt->method == method &&
+			    router_match(rt->pattern, path, NULL, 0))
 				return (rt);
-			}
-			if (strstr(allow, router_method_name(rt->method)) == NULL) {
-				size_t used = strlen(allow);
-
-				snprintf(allow + used, sizeof allow - used, "%s%s",
-				    used ? ", " : "", router_method_name(rt->method));
-			}
 		}
 	}
-	if (allow[0] != '\0') {
+	return (NULL);
+}
+
+/* Finds the route for r; 404 or 405 (with Allow) when there is none. */
+static const struct route *
+router_find(struct req *r)
+{
+	const struct route	*rt = router_lookup(r->method, r->path);
+	char			 allow[128];
+
+	if (rt != NULL) {
+		(void)router_match(rt->pattern, r->path, r, 1);
+		return (rt);
+	}
+	if (router_allow_list(r->path, allow, sizeof allow)) {
 		req_add_header(r, "Allow", allow);
 		(void)req_fail(r, PROBLEM_METHOD_NOT_ALLOWED,
 		    "Method %s is not allowed on this resource; use %s",
@@ -239,4 +267,19 @@ router_max_body(void)
 			if (router_tables[t].rows[i].body_limit > max)
 				max = router_tables[t].rows[i].body_limit;
 	return (max);
+}
+
+size_t
+router_body_limit(int method, const char *path)
+{
+	const struct route	*rt = router_lookup(method, path);
+
+	return (rt != NULL && rt->body_limit ? rt->body_limit :
+	    BODY_LIMIT_DEFAULT);
+}
+
+int
+router_allowed(const char *path, char *allow, size_t len)
+{
+	return (router_allow_list(path, allow, len));
 }

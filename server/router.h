@@ -31,6 +31,12 @@ struct route {
 
 /* Matches and runs r through the generic checks, then its handler. */
 void	 router_dispatch(struct req *r);
+/* The body limit of the route method and path name (BODY_LIMIT_DEFAULT
+ * when none does): checked against Content-Length before the body is read. */
+size_t	 router_body_limit(int method, const char *path);
+/* Writes the methods the routes of path take ("GET, PUT") into allow;
+ * 0 when no route has that path. */
+int	 router_allowed(const char *path, char *allow, size_t len);
 /* The largest body any route takes (for evhttp's own limit). */
 size_t	 router_max_body(void);
 

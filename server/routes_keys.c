@@ -1,6 +1,7 @@
 /* routes_keys: the two JWK sets of API.md section 2 (rendered once at start,
  * served from memory with a public cache lifetime) and a health check for
- * load balancers and compose that asks the database. */
+ * load balancers and compose that asks the database, and answers 503 as
+ * soon as the server is draining. */
 #include <string.h>
 
 #include "app.h"
@@ -45,6 +46,10 @@ keys_health_done(const struct db_result *res, void *arg)
 static enum route_result
 keys_health(struct req *r)
 {
+	/* Draining: a balancer must stop sending here at once (worker.h). */
+	if (req_server_draining())
+		return (req_fail(r, PROBLEM_UNDER_MAINTENANCE,
+		    "The server is shutting down"));
 	db_query(r->db, "health_ping", 0, NULL, keys_health_done, r);
 	return (ROUTE_WAIT);
 }

@@ -1,28 +1,39 @@
 /* worker: a thread running one event loop (memcached's per-thread bases, h2o's
  * loop per thread). Nothing mutable is shared between workers but the
- * database; `struct app` is read-only once they run. Graceful stop: close the
- * listeners, let requests in flight finish (replies then carry
- * "Connection: close"), and exit once the loop has been quiet for a tick. */
+ * database; `struct app` is read-only once they run.
+ *
+ * The drain after SIGTERM: main sets the draining flag (replies then carry
+ * "Connection: close" and /health answers 503) and, BAAS_DRAIN_DELAY later,
+ * stops each worker: it accepts what waits in the listen queue, closes its
+ * listening sockets, closes idle connections (conn.h), lets the others finish
+ * and exits when none is left, or BAAS_DRAIN_TIMEOUT later. */
 #include "worker.h"
 
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/listener.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "app.h"
+#include "conn.h"
 #include "db.h"
 #include "http.h"
+#include "listener.h"
 #include "log.h"
 #include "presence_batch.h"
 #include "router.h"
 #include "tls.h"
 
-#define WORKER_STOP_TICK_MS	100
-#define WORKER_STOP_DEADLINE_S	10
-#define WORKER_HEADERS_MAX	(64 * 1024)
-#define WORKER_IDLE_TIMEOUT_S	60
+#define WORKER_STOP_TICK_MS	10
+/* Once new connections are refused (listener_refuse_new), the accept queue
+ * must stay empty this long (handshakes under way complete within a round
+ * trip) before the sockets close; and never wait longer than the max. */
+#define WORKER_QUEUE_QUIET_MS	100
+#define WORKER_QUEUE_WAIT_MS	1000
 
 struct worker {
 	int				 index;
@@ -34,13 +45,37 @@ struct worker {
 	struct evhttp_bound_socket	*https_bound;
 	struct db_pool			*db;
 	struct presence_batch		*presence;
+	evutil_socket_t			 http_fd, https_fd;
+	struct conn_table		*conns;
 	struct event			*stop_ev;
 	struct event			*tick_ev;
+	struct event			*house_ev;
 	int				 inflight;
 	int				 stopping;
-	int				 quiet_ticks;
-	int64_t				 stop_started;
+	int				 listening;	/* listeners still open */
+	int64_t				 stop_started;	/* ms */
+	int64_t				 queue_busy;	/* ms: last seen non-empty */
 };
+
+static atomic_int	worker_drain_flag;
+
+void
+worker_drain_begin(void)
+{
+	atomic_store(&worker_drain_flag, 1);
+}
+
+int
+worker_draining(void)
+{
+	return (atomic_load_explicit(&worker_drain_flag, memory_order_relaxed));
+}
+
+struct conn_table *
+worker_conns(struct worker *w)
+{
+	return (w->conns);
+}
 
 struct db_pool *
 worker_db(struct worker *w)
@@ -87,37 +122,77 @@ worker_http_new(struct worker *w, evutil_socket_t fd,
 	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
 	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
 	    EVHTTP_REQ_PATCH);
-	/* Per-route limits answer 413 with problem JSON; this one only stops
-	 * a client from making us buffer without bound. */
-	evhttp_set_max_body_size(http, router_max_body() + 1024 * 1024);
-	evhttp_set_max_headers_size(http, WORKER_HEADERS_MAX);
-	evhttp_set_timeout(http, WORKER_IDLE_TIMEOUT_S);
+	/* conn.c checks each head and body first, against tighter limits:
+	 * these only hold for what it lets evhttp parse alone. */
+	evhttp_set_max_body_size(http, (ev_ssize_t)router_max_body());
+	evhttp_set_max_headers_size(http, 2 * CONN_HEAD_MAX);
+	evhttp_set_timeout(http, app.cfg.idle_timeout);
 	evhttp_set_default_content_type(http, "application/json");
 	evhttp_set_gencb(http, http_request_cb, w);
-	if (tls)
-		evhttp_set_bevcb(http, tls_bev_cb, app.ssl_ctx);
-	/* main owns the socket (listener.c) and closes it after the join. */
-	l = evconnlistener_new(w->base, NULL, NULL, LEV_OPT_CLOSE_ON_EXEC, 0, fd);
+	evhttp_set_bevcb(http, tls ? conn_bev_tls_cb : conn_bev_plain_cb,
+	    w->conns);
+	/* The worker closes its socket when it stops accepting. */
+	l = evconnlistener_new(w->base, NULL, NULL,
+	    LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_CLOSE_ON_FREE, 0, fd);
 	if (l == NULL || (*bound = evhttp_bind_listener(http, l)) == NULL)
 		fatal("cannot listen in worker %d", w->index);
 	return (http);
+}
+
+/* A listening socket with connections the kernel has completed but nobody
+ * accepted yet: closing it would reset them. */
+static int
+worker_queue_waiting(struct evhttp_bound_socket *bound)
+{
+	struct pollfd	pfd = { 0 };
+
+	if (bound == NULL)
+		return (0);
+	pfd.fd = evhttp_bound_socket_get_fd(bound);
+	pfd.events = POLLIN;
+	return (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN));
+}
+
+static void
+worker_close_listeners(struct worker *w)
+{
+	if (w->http_bound != NULL)
+		evhttp_del_accept_socket(w->http, w->http_bound);
+	if (w->https_bound != NULL)
+		evhttp_del_accept_socket(w->https, w->https_bound);
+	w->http_bound = w->https_bound = NULL;
+	w->listening = 0;
+	conn_table_stop(w->conns);
+	log_debug("worker %d: listeners closed, %d connections open",
+	    w->index, conn_table_count(w->conns));
 }
 
 static void
 worker_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct worker	*w = arg;
+	int64_t		 now = now_mono_ms();
 
-	if (w->inflight == 0)
-		w->quiet_ticks++;
-	else
-		w->quiet_ticks = 0;
-	/* Two quiet ticks: replies written, keep-alive clients told to close. */
-	if (w->quiet_ticks >= 2 ||
-	    now_unix() - w->stop_started >= WORKER_STOP_DEADLINE_S) {
-		if (w->inflight > 0)
-			log_warn("worker %d: exiting with %d requests in flight",
-			    w->index, w->inflight);
+	if (w->listening) {
+		/* The listener accepts in this loop as long as the kernel has
+		 * connections queued; close once the queue has stayed empty. */
+		if (worker_queue_waiting(w->http_bound) ||
+		    worker_queue_waiting(w->https_bound))
+			w->queue_busy = now;
+		if (now - w->queue_busy < WORKER_QUEUE_QUIET_MS &&
+		    now - w->stop_started < WORKER_QUEUE_WAIT_MS)
+			return;
+		worker_close_listeners(w);
+	}
+	if (conn_table_count(w->conns) == 0 && w->inflight == 0) {
+		event_base_loopexit(w->base, NULL);
+		return;
+	}
+	if (now - w->stop_started >= WORKER_QUEUE_WAIT_MS +
+	    (int64_t)app.cfg.drain_timeout * 1000) {
+		log_warn("worker %d: drain timeout, closing %d connections "
+		    "(%d requests in flight)", w->index,
+		    conn_table_count(w->conns), w->inflight);
 		event_base_loopexit(w->base, NULL);
 	}
 }
@@ -131,15 +206,25 @@ worker_stop_cb(evutil_socket_t fd, short what, void *arg)
 	if (w->stopping)
 		return;
 	w->stopping = 1;
-	w->stop_started = now_unix();
+	w->stop_started = w->queue_busy = now_mono_ms();
 	if (w->http_bound != NULL)
-		evhttp_del_accept_socket(w->http, w->http_bound);
+		(void)listener_refuse_new(evhttp_bound_socket_get_fd(
+		    w->http_bound));
 	if (w->https_bound != NULL)
-		evhttp_del_accept_socket(w->https, w->https_bound);
-	w->http_bound = w->https_bound = NULL;
+		(void)listener_refuse_new(evhttp_bound_socket_get_fd(
+		    w->https_bound));
 	w->tick_ev = event_new(w->base, -1, EV_PERSIST, worker_tick_cb, w);
 	if (w->tick_ev == NULL || event_add(w->tick_ev, &tv) != 0)
 		fatal("cannot start the stop timer");
+	worker_tick_cb(-1, 0, w);
+}
+
+static void
+worker_house_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker	*w = arg;
+
+	conn_table_tick(w->conns, w->index == 0);
 }
 
 static void *
@@ -157,8 +242,10 @@ worker_main(void *arg)
 		evhttp_free(w->http);
 	if (w->https != NULL)
 		evhttp_free(w->https);
+	conn_table_free(w->conns);
 	if (w->tick_ev != NULL)
 		event_free(w->tick_ev);
+	event_free(w->house_ev);
 	event_free(w->stop_ev);
 	event_base_free(w->base);
 	return (NULL);
@@ -168,6 +255,7 @@ struct worker *
 worker_start(int index, evutil_socket_t http_fd, evutil_socket_t https_fd)
 {
 	struct worker	*w = xcalloc(1, sizeof *w);
+	struct timeval	 house = { 1, 0 };
 
 	w->index = index;
 	if ((w->base = event_base_new()) == NULL)
@@ -176,12 +264,16 @@ worker_start(int index, evutil_socket_t http_fd, evutil_socket_t https_fd)
 	/* One batch out per loop: a loop per core keeps every core's
 	 * Postgres busy, and the batches grow with the load. */
 	w->presence = presence_batch_new(w->db, app.cfg.presence_lease, 1);
+	w->conns = conn_table_new(w->base, app.ssl_ctx, app.cfg.threads);
+	w->listening = 1;
 	if (http_fd >= 0)
 		w->http = worker_http_new(w, http_fd, &w->http_bound, 0);
 	if (https_fd >= 0)
 		w->https = worker_http_new(w, https_fd, &w->https_bound, 1);
 	w->stop_ev = event_new(w->base, -1, 0, worker_stop_cb, w);
-	if (w->stop_ev == NULL)
+	w->house_ev = event_new(w->base, -1, EV_PERSIST, worker_house_cb, w);
+	if (w->stop_ev == NULL || w->house_ev == NULL ||
+	    event_add(w->house_ev, &house) != 0)
 		fatal("event_new failed");
 	if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
 		fatal("cannot start worker thread %d", index);

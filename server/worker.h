@@ -8,12 +8,18 @@
 
 struct worker;
 struct db_pool;
+struct conn_table;
 
 /* Starts a loop thread accepting on the given sockets (-1: that listener is off). */
 struct worker	*worker_start(int index, evutil_socket_t http_fd,
 		    evutil_socket_t https_fd);
-/* Asks the loop to stop accepting, finish its requests in flight and exit;
- * thread-safe. */
+/* After SIGTERM (thread-safe): replies carry "Connection: close" and
+ * /health answers 503 from now on. */
+void		 worker_drain_begin(void);
+int		 worker_draining(void);
+/* Asks the loop to accept what waits in its listen queue, close its
+ * listening sockets and idle connections, finish the others and exit
+ * (BAAS_DRAIN_TIMEOUT at most); thread-safe. */
 void		 worker_stop(struct worker *w);
 /* Waits for the thread and frees it. */
 void		 worker_join(struct worker *w);
@@ -22,6 +28,8 @@ struct db_pool	*worker_db(struct worker *w);
 /* The loop's presence PATCH batches (presence_batch.h). */
 struct presence_batch *worker_presence(struct worker *w);
 int		 worker_is_stopping(const struct worker *w);
+/* The loop's connections (conn.h). */
+struct conn_table *worker_conns(struct worker *w);
 void		 worker_request_start(struct worker *w);
 void		 worker_request_done(struct worker *w);
 

@@ -154,6 +154,53 @@ START_TEST(test_values)
 }
 END_TEST
 
+/* The bounds of issue 9: defaults, values, and the cap's default from
+ * memory within its clamp. */
+START_TEST(test_limits)
+{
+	static const char *const none[] = { NULL };
+	static const char *const env[] = {
+		"BAAS_MAX_CONNECTIONS", "500",
+		"BAAS_HEAD_TIMEOUT", "5",
+		"BAAS_BODY_TIMEOUT", "120",
+		"BAAS_IDLE_TIMEOUT", "30",
+		"BAAS_DRAIN_DELAY", "3",
+		"BAAS_DRAIN_TIMEOUT", "0",
+		NULL,
+	};
+	static const char *const bad[] = {
+		"BAAS_MAX_CONNECTIONS", "BAAS_HEAD_TIMEOUT", "BAAS_BODY_TIMEOUT",
+		"BAAS_IDLE_TIMEOUT", "BAAS_DRAIN_DELAY", "BAAS_DRAIN_TIMEOUT",
+	};
+	struct config	c;
+	char		err[256];
+
+	ck_assert_int_eq(load(&c, err, sizeof err, none), 0);
+	ck_assert_int_ge(c.max_connections, 16);
+	ck_assert_int_le(c.max_connections, 16384);
+	ck_assert_int_eq(c.head_timeout, 10);
+	ck_assert_int_eq(c.body_timeout, 30);
+	ck_assert_int_eq(c.idle_timeout, 60);
+	ck_assert_int_eq(c.drain_delay, 0);
+	ck_assert_int_eq(c.drain_timeout, 10);
+	config_free(&c);
+	ck_assert_int_eq(load(&c, err, sizeof err, env), 0);
+	ck_assert_int_eq(c.max_connections, 500);
+	ck_assert_int_eq(c.head_timeout, 5);
+	ck_assert_int_eq(c.body_timeout, 120);
+	ck_assert_int_eq(c.idle_timeout, 30);
+	ck_assert_int_eq(c.drain_delay, 3);
+	ck_assert_int_eq(c.drain_timeout, 0);
+	config_free(&c);
+	for (size_t i = 0; i < NELEM(bad); i++) {
+		const char *e[] = { bad[i], "-1", NULL };
+
+		ck_assert_int_ne(load(&c, err, sizeof err, e), 0);
+		ck_assert_ptr_nonnull(strstr(err, bad[i]));
+	}
+}
+END_TEST
+
 START_TEST(test_addresses)
 {
 	static const struct {
@@ -315,7 +362,10 @@ START_TEST(test_usage)
 		"BAAS_NA_TOKEN_KEYS", "BAAS_NA_CLIENT_ID",
 		"BAAS_APP_TOKEN_POLICY", "BAAS_APP_TOKEN_KEYS", "BAAS_THREADS",
 		"BAAS_DB_POOL", "BAAS_DB_TIMEOUT", "BAAS_PRESENCE_LEASE",
-		"BAAS_RATE_LIMITS", "BAAS_LOG_LEVEL",
+		"BAAS_RATE_LIMITS",
+		"BAAS_MAX_CONNECTIONS", "BAAS_HEAD_TIMEOUT", "BAAS_BODY_TIMEOUT",
+		"BAAS_IDLE_TIMEOUT", "BAAS_DRAIN_DELAY", "BAAS_DRAIN_TIMEOUT",
+		"BAAS_LOG_LEVEL",
 	};
 	char	*buf = NULL, *line, *save = NULL;
 	size_t	 len = 0;
@@ -359,6 +409,7 @@ config_suite(void)
 	tcase_add_test(tc, test_database_url_quoting);
 	tcase_add_test(tc, test_values);
 	tcase_add_test(tc, test_addresses);
+	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_bad_values);
 	tcase_add_test(tc, test_small_err);
 	suite_add_tcase(s, tc);
