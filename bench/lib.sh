@@ -110,12 +110,12 @@ fault_pg_start() {
 # fault_server TMP BIN DB_URL: starts BIN with HTTP only on a free loopback
 # port, keys from test/fault/faultlib.py keygen in TMP/keys (generated the
 # first time), rate limits off, log in TMP/server.log; more settings come
-# from the caller's environment. Sets server_pid and base; waits for
-# /health.
+# from the caller's environment (FAULT_PORT: that port rather than a free
+# one). Sets server_pid and base; waits for /health.
 fault_server() {
 	[ -d "$1/keys/fault-private" ] ||
 	    /usr/bin/python3 test/fault/faultlib.py keygen "$1/keys"
-	_port=$(free_port)
+	_port=${FAULT_PORT:-$(free_port)}
 	BAAS_DATABASE_URL=$3 BAAS_HTTP_ADDR=127.0.0.1:$_port \
 	BAAS_HTTPS_ADDR=off BAAS_KEYS_DIR=$1/keys \
 	BAAS_TRUSTED_ID_KEYS=$1/keys/trusted-id \

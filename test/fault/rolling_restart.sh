@@ -17,41 +17,26 @@ command -v haproxy >/dev/null 2>&1 ||
     { echo "rolling_restart: haproxy is missing (scripts/deps.sh)" >&2; exit 1; }
 if [ "${SHORT:-}" = 1 ]; then cycles=1 settle=3; else cycles=3 settle=8; fi
 
-tmp=$(mktemp -d /tmp/baas-fault-rolling.XXXXXX)
-chmod 0755 "$tmp"
+fault_begin rolling
 pid_a="" pid_b="" hap="" load=""
-cleanup() {
-	stop_pid "$load"
-	stop_pid "$hap"
-	stop_pid "$pid_a"
-	stop_pid "$pid_b"
-	scripts/pg.sh stop "$tmp/pg" >/dev/null 2>&1 || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-scripts/pg.sh start "$tmp/pg" >/dev/null
+trap 'stop_pid "$load"; stop_pid "$hap"; stop_pid "$pid_a"; stop_pid "$pid_b"; fault_end' EXIT
+fault_pg_start "$tmp/pg"
 port_a=$(free_port)
 port_b=$(free_port)
 port_h=$(free_port)
-export BAAS_DATABASE_URL="$(scripts/pg.sh url "$tmp/pg")" BAAS_HTTPS_ADDR=off
-export BAAS_KEYS_DIR=$tmp/keys BAAS_TRUSTED_ID_KEYS=$tmp/keys/trusted-id
-export BAAS_DEVICE_TOKEN_KEYS=$tmp/keys/dauth BAAS_RATE_LIMITS=off
-export BAAS_THREADS=${BAAS_THREADS:-1} BAAS_LOG_LEVEL=warn
-export BAAS_DRAIN_DELAY=1 BAAS_DRAIN_TIMEOUT=10
-"$BIN" dev-dauth-key >/dev/null
+export BAAS_THREADS=${BAAS_THREADS:-1} BAAS_DRAIN_DELAY=1
+export BAAS_DRAIN_TIMEOUT=10
 
-# start NAME PORT: starts an instance (its pid in new_pid), waits for it.
+# start PORT: an instance on PORT (both share $tmp's keys); pid in new_pid.
 start() {
-	BAAS_HTTP_ADDR=127.0.0.1:$2 "$BIN" >>"$tmp/$1.log" 2>&1 &
-	new_pid=$!
-	wait_http "http://127.0.0.1:$2/health"
+	FAULT_PORT=$1 fault_server "$tmp" "$BIN" "$pg_url"
+	new_pid=$server_pid
+	server_pid=""
 }
 
-start a "$port_a"
+start "$port_a"
 pid_a=$new_pid
-start b "$port_b"
+start "$port_b"
 pid_b=$new_pid
 
 cat >"$tmp/haproxy.cfg" <<CFG
@@ -83,7 +68,7 @@ wait_http "http://127.0.0.1:$port_h/health"
 sleep 1
 
 /usr/bin/python3 test/fault/httpload.py "http://127.0.0.1:$port_h" \
-    --bin "$BIN" --clients 32 --mix mixed --ready-file "$tmp/ready" \
+    "$tmp/keys" --clients 32 --mix mixed --ready-file "$tmp/ready" \
     >"$tmp/load.out" 2>&1 &
 load=$!
 while [ ! -e "$tmp/ready" ]; do sleep 0.1; done
@@ -99,7 +84,7 @@ restart() {
 	t1=$(date +%s%N)
 	echo "rolling_restart: $1 exited $rc after $(( (t1 - t0) / 1000000 )) ms"
 	[ "$rc" -eq 0 ] || failed=1
-	start "$1" "$2"
+	start "$2"
 	sleep 1		# two good checks: HAProxy sends it traffic again
 }
 
@@ -123,7 +108,7 @@ echo "rolling_restart: $cycles restart(s) of each of 2 instances behind HAProxy"
 cat "$tmp/load.out"
 if [ "$lrc" -ne 0 ] || [ "$failed" -ne 0 ]; then
 	echo "rolling_restart: FAILED" >&2
-	tail -n 5 "$tmp/a.log" "$tmp/b.log" "$tmp/haproxy.log" >&2
+	tail -n 10 "$tmp/server.log" "$tmp/haproxy.log" >&2
 	exit 1
 fi
 echo "rolling_restart: ok: no request failed"

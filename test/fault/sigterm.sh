@@ -15,47 +15,28 @@ BIN=${1:-build/baas-server}
 [ -x "$BIN" ] || { echo "sigterm: $BIN missing (make)" >&2; exit 1; }
 if [ "${SHORT:-}" = 1 ]; then load_s=3 rounds=3; else load_s=10 rounds=10; fi
 
-tmp=$(mktemp -d /tmp/baas-fault-sigterm.XXXXXX)
-chmod 0755 "$tmp"
-pid=""
+fault_begin sigterm
 load=""
-cleanup() {
-	stop_pid "$load"
-	stop_pid "$pid"
-	scripts/pg.sh stop "$tmp/pg" >/dev/null 2>&1 || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-scripts/pg.sh start "$tmp/pg" >/dev/null
-port=$(free_port)
-export BAAS_DATABASE_URL="$(scripts/pg.sh url "$tmp/pg")"
-export BAAS_HTTP_ADDR=127.0.0.1:$port BAAS_HTTPS_ADDR=off
-export BAAS_KEYS_DIR=$tmp/keys BAAS_TRUSTED_ID_KEYS=$tmp/keys/trusted-id
-export BAAS_DEVICE_TOKEN_KEYS=$tmp/keys/dauth BAAS_RATE_LIMITS=off
-export BAAS_THREADS=${BAAS_THREADS:-2} BAAS_LOG_LEVEL=warn BAAS_DRAIN_DELAY=0
-"$BIN" dev-dauth-key >/dev/null
+trap 'stop_pid "$load"; fault_end' EXIT
+fault_pg_start "$tmp/pg"
 
 fail=0
 round=1
 while [ $round -le $rounds ]; do
-	"$BIN" >>"$tmp/server.log" 2>&1 &
-	pid=$!
-	wait_http "http://127.0.0.1:$port/health"
+	BAAS_DRAIN_DELAY=0 fault_server "$tmp" "$BIN" "$pg_url"
 	rm -f "$tmp/ready"
-	/usr/bin/python3 test/fault/httpload.py "http://127.0.0.1:$port" \
-	    --bin "$BIN" --clients 32 --mix write --ready-file "$tmp/ready" \
+	/usr/bin/python3 test/fault/httpload.py "$base" "$tmp/keys" \
+	    --clients 32 --mix write --ready-file "$tmp/ready" \
 	    >"$tmp/load.out" 2>&1 &
 	load=$!
 	while [ ! -e "$tmp/ready" ]; do sleep 0.1; done
 	sleep "$load_s"
 	t0=$(date +%s%N)
-	kill -TERM "$pid"
+	kill -TERM "$server_pid"
 	rc=0
-	wait "$pid" || rc=$?
+	wait "$server_pid" || rc=$?
 	t1=$(date +%s%N)
-	pid=""
+	server_pid=""
 	sleep 0.5	# clients find the port closed
 	kill -TERM "$load"
 	lrc=0

@@ -1,11 +1,11 @@
 """slowclients: hostile slow clients for trickle.sh and flood.sh.
 
-    slowclients.py trickle HOST PORT EVERY LIMIT
+    slowclients.py trickle BASE_URL EVERY LIMIT
         sends a request head one byte every EVERY seconds (then a body the
         same way) and prints when the server cut each; fails when one was
         not cut within LIMIT seconds.
 
-    slowclients.py flood HOST PORT PID N HEAD_BYTES CAP_BOUND_KB
+    slowclients.py flood BASE_URL PID N HEAD_BYTES CAP_BOUND_KB
         opens N connections, each sending HEAD_BYTES of an unfinished head
         and then a byte every few seconds; meanwhile a normal client must be
         served (its latency is printed); PID's RSS must stay below
@@ -17,6 +17,7 @@ import http.client
 import socket
 import sys
 import time
+import urllib.parse
 
 
 def rss_kb(pid):
@@ -79,8 +80,10 @@ def normal_request(host, port):
         c.close()
 
 
-def trickle(host, port, every, limit):
-    port, every, limit = int(port), float(every), float(limit)
+def trickle(base, every, limit):
+    u = urllib.parse.urlsplit(base)
+    host, port = u.hostname, u.port
+    every, limit = float(every), float(limit)
     head = (b"GET /1.0.0/certificates HTTP/1.1\r\nHost: x\r\n"
             b"X-Slow: " + b"a" * 200 + b"\r\n\r\n")
     body_head = (b"POST /1.0.0/application/token HTTP/1.1\r\nHost: x\r\n"
@@ -119,8 +122,10 @@ def trickle(host, port, every, limit):
     return 0 if ok else 1
 
 
-def flood(host, port, pid, n, head_bytes, bound_kb):
-    port, pid, n = int(port), int(pid), int(n)
+def flood(base, pid, n, head_bytes, bound_kb):
+    u = urllib.parse.urlsplit(base)
+    host, port = u.hostname, u.port
+    pid, n = int(pid), int(n)
     head_bytes, bound_kb = int(head_bytes), int(bound_kb)
     before = rss_kb(pid)
     part = (b"GET /1.0.0/certificates HTTP/1.1\r\nHost: x\r\nX-Pad: " +

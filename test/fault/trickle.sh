@@ -12,17 +12,6 @@ cd "$(dirname "$0")/../.."
 BIN=${1:-build/baas-server}
 [ -x "$BIN" ] || { echo "trickle: $BIN missing (make)" >&2; exit 1; }
 
-tmp=$(mktemp -d /tmp/baas-fault-trickle.XXXXXX)
-chmod 0755 "$tmp"
-pid=""
-cleanup() {
-	stop_pid "$pid"
-	scripts/pg.sh stop "$tmp/pg" >/dev/null 2>&1 || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
 if [ "${SHORT:-}" = 1 ]; then
 	export BAAS_HEAD_TIMEOUT=3 BAAS_BODY_TIMEOUT=3
 	every=1 limit=8
@@ -30,14 +19,9 @@ else
 	unset BAAS_HEAD_TIMEOUT BAAS_BODY_TIMEOUT
 	every=3 limit=40
 fi
-scripts/pg.sh start "$tmp/pg" >/dev/null
-port=$(free_port)
-BAAS_DATABASE_URL="$(scripts/pg.sh url "$tmp/pg")" \
-BAAS_HTTP_ADDR=127.0.0.1:$port BAAS_HTTPS_ADDR=off \
-BAAS_KEYS_DIR=$tmp/keys BAAS_TRUSTED_ID_KEYS=$tmp/keys/trusted-id \
-BAAS_LOG_LEVEL=warn "$BIN" >"$tmp/server.log" 2>&1 &
-pid=$!
-wait_http "http://127.0.0.1:$port/health"
-/usr/bin/python3 test/fault/slowclients.py trickle 127.0.0.1 "$port" \
-    "$every" "$limit" || { tail -n 20 "$tmp/server.log" >&2; exit 1; }
+fault_begin trickle
+fault_pg_start "$tmp/pg"
+fault_server "$tmp" "$BIN" "$pg_url"
+/usr/bin/python3 test/fault/slowclients.py trickle "$base" "$every" \
+    "$limit" || { tail -n 20 "$tmp/server.log" >&2; exit 1; }
 echo "trickle: ok"
