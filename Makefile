@@ -169,11 +169,12 @@ $(FUZZ_BUILD)/obj/%.o: %.c
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 $(FUZZ_BUILD)/libbaas.a: $(LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/obj/test/fuzz/fuzz_%.o $(FUZZ_BUILD)/libbaas.a
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/libbaas.a \
-		$(LIBS)
+		$(PURE_LIBS)
 
 fuzz-build: $(FUZZ_BIN)
 

@@ -1,9 +1,10 @@
 /* fuzz_account_form: the form bodies of the account module, read through
- * form_parse as the server does: application/token (token_form_parse),
- * login and federation (login_form_parse), link and unlink
- * (link_form_parse). Properties: what is accepted has every required field,
- * non-empty, with the value the form holds; flags are 0 or 1; the device
- * account id is the one the form names. */
+ * form_parse as the server does: application/token
+ * (account_token_form_parse), login and federation
+ * (account_login_form_parse), link and unlink (account_link_form_parse).
+ * Properties: what is accepted has every required field, non-empty, with
+ * the value the form holds; flags are 0 or 1; the device account id is the
+ * one the form names. */
 #include "fuzz.h"
 
 #include "account.h"
@@ -21,11 +22,11 @@ is_grant(const char *g)
 static void
 token_form(const struct form *f)
 {
-	struct token_in	 in;
+	struct account_token_in	 in;
 	struct problem	 p;
 	const char	*g1 = form_get(f, "grantType");
 
-	if (token_form_parse(f, &in, &p) != 0) {
+	if (account_token_form_parse(f, &in, &p) != 0) {
 		FUZZ_CHECK(p.code == PROBLEM_INVALID_PARAMS);
 		return;
 	}
@@ -38,12 +39,12 @@ token_form(const struct form *f)
 static void
 login_form(const struct form *f, int federation)
 {
-	struct login_in	 in;
+	struct account_login_in	 in;
 	struct problem	 p;
 	uint64_t	 id;
 	const char	*idp;
 
-	if (login_form_parse(f, federation, &in, &p) != 0) {
+	if (account_login_form_parse(f, federation, &in, &p) != 0) {
 		FUZZ_CHECK(p.code == PROBLEM_INVALID_PARAMS ||
 		    (federation && p.code == PROBLEM_INVALID_IDP));
 		return;
@@ -70,7 +71,7 @@ link_form(const struct form *f, int need_token)
 	struct problem	 p;
 	const char	*tok, *idp = form_get(f, "idp");
 
-	if (link_form_parse(f, need_token, &tok, &p) != 0) {
+	if (account_link_form_parse(f, need_token, &tok, &p) != 0) {
 		FUZZ_CHECK(p.code == PROBLEM_INVALID_PARAMS ||
 		    p.code == PROBLEM_INVALID_IDP);
 		return;

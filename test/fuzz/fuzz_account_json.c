@@ -1,10 +1,11 @@
 /* fuzz_account_json: the JSON bodies of the account module, each input given
- * to every parser: image upload (image_in_parse: JSON, base64, JPEG), push
- * channel (push_in_parse), device snapshot (snapshot_in_parse) and user
- * registration (register_body_check, as JSON and as a form). Properties: an
- * accepted image is at most 1 MiB of JPEG whose size is what the frame
- * header says; push strings are short and printable, attributes canonical
- * JSON; snapshot ids distinct and at most 100. */
+ * to every parser: image upload (account_image_parse: JSON, base64, JPEG),
+ * push channel (account_push_parse), device snapshot
+ * (account_snapshot_parse) and user registration (account_register_check,
+ * as JSON and as a form). Properties: an accepted image is at most 1 MiB
+ * of JPEG whose size is what the frame header says; push strings are short
+ * and printable, attributes canonical JSON; snapshot ids distinct and at
+ * most 100. */
 #include "fuzz.h"
 
 #include <jansson.h>
@@ -16,11 +17,11 @@
 static void
 image(const char *s, size_t size)
 {
-	struct image_in	 in;
+	struct account_image	 in;
 	struct problem	 p;
 	int		 w, h;
 
-	if (image_in_parse(s, size, &in, &p) != 0) {
+	if (account_image_parse(s, size, &in, &p) != 0) {
 		FUZZ_CHECK(p.code == PROBLEM_INVALID_PARAMS ||
 		    p.code == PROBLEM_INVALID_RAW_CONTENT);
 		FUZZ_CHECK(in.data == NULL);
@@ -31,7 +32,7 @@ image(const char *s, size_t size)
 	FUZZ_CHECK(jpeg_dimensions(in.data, in.len, &w, &h) == 0);
 	FUZZ_CHECK(w == in.width && h == in.height && w > 0 && h > 0);
 	FUZZ_CHECK(in.allow_transform == 0 || in.allow_transform == 1);
-	image_in_free(&in);
+	account_image_free(&in);
 }
 
 static int
@@ -50,11 +51,11 @@ printable(const char *s, size_t max)
 static void
 push(const char *s, size_t size)
 {
-	struct push_in	 in;
+	struct account_push	 in;
 	struct problem	 p;
 	json_t		*j;
 
-	if (push_in_parse(s, size, &in, &p) != 0) {
+	if (account_push_parse(s, size, &in, &p) != 0) {
 		FUZZ_CHECK(p.code == PROBLEM_INVALID_PARAMS);
 		FUZZ_CHECK(in.service == NULL && in.attributes == NULL);
 		return;
@@ -66,16 +67,16 @@ push(const char *s, size_t size)
 		FUZZ_CHECK(j != NULL);
 		json_decref(j);
 	}
-	push_in_free(&in);
+	account_push_free(&in);
 }
 
 static void
 snapshot(const char *s, size_t size)
 {
-	struct snapshot_in	 in;
+	struct account_snapshot	 in;
 	struct problem		 p;
 
-	if (snapshot_in_parse(s, size, &in, &p) != 0) {
+	if (account_snapshot_parse(s, size, &in, &p) != 0) {
 		FUZZ_CHECK(p.code == PROBLEM_INVALID_PARAMS);
 		FUZZ_CHECK(in.ids == NULL && in.n == 0);
 		return;
@@ -84,7 +85,7 @@ snapshot(const char *s, size_t size)
 	for (size_t i = 0; i < in.n; i++)
 		for (size_t k = 0; k < i; k++)
 			FUZZ_CHECK(in.ids[i] != in.ids[k]);
-	snapshot_in_free(&in);
+	account_snapshot_free(&in);
 }
 
 int
@@ -96,9 +97,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	image(s, size);
 	push(s, size);
 	snapshot(s, size);
-	if (register_body_check(s, size, 1, &p) != 0)
+	if (account_register_check(s, size, 1, &p) != 0)
 		FUZZ_CHECK(p.code == PROBLEM_INVALID_PARAMS);
-	if (register_body_check(s, size, 0, &p) != 0)
+	if (account_register_check(s, size, 0, &p) != 0)
 		FUZZ_CHECK(p.code == PROBLEM_INVALID_PARAMS);
 	free(s);
 	return (0);

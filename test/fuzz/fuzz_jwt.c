@@ -1,4 +1,4 @@
-/* fuzz_jwt: the JWS parser and verifier (jwt_verify, jwt_decode_unverified)
+/* fuzz_jwt: the JWS parser and verifier (jws_verify, jws_decode_unverified)
  * and the trust policies built on them (tokens_check_device, _na, _app),
  * against a key set holding one test key. Properties:
  * - verify never accepts a token that is not exactly what the test key
@@ -17,7 +17,7 @@
 #include <openssl/pem.h>
 
 #include "b64.h"
-#include "jwt.h"
+#include "jws.h"
 #include "keys.h"
 #include "tokens.h"
 
@@ -45,7 +45,7 @@ static const char fuzz_key_pem[] =
 static struct key	test_key;
 static struct keyset	keyset;
 
-static const struct jwt_expect expects[] = {
+static const struct jws_expect expects[] = {
 	{ .iss = "https://fuzz.example", .aud = "fuzz", .typ = "fuzz_token",
 	  .now = NOW, .leeway = 60 },
 	{ .jku = "https://fuzz.example/jwks", .now = NOW, .any_key = 1 },
@@ -125,9 +125,9 @@ segment(const char *s, size_t len)
 	return (j);
 }
 
-/* What verify asks of a header beyond decode (see jwt_verify). */
+/* What verify asks of a header beyond decode (see jws_verify). */
 static int
-header_ok(json_t *h, const struct jwt_expect *x)
+header_ok(json_t *h, const struct jws_expect *x)
 {
 	const char	*alg = json_string_value(json_object_get(h, "alg"));
 	json_t		*jku = json_object_get(h, "jku");
@@ -151,13 +151,13 @@ static void
 check_jwt(const char *t, json_t *header)
 {
 	for (size_t i = 0; i < NELEM(expects); i++) {
-		const struct jwt_expect	*x = &expects[i];
+		const struct jws_expect	*x = &expects[i];
 		json_t			*vc, *dc;
 		char			 err[128];
 		int			 v, d;
 
-		v = jwt_verify(t, &keyset, x, &vc, err, sizeof err) == 0;
-		d = jwt_decode_unverified(t, x, &dc, err, sizeof err) == 0;
+		v = jws_verify(t, &keyset, x, &vc, err, sizeof err) == 0;
+		d = jws_decode_unverified(t, x, &dc, err, sizeof err) == 0;
 		if (v) {
 			FUZZ_CHECK(header != NULL || signed_by_test_key(t));
 			FUZZ_CHECK(d && json_equal(vc, dc));
@@ -185,7 +185,7 @@ check_tokens(const char *t, int resigned)
 	int	ok[3][2];
 
 	for (size_t i = 0; i < NELEM(policies); i++) {
-		struct token_trust	 tr = { .policy = policies[i],
+		struct tokens_trust	 tr = { .policy = policies[i],
 		    .keys = &keyset, .aud = "fuzz-na-client", .now = NOW };
 		struct problem		 p;
 		json_t			*c, *n, *v;
