@@ -33,6 +33,18 @@ def nickname(acct, uid, tok, name):
                              "value": name}]))
 
 
+def wait_until_sleeping(acct, app_name):
+    """Until the psql session holds its lock (it is in pg_sleep)."""
+    q = ("SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+         "'%s' AND query LIKE '%%pg_sleep%%' AND state = 'active'" % app_name)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if acct.sql(q) == [["1"]]:
+            return
+        time.sleep(0.05)
+    pytest.fail("psql never held the lock")
+
+
 def test_row_lock_fails_only_its_request(slow_db):
     a, atok, _, _ = slow_db.new_user()
     b, btok, _, _ = slow_db.new_user()
@@ -40,11 +52,12 @@ def test_row_lock_fails_only_its_request(slow_db):
     v = v - (1 << 64) if v >= 1 << 63 else v
     holder = subprocess.Popen(
         ["psql", slow_db.srv.db_url, "-XAtq", "-c",
-         "BEGIN; SELECT 1 FROM users WHERE id = %d FOR UPDATE; "
+         "SET application_name = 'db_timeout_holder'; BEGIN; "
+         "SELECT 1 FROM users WHERE id = %d FOR UPDATE; "
          "SELECT pg_sleep(4); COMMIT;" % v],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        time.sleep(0.5)
+        wait_until_sleeping(slow_db, "db_timeout_holder")
         t0 = time.monotonic()
         r = nickname(slow_db, a, atok, "blocked")
         took = time.monotonic() - t0
