@@ -50,7 +50,7 @@ class Load(threading.Thread):
     def __init__(self, base, signer, mix, counts, stop):
         super().__init__(daemon=True)
         self.c = Client(base, timeout=15)
-        self.signer = signer
+        self.device_token = signer.device_token()     # one a console
         self.mix = mix
         self.counts = counts
         self.stop = stop
@@ -83,7 +83,7 @@ class Load(threading.Thread):
     def app_token(self):
         b = self.call("token", "POST", "/1.0.0/application/token",
                       "grantType=public_client&assertion=" +
-                      self.signer.device_token())
+                      self.device_token)
         if b:
             self.anon = b["accessToken"]
 
