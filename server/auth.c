@@ -184,7 +184,7 @@ void
 auth_check(struct req *r, enum auth_need need, void (*next)(struct req *))
 {
 	struct token_cache_identity	 id;
-	char			 uid[DB_INT_TEXT], did[DB_INT_TEXT];
+	char			 uid[DB_TEXT_INT], did[DB_TEXT_INT];
 
 	if (need == AUTH_NONE) {
 		next(r);
@@ -214,7 +214,7 @@ auth_check(struct req *r, enum auth_need need, void (*next)(struct req *))
 	r->auth_born_ms = now_mono_ms();
 	r->auth_next = next;
 	db_query(r->db, "auth_device_account", 2, (const char *[]){
-	    db_id_text(did, r->principal.device_account_id),
-	    db_id_text(uid, r->principal.user_id) }, auth_device_account_done,
+	    db_text_id(did, r->principal.device_account_id),
+	    db_text_id(uid, r->principal.user_id) }, auth_device_account_done,
 	    r);
 }

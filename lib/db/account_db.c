@@ -125,10 +125,10 @@ account_db_create_user(struct db_pool *pool, uint64_t user_id,
     uint64_t da_id, const char *hash, const char *device_id, db_cb cb,
     void *arg)
 {
-	char	 u[DB_INT_TEXT], d[DB_INT_TEXT];
+	char	 u[DB_TEXT_INT], d[DB_TEXT_INT];
 
 	account_run(pool, "account_create_user", 0, cb, arg, 4,
-	    (const char *[]){ db_id_text(u, user_id), db_id_text(d, da_id),
+	    (const char *[]){ db_text_id(u, user_id), db_text_id(d, da_id),
 	    hash, device_id });
 }
 
@@ -136,20 +136,20 @@ void
 account_db_login_lookup(struct db_pool *pool, uint64_t da_id,
     const char *device_id, db_cb cb, void *arg)
 {
-	char	 d[DB_INT_TEXT];
+	char	 d[DB_TEXT_INT];
 
 	account_run(pool, "account_login_lookup", 0, cb, arg, 2,
-	    (const char *[]){ db_id_text(d, da_id), device_id });
+	    (const char *[]){ db_text_id(d, da_id), device_id });
 }
 
 void
 account_db_login(struct db_pool *pool, uint64_t da_id, uint64_t user_id,
     const char *device_id, const char *country, db_cb cb, void *arg)
 {
-	char	 u[DB_INT_TEXT], d[DB_INT_TEXT];
+	char	 u[DB_TEXT_INT], d[DB_TEXT_INT];
 
 	account_run(pool, "account_login", 0, cb, arg, 4,
-	    (const char *[]){ db_id_text(d, da_id), db_id_text(u, user_id),
+	    (const char *[]){ db_text_id(d, da_id), db_text_id(u, user_id),
 	    device_id, country });
 }
 
@@ -158,10 +158,10 @@ account_db_federate(struct db_pool *pool, uint64_t da_id, const char *na_id,
     const char *device_id, const char *country, int may_move, db_cb cb,
     void *arg)
 {
-	char	 d[DB_INT_TEXT];
+	char	 d[DB_TEXT_INT];
 
 	account_run(pool, "account_federate", 0, cb, arg, 5,
-	    (const char *[]){ db_id_text(d, da_id), na_id, device_id,
+	    (const char *[]){ db_text_id(d, da_id), na_id, device_id,
 	    country, may_move ? "true" : "false" });
 }
 
@@ -169,27 +169,27 @@ void
 account_db_user_get(struct db_pool *pool, uint64_t user_id, db_cb cb,
     void *arg)
 {
-	char	 u[DB_INT_TEXT];
+	char	 u[DB_TEXT_INT];
 
 	account_run(pool, "account_user_get", 0, cb, arg, 1,
-	    (const char *[]){ db_id_text(u, user_id) });
+	    (const char *[]){ db_text_id(u, user_id) });
 }
 
 void
 account_db_user_patch(struct db_pool *pool, uint64_t user_id,
     const char *patch, const char *if_match, db_cb cb, void *arg)
 {
-	char	 u[DB_INT_TEXT];
+	char	 u[DB_TEXT_INT];
 
 	account_run(pool, "account_user_patch", 0, cb, arg, 3,
-	    (const char *[]){ db_id_text(u, user_id), patch, if_match });
+	    (const char *[]){ db_text_id(u, user_id), patch, if_match });
 }
 
 void
 account_db_lookup(struct db_pool *pool, uint64_t viewer,
     const struct user_lookup *l, db_cb cb, void *arg)
 {
-	char		 v[DB_INT_TEXT], *array;
+	char		 v[DB_TEXT_INT], *array;
 	const char	**codes;
 
 	if (l->by_code) {
@@ -199,10 +199,10 @@ account_db_lookup(struct db_pool *pool, uint64_t viewer,
 		array = db_text_array_new(codes, l->n);
 		free(codes);
 	} else
-		array = db_id_array_new(l->ids, l->n);
+		array = db_text_id_array_new(l->ids, l->n);
 	account_run(pool, l->by_code ? "account_lookup_codes" :
 	    "account_lookup_ids", 0, cb, arg, 2,
-	    (const char *[]){ db_id_text(v, viewer), array });
+	    (const char *[]){ db_text_id(v, viewer), array });
 	free(array);
 }
 
@@ -210,10 +210,10 @@ void
 account_db_device_account_add(struct db_pool *pool, uint64_t user_id,
     uint64_t da_id, const char *hash, db_cb cb, void *arg)
 {
-	char	 u[DB_INT_TEXT], d[DB_INT_TEXT];
+	char	 u[DB_TEXT_INT], d[DB_TEXT_INT];
 
 	account_run(pool, "account_device_account_add", 0, cb, arg, 3,
-	    (const char *[]){ db_id_text(u, user_id), db_id_text(d, da_id),
+	    (const char *[]){ db_text_id(u, user_id), db_text_id(d, da_id),
 	    hash });
 }
 
@@ -221,30 +221,30 @@ void
 account_db_device_account_delete(struct db_pool *pool, uint64_t user_id,
     uint64_t da_id, db_cb cb, void *arg)
 {
-	char	 u[DB_INT_TEXT], d[DB_INT_TEXT];
+	char	 u[DB_TEXT_INT], d[DB_TEXT_INT];
 
 	account_run(pool, "account_device_account_delete", 0, cb, arg, 2,
-	    (const char *[]){ db_id_text(u, user_id), db_id_text(d, da_id) });
+	    (const char *[]){ db_text_id(u, user_id), db_text_id(d, da_id) });
 }
 
 void
 account_db_link(struct db_pool *pool, uint64_t user_id, const char *na_id,
     db_cb cb, void *arg)
 {
-	char	 u[DB_INT_TEXT];
+	char	 u[DB_TEXT_INT];
 
 	account_run(pool, "account_link", 0, cb, arg, 2,
-	    (const char *[]){ db_id_text(u, user_id), na_id });
+	    (const char *[]){ db_text_id(u, user_id), na_id });
 }
 
 void
 account_db_unlink(struct db_pool *pool, uint64_t user_id, db_cb cb,
     void *arg)
 {
-	char	 u[DB_INT_TEXT];
+	char	 u[DB_TEXT_INT];
 
 	account_run(pool, "account_unlink", 0, cb, arg, 1,
-	    (const char *[]){ db_id_text(u, user_id) });
+	    (const char *[]){ db_text_id(u, user_id) });
 }
 
 void
@@ -252,11 +252,11 @@ account_db_image_store(struct db_pool *pool, uint64_t image_id,
     uint64_t owner_id, const char *data_hex, int width, int height,
     const char *url1, const char *url2, db_cb cb, void *arg)
 {
-	char	 i[DB_INT_TEXT], o[DB_INT_TEXT], w[DB_INT_TEXT], h[DB_INT_TEXT];
+	char	 i[DB_TEXT_INT], o[DB_TEXT_INT], w[DB_TEXT_INT], h[DB_TEXT_INT];
 
 	account_run(pool, "account_image_store", 0, cb, arg, 7,
-	    (const char *[]){ db_id_text(i, image_id), db_id_text(o, owner_id),
-	    data_hex, db_int_text(w, width), db_int_text(h, height), url1,
+	    (const char *[]){ db_text_id(i, image_id), db_text_id(o, owner_id),
+	    data_hex, db_text_int(w, width), db_text_int(h, height), url1,
 	    url2 });
 }
 
@@ -264,20 +264,20 @@ void
 account_db_image_get(struct db_pool *pool, uint64_t user_id, db_cb cb,
     void *arg)
 {
-	char	 u[DB_INT_TEXT];
+	char	 u[DB_TEXT_INT];
 
 	account_run(pool, "account_image_get", 1, cb, arg, 1,
-	    (const char *[]){ db_id_text(u, user_id) });
+	    (const char *[]){ db_text_id(u, user_id) });
 }
 
 void
 account_db_image_meta(struct db_pool *pool, uint64_t user_id, db_cb cb,
     void *arg)
 {
-	char	 u[DB_INT_TEXT];
+	char	 u[DB_TEXT_INT];
 
 	account_run(pool, "account_image_meta", 0, cb, arg, 1,
-	    (const char *[]){ db_id_text(u, user_id) });
+	    (const char *[]){ db_text_id(u, user_id) });
 }
 
 void
@@ -285,10 +285,10 @@ account_db_push_put(struct db_pool *pool, uint64_t user_id, uint64_t da_id,
     const char *service, const char *device_token, const char *attributes,
     db_cb cb, void *arg)
 {
-	char	 u[DB_INT_TEXT], d[DB_INT_TEXT];
+	char	 u[DB_TEXT_INT], d[DB_TEXT_INT];
 
 	account_run(pool, "account_push_put", 0, cb, arg, 5,
-	    (const char *[]){ db_id_text(u, user_id), db_id_text(d, da_id),
+	    (const char *[]){ db_text_id(u, user_id), db_text_id(d, da_id),
 	    service, device_token, attributes });
 }
 
@@ -296,17 +296,17 @@ void
 account_db_push_delete(struct db_pool *pool, uint64_t user_id,
     uint64_t da_id, db_cb cb, void *arg)
 {
-	char	 u[DB_INT_TEXT], d[DB_INT_TEXT];
+	char	 u[DB_TEXT_INT], d[DB_TEXT_INT];
 
 	account_run(pool, "account_push_delete", 0, cb, arg, 2,
-	    (const char *[]){ db_id_text(u, user_id), db_id_text(d, da_id) });
+	    (const char *[]){ db_text_id(u, user_id), db_text_id(d, da_id) });
 }
 
 void
 account_db_snapshot(struct db_pool *pool, const uint64_t *ids, size_t n,
     db_cb cb, void *arg)
 {
-	char	*array = db_id_array_new(ids, n);
+	char	*array = db_text_id_array_new(ids, n);
 
 	account_run(pool, "account_snapshot", 0, cb, arg, 1,
 	    (const char *[]){ array });
@@ -326,7 +326,7 @@ account_db_create_users(const char *conninfo, long n, FILE *out, char *err,
 	}
 	for (long i = 0; i < n; i++) {
 		char		 pw[PASSWORD_LEN + 1], *hash;
-		char		 u[DB_INT_TEXT], d[DB_INT_TEXT];
+		char		 u[DB_TEXT_INT], d[DB_TEXT_INT];
 		char		 uh[ID_HEX_LEN + 1], dh[ID_HEX_LEN + 1];
 		uint64_t	 uid = id_random(), daid = id_random();
 		PGresult	*res;
@@ -335,8 +335,8 @@ account_db_create_users(const char *conninfo, long n, FILE *out, char *err,
 		hash = password_hash_new(pw);
 		res = PQexecParams(pg, "SELECT account_create_user($1::bigint, "
 		    "$2::bigint, $3::text, NULL)", 3, NULL,
-		    (const char *const[]){ db_id_text(u, uid),
-		    db_id_text(d, daid), hash }, NULL, NULL, 0);
+		    (const char *const[]){ db_text_id(u, uid),
+		    db_text_id(d, daid), hash }, NULL, NULL, 0);
 		free(hash);
 		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 			snprintf(err, errlen, "%s", PQresultErrorMessage(res));

@@ -698,19 +698,6 @@ db_bool(const struct db_result *res, int row, const char *col)
 	return (s != NULL && s[0] == 't');
 }
 
-const char *
-db_int_text(char buf[DB_INT_TEXT], int64_t v)
-{
-	snprintf(buf, DB_INT_TEXT, "%lld", (long long)v);
-	return (buf);
-}
-
-const char *
-db_id_text(char buf[DB_INT_TEXT], uint64_t id)
-{
-	return (db_int_text(buf, (int64_t)id));
-}
-
 int
 db_id(const struct db_result *res, int row, const char *col, uint64_t *out)
 {
@@ -728,46 +715,4 @@ db_id(const struct db_result *res, int row, const char *col, uint64_t *out)
 		return (-1);
 	*out = neg ? 0 - v : v;
 	return (0);
-}
-
-char *
-db_id_array_new(const uint64_t *ids, size_t n)
-{
-	char	*s = xmalloc(n * DB_INT_TEXT + 3), *o = s;
-
-	*o++ = '{';
-	for (size_t i = 0; i < n; i++) {
-		if (i > 0)
-			*o++ = ',';
-		o += strlen(db_id_text(o, ids[i]));
-	}
-	*o++ = '}';
-	*o = '\0';
-	return (s);
-}
-
-char *
-db_text_array_new(const char *const *v, size_t n)
-{
-	size_t	 len = 3;
-	char	*s, *o;
-
-	for (size_t i = 0; i < n; i++)
-		len += 2 * strlen(v[i]) + 3;
-	o = s = xmalloc(len);
-	*o++ = '{';
-	for (size_t i = 0; i < n; i++) {
-		if (i > 0)
-			*o++ = ',';
-		*o++ = '"';
-		for (const char *c = v[i]; *c != '\0'; c++) {
-			if (*c == '"' || *c == '\\')
-				*o++ = '\\';
-			*o++ = *c;
-		}
-		*o++ = '"';
-	}
-	*o++ = '}';
-	*o = '\0';
-	return (s);
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <event2/event.h>
+#include "db_text.h"
 #include "util.h"
 
 /* One prepared statement: its name and SQL with $n parameters only. */
@@ -67,17 +68,9 @@ size_t		 db_length(const struct db_result *res, int row, const char *col);
 int64_t		 db_int64(const struct db_result *res, int row, const char *col);
 int		 db_bool(const struct db_result *res, int row, const char *col);
 
-/* Ids are 64-bit and stored as the bigint of the same bits: a parameter is
- * the signed decimal text, and a column comes back as that text. */
-#define DB_INT_TEXT	24
-const char	*db_id_text(char buf[DB_INT_TEXT], uint64_t id);
-const char	*db_int_text(char buf[DB_INT_TEXT], int64_t v);
-/* The id in a bigint column; -1 when NULL or not a bigint's text. */
+/* The id in a bigint column (db_text.h writes parameters); -1 when NULL or
+ * not a bigint's text. */
 int		 db_id(const struct db_result *res, int row, const char *col,
 		    uint64_t *out);
-/* A bigint[] literal of ids ("{1,-2}"), a text[] literal of strings
- * ("{"a","b\"c"}"): one parameter for many values. Free them. */
-char		*db_id_array_new(const uint64_t *ids, size_t n);
-char		*db_text_array_new(const char *const *v, size_t n);
 
 #endif

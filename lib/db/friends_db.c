@@ -70,8 +70,8 @@ void
 friends_db_generate_code(struct db_pool *pool, uint64_t user_id, db_cb cb,
     void *arg)
 {
-	char		 u[DB_INT_TEXT];
-	const char	*v[] = { db_id_text(u, user_id) };
+	char		 u[DB_TEXT_INT];
+	const char	*v[] = { db_text_id(u, user_id) };
 
 	db_query(pool, "friends_generate_code", 1, v, cb, arg);
 }
@@ -80,10 +80,10 @@ void
 friends_db_send_request(struct db_pool *pool, uint64_t request_id,
     const struct friend_request_in *in, db_cb cb, void *arg)
 {
-	char		 id[DB_INT_TEXT], s[DB_INT_TEXT], r[DB_INT_TEXT];
+	char		 id[DB_TEXT_INT], s[DB_TEXT_INT], r[DB_TEXT_INT];
 	const char	*v[] = {
-		db_id_text(id, request_id), db_id_text(s, in->sender_id),
-		db_id_text(r, in->receiver_id), in->channels, in->extras_sender,
+		db_text_id(id, request_id), db_text_id(s, in->sender_id),
+		db_text_id(r, in->receiver_id), in->channels, in->extras_sender,
 		in->extras_sender_and_receiver,
 	};
 
@@ -94,10 +94,10 @@ void
 friends_db_requests(struct db_pool *pool, uint64_t user_id, int outbox,
     const struct friends_query *q, db_cb cb, void *arg)
 {
-	char		 u[DB_INT_TEXT], o[DB_INT_TEXT], c[DB_INT_TEXT];
+	char		 u[DB_TEXT_INT], o[DB_TEXT_INT], c[DB_TEXT_INT];
 	const char	*v[] = {
-		db_id_text(u, user_id), outbox ? "true" : "false",
-		db_int_text(o, q->offset), db_int_text(c, q->count),
+		db_text_id(u, user_id), outbox ? "true" : "false",
+		db_text_int(o, q->offset), db_text_int(c, q->count),
 		q->ascending ? "true" : "false",
 		q->has_state ? friend_request_state_name(q->state) : NULL,
 	};
@@ -110,9 +110,9 @@ friends_db_answer(struct db_pool *pool, uint64_t request_id,
     uint64_t caller_id, const struct friend_request_patch *fp, db_cb cb,
     void *arg)
 {
-	char		 id[DB_INT_TEXT], c[DB_INT_TEXT];
+	char		 id[DB_TEXT_INT], c[DB_TEXT_INT];
 	const char	*v[] = {
-		db_id_text(id, request_id), db_id_text(c, caller_id),
+		db_text_id(id, request_id), db_text_id(c, caller_id),
 		fp->has_state ? friend_request_state_name(fp->state) : NULL,
 		booltext(fp->has_read, fp->read),
 	};
@@ -124,9 +124,9 @@ void
 friends_db_list_all(struct db_pool *pool, uint64_t user_id, db_cb cb,
     void *arg)
 {
-	char		 u[DB_INT_TEXT], c[DB_INT_TEXT];
+	char		 u[DB_TEXT_INT], c[DB_TEXT_INT];
 	const char	*v[] = {
-		db_id_text(u, user_id), "0", db_int_text(c, FRIENDS_MAX),
+		db_text_id(u, user_id), "0", db_text_int(c, FRIENDS_MAX),
 	};
 
 	db_query(pool, "friends_list", 3, v, cb, arg);
@@ -137,9 +137,9 @@ void
 friends_db_patch(struct db_pool *pool, uint64_t user_id, uint64_t friend_id,
     const struct friend_patch *fp, db_cb cb, void *arg)
 {
-	char		 u[DB_INT_TEXT], f[DB_INT_TEXT];
+	char		 u[DB_TEXT_INT], f[DB_TEXT_INT];
 	const char	*v[] = {
-		db_id_text(u, user_id), db_id_text(f, friend_id),
+		db_text_id(u, user_id), db_text_id(f, friend_id),
 		booltext(fp->has_favorite, fp->favorite),
 		fp->has_note ? fp->note : NULL,
 		booltext(fp->has_confirmed, fp->confirmed),
@@ -154,9 +154,9 @@ void
 friends_db_delete(struct db_pool *pool, uint64_t user_id, uint64_t friend_id,
     db_cb cb, void *arg)
 {
-	char		 u[DB_INT_TEXT], f[DB_INT_TEXT];
-	const char	*v[] = { db_id_text(u, user_id),
-	    db_id_text(f, friend_id) };
+	char		 u[DB_TEXT_INT], f[DB_TEXT_INT];
+	const char	*v[] = { db_text_id(u, user_id),
+	    db_text_id(f, friend_id) };
 
 	db_query(pool, "friends_delete", 2, v, cb, arg);
 }
@@ -165,9 +165,9 @@ void
 friends_db_relationship(struct db_pool *pool, uint64_t user_id,
     uint64_t other_id, db_cb cb, void *arg)
 {
-	char		 u[DB_INT_TEXT], o[DB_INT_TEXT];
-	const char	*v[] = { db_id_text(u, user_id),
-	    db_id_text(o, other_id) };
+	char		 u[DB_TEXT_INT], o[DB_TEXT_INT];
+	const char	*v[] = { db_text_id(u, user_id),
+	    db_text_id(o, other_id) };
 
 	db_query(pool, "friends_relationship", 2, v, cb, arg);
 }
@@ -176,10 +176,10 @@ void
 friends_db_blocks(struct db_pool *pool, uint64_t user_id,
     const struct friends_query *q, db_cb cb, void *arg)
 {
-	char		 u[DB_INT_TEXT], o[DB_INT_TEXT], c[DB_INT_TEXT];
+	char		 u[DB_TEXT_INT], o[DB_TEXT_INT], c[DB_TEXT_INT];
 	const char	*v[] = {
-		db_id_text(u, user_id), db_int_text(o, q->offset),
-		db_int_text(c, q->count),
+		db_text_id(u, user_id), db_text_int(o, q->offset),
+		db_text_int(c, q->count),
 	};
 
 	db_query(pool, "friends_blocks", 3, v, cb, arg);
@@ -189,9 +189,9 @@ void
 friends_db_block(struct db_pool *pool, uint64_t user_id,
     const struct block_in *in, db_cb cb, void *arg)
 {
-	char		 u[DB_INT_TEXT], t[DB_INT_TEXT];
+	char		 u[DB_TEXT_INT], t[DB_TEXT_INT];
 	const char	*v[] = {
-		db_id_text(u, user_id), db_id_text(t, in->target_id),
+		db_text_id(u, user_id), db_text_id(t, in->target_id),
 		in->extras,
 	};
 
@@ -202,9 +202,9 @@ void
 friends_db_unblock(struct db_pool *pool, uint64_t user_id, uint64_t target_id,
     db_cb cb, void *arg)
 {
-	char		 u[DB_INT_TEXT], t[DB_INT_TEXT];
-	const char	*v[] = { db_id_text(u, user_id),
-	    db_id_text(t, target_id) };
+	char		 u[DB_TEXT_INT], t[DB_TEXT_INT];
+	const char	*v[] = { db_text_id(u, user_id),
+	    db_text_id(t, target_id) };
 
 	db_query(pool, "friends_unblock", 2, v, cb, arg);
 }

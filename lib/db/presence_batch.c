@@ -205,7 +205,7 @@ presence_run_has_user(const struct presence_run *run, uint64_t user_id)
 static void
 presence_run_json(const struct presence_run *run, struct jsonw *w)
 {
-	char	id[DB_INT_TEXT];
+	char	id[DB_TEXT_INT];
 
 	jsonw_lit(w, "[");
 	for (int i = 0; i < run->n; i++) {
@@ -214,9 +214,9 @@ presence_run_json(const struct presence_run *run, struct jsonw *w)
 		jsonw_lit(w, i > 0 ? ",{\"o\":" : "{\"o\":");
 		jsonw_int(w, i);
 		jsonw_lit(w, ",\"uid\":");
-		jsonw_lit(w, db_id_text(id, it->user_id));
+		jsonw_lit(w, db_text_id(id, it->user_id));
 		jsonw_lit(w, ",\"did\":");
-		jsonw_lit(w, db_id_text(id, it->da_id));
+		jsonw_lit(w, db_text_id(id, it->da_id));
 		jsonw_lit(w, ",\"state\":");
 		if (it->patch.has_state)
 			jsonw_str(w, presence_state_name(it->patch.state));
@@ -237,12 +237,12 @@ static void
 presence_run_query(struct presence_run *run, const char *stmt, db_cb cb)
 {
 	struct jsonw	 w;
-	char		 lease[DB_INT_TEXT];
+	char		 lease[DB_TEXT_INT];
 
 	jsonw_init(&w, 512 * (size_t)run->n);
 	presence_run_json(run, &w);
 	db_query(run->pb->pool, stmt, 2, (const char *[]){ w.buf,
-	    db_int_text(lease, run->pb->lease) }, cb, run);
+	    db_text_int(lease, run->pb->lease) }, cb, run);
 	jsonw_free(&w);
 }
 
