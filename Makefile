@@ -184,7 +184,11 @@ fuzz: fuzz-build
 fuzz-short: fuzz-build
 	@scripts/fuzz.sh short $(FUZZ_SHORT_SECONDS) $(FUZZ_BUILD) $(FUZZ_TARGETS)
 
-.PHONY: fuzz fuzz-short fuzz-build
+# Folds what `make fuzz` found into the seeds (review, then commit).
+fuzz-merge: fuzz-build
+	@scripts/fuzz.sh merge 0 $(FUZZ_BUILD) $(FUZZ_TARGETS)
+
+.PHONY: fuzz fuzz-short fuzz-build fuzz-merge
 -include $(shell find $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)
 # ------------------------------------------------------------ end fuzzing
 

@@ -6,6 +6,9 @@
 #          BUILDDIR/findings/<target>/.
 #   short  replays test/fuzz/regressions/<target>/ and the seed corpus one
 #          input at a time, then fuzzes for SECONDS: CI's smoke run.
+#   merge  adds to test/fuzz/corpus/<target>/ the inputs of the grown corpus
+#          that reach coverage the seeds do not (libFuzzer -merge=1), to
+#          commit when they are few.
 # Fails when any target finds a crash, a leak, a timeout or a broken property.
 # Targets run one after another; FUZZ_JOBS=2 runs two at a time.
 set -u
@@ -24,6 +27,13 @@ fuzz_one() {
 	log=$logs/$t.log
 	mkdir -p "$work" "$findings"
 	: >"$log"
+	if [ "$mode" = merge ]; then
+		before=$(find "$seeds" -type f | wc -l)
+		"$bin" -merge=1 "$seeds" "$work" >>"$log" 2>&1 || return 1
+		echo "fuzz: $t: $before seeds, now $(find "$seeds" -type f |
+		    wc -l)"
+		return 0
+	fi
 	if [ "$mode" = short ]; then
 		# A file at a time: every input must pass, not just be read.
 		files=$(find "$regr" "$seeds" -type f 2>/dev/null)
