@@ -1,11 +1,12 @@
 /* fuzz_fields: the small texts that come from paths, headers and body
  * values: ids (id_parse), friend codes (user_friend_code_parse), If-Match
- * (user_if_match_new) and the user value validators, and the two writers
- * such texts go back out through: JSON strings (jsonw_str) and log lines
- * (log_escape). Each is checked against a second way of saying the same
- * rule: strtoull for ids, timegm for birthdays, a pattern for friend codes,
- * jansson reading back what jsonw wrote; If-Match yields only hex etags and
- * an escaped log field no control character or quote. */
+ * (user_if_match_new) and the user value validators, and the writers such
+ * texts go back out through: JSON strings (jsonw_str), log lines
+ * (log_escape) and Postgres text[] parameters (db_text_array_new). Each is
+ * checked against a second way of saying the same rule: strtoull for ids,
+ * timegm for birthdays, a pattern for friend codes, jansson and an
+ * array-literal reader reading back what was written; If-Match yields only
+ * hex etags and an escaped log field no control character or quote. */
 #include "fuzz.h"
 
 #include <ctype.h>
@@ -13,6 +14,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "db_text.h"
 #include "ids.h"
 #include "jsonw.h"
 #include "log.h"
@@ -123,14 +125,52 @@ values(const char *s)
 	(void)user_play_log_valid(s);
 }
 
+/* Reads back element i of a text[] literal written by db_text_array_new:
+ * every element quoted, backslash escaping the next character. */
+static char *
+array_element_new(const char *lit, size_t want)
+{
+	const char	*c = lit;
+	char		*out = NULL, *o = NULL;
+
+	FUZZ_CHECK(*c++ == '{');
+	for (size_t i = 0; *c != '}'; i++) {
+		if (i > 0)
+			FUZZ_CHECK(*c++ == ',');
+		FUZZ_CHECK(*c++ == '"');
+		if (i == want)
+			o = out = xmalloc(strlen(c) + 1);
+		for (; *c != '"'; c++) {
+			FUZZ_CHECK(*c != '\0');
+			if (*c == '\\')
+				c++;
+			if (o != NULL)
+				*o++ = *c;
+		}
+		c++;
+		if (o != NULL) {
+			*o = '\0';
+			o = NULL;
+		}
+	}
+	FUZZ_CHECK(c[1] == '\0' && out != NULL);
+	return (out);
+}
+
 static void
 writers(const char *s)
 {
 	static const size_t	 sizes[] = { 1, 6, 96, 4096 };
-	char			 buf[4096];
+	const char		*two[] = { "x", s };
+	char			*lit, *back, buf[4096];
 	struct jsonw		 w;
 	json_t			*j;
 
+	lit = db_text_array_new(two, 2);
+	back = array_element_new(lit, 1);
+	FUZZ_CHECK(strcmp(back, s) == 0);
+	free(back);
+	free(lit);
 	for (size_t i = 0; i < NELEM(sizes); i++) {
 		const char *e = log_escape(s, buf, sizes[i]);
 

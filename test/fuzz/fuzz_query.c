@@ -2,12 +2,14 @@
  * the friends, inbox, outbox and blocks routes) and of GET /1.0.0/users
  * (user_lookup_parse), read through form_parse as the server does.
  * Properties: accepted paging is within its bounds, a lookup holds 1 to 100
- * distinct well-formed ids or codes. */
+ * distinct well-formed ids or codes, and the array literal sent to Postgres
+ * (db_text_id_array_new, db_text_array_new) holds exactly those, in order. */
 #include "fuzz.h"
 
 #include <inttypes.h>
 #include <limits.h>
 
+#include "db_text.h"
 #include "form.h"
 #include "friends.h"
 #include "user.h"
@@ -40,6 +42,7 @@ lookup(const struct form *q)
 {
 	struct user_lookup	 l;
 	struct problem		 p;
+	char			*arr, *s, *end;
 
 	if (user_lookup_parse(q, &l, &p) != 0) {
 		FUZZ_CHECK(p.code == PROBLEM_INVALID_PARAMS ||
@@ -61,6 +64,34 @@ lookup(const struct form *q)
 			    strcmp(l.codes[i], l.codes[k]) != 0 :
 			    l.ids[i] != l.ids[k]);
 	}
+	/* The array literal Postgres gets ("{1,2}" or "{\"1234...\"}"):
+	 * each element back to what was parsed, in order. */
+	if (l.by_code) {
+		const char	*codes[USER_LOOKUP_MAX];
+
+		for (size_t i = 0; i < l.n; i++)
+			codes[i] = l.codes[i];
+		arr = db_text_array_new(codes, l.n);
+	} else
+		arr = db_text_id_array_new(l.ids, l.n);
+	FUZZ_CHECK(arr[0] == '{' && arr[strlen(arr) - 1] == '}');
+	s = arr + 1;
+	for (size_t i = 0; i < l.n; i++) {
+		if (l.by_code) {
+			FUZZ_CHECK(*s == '"' && strncmp(s + 1, l.codes[i],
+			    FRIEND_CODE_DIGITS) == 0);
+			end = s + 1 + FRIEND_CODE_DIGITS;
+			FUZZ_CHECK(*end++ == '"');
+		} else {
+			long long v = strtoll(s, &end, 10);
+
+			FUZZ_CHECK(end != s && (uint64_t)v == l.ids[i]);
+		}
+		FUZZ_CHECK(*end == (i + 1 < l.n ? ',' : '}'));
+		s = end + 1;
+	}
+	FUZZ_CHECK(*s == '\0');
+	free(arr);
 	user_lookup_free(&l);
 }
 
