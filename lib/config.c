@@ -2,6 +2,7 @@
  * (name, default, parser, where it lands, help), read once at start-up
  * through a getenv-like function. Nothing else in the tree calls getenv. */
 #include "config.h"
+#include "tokens.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -377,6 +378,15 @@ static const struct config_var config_vars[] = {
 	{ "BAAS_APP_TOKEN_KEYS", "keys/aauth", NULL, config_parse_string,
 	  OFF(app_token_keys), 0, 0, 0,
 	  "folder of public keys for application tokens" },
+	{ "BAAS_APP_TOKEN_ISSUER", AAUTH_ISSUER, NULL, config_parse_string,
+	  OFF(app_token_issuer), 0, 0, 0,
+	  "expected iss of application tokens under verify (any: not checked)" },
+	{ "BAAS_APP_TOKEN_AUDIENCE", AAUTH_BAAS_CLIENT_ID, NULL,
+	  config_parse_string, OFF(app_token_audience), 0, 0, 0,
+	  "expected aud of application tokens under verify (any: not checked)" },
+	{ "BAAS_APP_TOKEN_TYPE", AAUTH_TOKEN_TYP, NULL, config_parse_string,
+	  OFF(app_token_type), 0, 0, 0,
+	  "expected typ of application tokens under verify (any: not checked)" },
 	{ "BAAS_THREADS", NULL, config_default_threads, config_parse_int,
 	  OFF(threads), 0, 1, 256, "event loops (default: online cores)" },
 	{ "BAAS_DB_POOL", "4", NULL, config_parse_int,
@@ -454,16 +464,17 @@ config_load(struct config *c, const char *(*getenv_fn)(const char *),
 void
 config_free(struct config *c)
 {
-	char	**strs[] = {
-		&c->tls_cert, &c->tls_key, &c->database_url, &c->keys_dir,
-		&c->trusted_id_keys, &c->issuer, &c->client_id,
-		&c->image_base_url, &c->device_token_keys, &c->na_token_keys,
-		&c->na_client_id, &c->app_token_keys,
-	};
+	/* Every string setting was allocated by its parser. */
+	for (size_t i = 0; i < NELEM(config_vars); i++) {
+		const struct config_var	*v = &config_vars[i];
+		char			**s;
 
-	for (size_t i = 0; i < NELEM(strs); i++) {
-		free(*strs[i]);
-		*strs[i] = NULL;
+		if (v->parse != config_parse_string &&
+		    v->parse != config_parse_url)
+			continue;
+		s = (char **)(void *)((char *)c + v->off);
+		free(*s);
+		*s = NULL;
 	}
 }
 

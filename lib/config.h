@@ -39,6 +39,9 @@ struct config {
 	char			*na_client_id;		/* "any": not checked */
 	enum trust_policy	 app_token_policy;
 	char			*app_token_keys;
+	char			*app_token_issuer;	/* "any": not checked */
+	char			*app_token_audience;	/* "any": not checked */
+	char			*app_token_type;	/* "any": not checked */
 	int			 threads;		/* >= 1 */
 	int			 db_pool;		/* >= 1 */
 	int			 db_timeout;		/* seconds a query may wait, 1..10 */

@@ -206,13 +206,24 @@ tokens_na_may_take_over(enum trust_policy policy)
 	return (policy == TRUST_VERIFY || policy == TRUST_DECODE_ALLOW_TAKEOVER);
 }
 
+/* An expected claim from a setting: NULL or "" keeps the default, "any"
+ * checks nothing. */
+static const char *
+trust_claim(const char *setting, const char *dflt)
+{
+	if (setting == NULL || *setting == '\0')
+		return (dflt);
+	return (strcmp(setting, TOKENS_CLAIM_ANY) == 0 ? NULL : setting);
+}
+
 int
 tokens_check_app(const char *token, const struct tokens_trust *t,
     json_t **nintendo, struct problem *p)
 {
 	static const char *const copied[] = { "ai", "av", "at", "edi" };
-	struct trust_expect	 e = { AAUTH_ISSUER, AAUTH_BAAS_CLIENT_ID,
-				    AAUTH_TOKEN_TYP, 0 };
+	struct trust_expect	 e = { trust_claim(t->iss, AAUTH_ISSUER),
+				    trust_claim(t->aud, AAUTH_BAAS_CLIENT_ID),
+				    trust_claim(t->typ, AAUTH_TOKEN_TYP), 0 };
 	json_t			*c = NULL, *n, *out;
 
 	*nintendo = NULL;

@@ -25,10 +25,14 @@
 /* The aud of NA ID tokens the console's account system asks for: Nintendo's
  * client id of that system (BAAS_NA_CLIENT_ID's default). */
 #define NA_CONSOLE_CLIENT_ID	"81333c548b2e876d"
-/* BAAS_NA_CLIENT_ID value that turns the aud check off. */
-#define NA_CLIENT_ID_ANY	"any"
-/* Application tokens under verify: aauth's issuer, BaaS as Nintendo's
- * servers name it (as in device tokens), and their type. */
+/* The value of an expected-claim setting (BAAS_NA_CLIENT_ID,
+ * BAAS_APP_TOKEN_*) that turns its check off. */
+#define TOKENS_CLAIM_ANY	"any"
+#define NA_CLIENT_ID_ANY	TOKENS_CLAIM_ANY
+/* Application tokens under verify, by default (BAAS_APP_TOKEN_ISSUER,
+ * _AUDIENCE, _TYPE): aauth's issuer, BaaS as Nintendo's servers name it (as
+ * in device tokens), and their type. Nobody outside Nintendo has seen a real
+ * one, so each is a setting, and "any" (TOKENS_CLAIM_ANY) drops its check. */
 #define AAUTH_ISSUER		"aauth-lp1.ndas.srv.nintendo.net"
 #define AAUTH_BAAS_CLIENT_ID	DAUTH_BAAS_CLIENT_ID
 #define AAUTH_TOKEN_TYP		"application_token"
@@ -63,8 +67,12 @@ json_t	*tokens_id_claims(const struct tokens_ctx *c, uint64_t user_id,
 struct tokens_trust {
 	enum trust_policy	 policy;
 	const struct keyset	*keys;		/* the issuer's public keys */
-	const char		*aud;		/* NULL or "": not checked */
+	const char		*aud;		/* see each tokens_check_* */
 	int64_t			 now;
+	/* Application tokens only: expected iss and typ (NULL: the aauth
+	 * defaults above; TOKENS_CLAIM_ANY: not checked). */
+	const char		*iss;
+	const char		*typ;
 };
 
 /* A device token (assertion of application/token): verify checks the
@@ -89,8 +97,9 @@ int	 tokens_check_na(const char *token, const struct tokens_trust *t,
 int	 tokens_na_may_take_over(enum trust_policy policy);
 
 /* An application token (appAuthNToken): verify checks the signature, exp,
- * iat, iss AAUTH_ISSUER, aud AAUTH_BAAS_CLIENT_ID and typ AAUTH_TOKEN_TYP;
- * decode the structure, exp and iat. Its nintendo claim must name the title
+ * iat, and iss, aud and typ as t->iss, t->aud and t->typ say (NULL: the
+ * AAUTH_* defaults; TOKENS_CLAIM_ANY: not checked); decode the structure,
+ * exp and iat. Its nintendo claim must name the title
  * (ai, 16 hex digits); *nintendo receives a new object with the members ai,
  * av, at and edi it has (each a boolean, an integer or a short string;
  * others are left out), plus "unverified": true under decode, so that a

@@ -95,6 +95,15 @@ main_log_policies(void)
 		{ "Nintendo Account ID tokens", "BAAS_NA_TOKEN_POLICY" },
 		{ "application tokens", "BAAS_APP_TOKEN_POLICY" },
 	};
+	const struct {
+		const char	*env;
+		const char	*claim;
+		char *const	*value;
+	} app_claims[] = {
+		{ "BAAS_APP_TOKEN_ISSUER", "iss", &app.cfg.app_token_issuer },
+		{ "BAAS_APP_TOKEN_AUDIENCE", "aud", &app.cfg.app_token_audience },
+		{ "BAAS_APP_TOKEN_TYPE", "typ", &app.cfg.app_token_type },
+	};
 	const enum trust_policy policies[] = { app.cfg.device_token_policy,
 	    app.cfg.na_token_policy, app.cfg.app_token_policy };
 	const struct keyset *sets[] = { &app.device_keys, &app.na_keys,
@@ -116,6 +125,10 @@ main_log_policies(void)
 	if (strcmp(app.cfg.na_client_id, NA_CLIENT_ID_ANY) == 0)
 		log_warn("BAAS_NA_CLIENT_ID=any: Nintendo Account ID tokens "
 		    "issued to any client are accepted");
+	for (size_t i = 0; i < NELEM(app_claims); i++)
+		if (strcmp(*app_claims[i].value, TOKENS_CLAIM_ANY) == 0)
+			log_warn("%s=any: the %s of application tokens is not "
+			    "checked", app_claims[i].env, app_claims[i].claim);
 }
 
 static int

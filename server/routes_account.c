@@ -254,7 +254,9 @@ account_login_common(struct req *r, int federation)
 	if (s->in.app_token != NULL) {
 		t.policy = app.cfg.app_token_policy;
 		t.keys = &app.app_keys;
-		t.aud = NULL;
+		t.iss = app.cfg.app_token_issuer;
+		t.aud = app.cfg.app_token_audience;
+		t.typ = app.cfg.app_token_type;
 		if (tokens_check_app(s->in.app_token, &t, &s->app_nintendo,
 		    &r->problem) != 0)
 			return (ROUTE_ERROR);

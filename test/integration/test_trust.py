@@ -188,6 +188,34 @@ def test_app_token_claims_checked(acct, claim, value):
     assert_problem(r, 400, "invalid_ndas_app_authn_token")
 
 
+def test_app_token_expected_claims_are_settings(request, pg, workdir):
+    """BAAS_APP_TOKEN_ISSUER/_TYPE name what verify expects, and "any" as
+    BAAS_APP_TOKEN_AUDIENCE drops the aud check: the aauth defaults are then
+    refused, and a token with the configured claims (any aud) accepted."""
+    s = make_server(request, pg, workdir, "trust-app-claims", {
+        "BAAS_APP_TOKEN_ISSUER": "aauth.example.test",
+        "BAAS_APP_TOKEN_AUDIENCE": "any",
+        "BAAS_APP_TOKEN_TYPE": "app_token"})
+    watch(request.node, s.srv)
+    u = s.register()
+    da = u["deviceAccounts"][0]
+
+    def login(**claims):
+        return s.post_form("/1.0.0/login", {
+            "id": da["id"], "password": da["password"],
+            "appAuthNToken": s.app_token(**claims)}, s.anonymous())
+
+    assert_problem(login(), 400, "invalid_ndas_app_authn_token")
+    assert_problem(login(iss="aauth.example.test"), 400,
+                   "invalid_ndas_app_authn_token")
+    assert_problem(login(typ="app_token"), 400,
+                   "invalid_ndas_app_authn_token")
+    r = login(iss="aauth.example.test", typ="app_token", aud="someone-else")
+    assert r.status == 200, r
+    assert jwt_claims(r.body["idToken"])["nintendo"]["ai"] == \
+        "0100000000010000"
+
+
 def test_app_claims_bounded_in_id_token(acct):
     """av as a big object, at as a long string: left out of the ID token
     this server signs; ai and edi, well formed, copied."""

@@ -111,7 +111,8 @@ device_iat(int64_t iat)
 static struct tokens_trust
 trust(enum trust_policy policy, const char *aud)
 {
-	struct tokens_trust t = { policy, &trusted, aud, now };
+	struct tokens_trust t = { .policy = policy, .keys = &trusted,
+	    .aud = aud, .now = now };
 
 	return (t);
 }
@@ -303,7 +304,8 @@ END_TEST
 START_TEST(test_device_no_keys)
 {
 	struct keyset		 empty = { 0 };
-	struct tokens_trust	 t = { TRUST_VERIFY, &empty, NULL, now };
+	struct tokens_trust	 t = { .policy = TRUST_VERIFY, .keys = &empty,
+	    .now = now };
 	struct problem		 p;
 	json_t			*c;
 	char			*tok = sign(&trusted, device_claims(DAUTH_ISSUER,
