@@ -64,7 +64,8 @@ check_config(const struct config *c)
 	const char	*strs[] = {
 		c->tls_cert, c->tls_key, c->database_url, c->keys_dir,
 		c->trusted_id_keys, c->client_id, c->device_token_keys,
-		c->na_token_keys, c->app_token_keys,
+		c->na_token_keys, c->app_token_keys, c->app_token_issuer,
+		c->app_token_audience, c->app_token_type,
 	};
 
 	for (size_t i = 0; i < NELEM(strs); i++)
@@ -78,6 +79,21 @@ check_config(const struct config *c)
 	FUZZ_CHECK(c->threads >= 1 && c->threads <= 256);
 	FUZZ_CHECK(c->db_pool >= 1 && c->db_pool <= 64);
 	FUZZ_CHECK(c->presence_lease >= 1 && c->presence_lease <= 86400);
+	FUZZ_CHECK(c->db_timeout >= 1 && c->db_timeout <= 10);
+	FUZZ_CHECK(c->max_connections >= 16 && c->max_connections <= 1000000);
+	FUZZ_CHECK(c->head_timeout >= 1 && c->head_timeout <= 3600);
+	FUZZ_CHECK(c->body_timeout >= 1 && c->body_timeout <= 3600);
+	FUZZ_CHECK(c->idle_timeout >= 1 && c->idle_timeout <= 86400);
+	FUZZ_CHECK(c->drain_delay >= 0 && c->drain_delay <= 3600);
+	FUZZ_CHECK(c->drain_timeout >= 0 && c->drain_timeout <= 3600);
+	/* A limiter that is on refills at least once a minute (Retry-After
+	 * stays short) and holds a whole number of tokens, at least one. */
+	if (c->rate_limits.enabled)
+		FUZZ_CHECK(c->rate_limits.rate >= 1.0 / 60 &&
+		    c->rate_limits.rate <= 1e6 && c->rate_limits.burst >= 1 &&
+		    c->rate_limits.burst <= 1e6 &&
+		    c->rate_limits.burst == (double)(long)c->rate_limits.burst);
+	FUZZ_CHECK(c->log_level >= LOG_ERROR && c->log_level <= LOG_DEBUG);
 	FUZZ_CHECK(c->device_token_policy == TRUST_VERIFY ||
 	    c->device_token_policy == TRUST_DECODE);
 	FUZZ_CHECK(c->na_token_policy == TRUST_VERIFY ||
