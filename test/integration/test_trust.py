@@ -9,6 +9,7 @@ what it allows."""
 import base64
 import json
 import time
+import uuid
 
 import pytest
 
@@ -313,3 +314,30 @@ def test_ban_and_disable_revoke_bearer_tokens(acct, what):
         code = "unavailable_device_account"
     took = _refused_within(acct, url, tok, 403, code, 2.0)
     assert took <= 1.5, took
+
+
+def test_federation_import_respects_device_account_cap(acct):
+    """The console's import adds a device account to the user the Nintendo
+    Account is linked to: at the 32-device-account cap it is refused with
+    409 device_account_capacity_is_full and nothing moves; with room again
+    it succeeds."""
+    na_id = "cap" + uuid.uuid4().hex[:12]
+    owner, other = acct.register(), acct.register()
+    r = federate(acct, owner, acct.na_token(na_id))
+    assert r.status == 200, r
+    acct.sql("INSERT INTO device_accounts (id, user_id, password_hash, "
+             "created_at, updated_at) SELECT (random() * 9e18)::bigint, "
+             "x'%s'::bigint, 'x', 1, 1 FROM generate_series(1, 31)"
+             % owner["id"])
+    other_da = other["deviceAccounts"][0]["id"]
+    r = federate(acct, other, acct.na_token(na_id))
+    assert_problem(r, 409, "device_account_capacity_is_full")
+    assert user_da(acct, other["id"]) == [other_da]
+    assert len(user_da(acct, owner["id"])) == 32
+    acct.sql("DELETE FROM device_accounts WHERE password_hash = 'x' AND "
+             "user_id = x'%s'::bigint AND id = (SELECT min(id) FROM "
+             "device_accounts WHERE password_hash = 'x' AND user_id = "
+             "x'%s'::bigint)" % (owner["id"], owner["id"]))
+    r = federate(acct, other, acct.na_token(na_id))
+    assert r.status == 200, r
+    assert other_da in user_da(acct, owner["id"])
