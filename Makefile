@@ -104,8 +104,14 @@ db-stop:
 unit: $(UNIT_BIN)
 	@scripts/run-unit.sh $(UNIT_BIN)
 
-integration: all
+integration: all $(BUILD)/test/alloc_fail.so
 	@scripts/run-integration.sh $(BUILD)/baas-server
+
+# The allocation-failure injector the suite preloads (test/support/), never
+# sanitized: ASan builds get the same failures from ASAN_OPTIONS.
+$(BUILD)/test/alloc_fail.so: test/support/alloc_fail.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 $(WARN) -O2 -shared -fPIC -o $@ $<
 
 check: unit integration hardening
 
