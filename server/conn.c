@@ -16,6 +16,7 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/event_struct.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -647,6 +648,31 @@ conn_table_count(const struct conn_table *t)
 	return (t->n);
 }
 
+static void *
+conn_trim_main(void *arg)
+{
+	malloc_trim(0);
+	return (NULL);
+}
+
+/* malloc_trim walks every arena and may take milliseconds after a flood:
+ * a thread of its own does it, so no event loop waits (a loop only meets
+ * an arena lock for as long as that one arena takes). Skipped if no
+ * thread can be had: the memory is freed either way, only not returned. */
+static void
+conn_trim_async(void)
+{
+	pthread_attr_t	 attr;
+	pthread_t	 t;
+
+	if (pthread_attr_init(&attr) != 0)
+		return;
+	(void)pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, conn_trim_main, NULL) != 0)
+		log_warn("cannot start the malloc_trim thread");
+	pthread_attr_destroy(&attr);
+}
+
 void
 conn_table_tick(struct conn_table *t, int trim)
 {
@@ -662,9 +688,9 @@ conn_table_tick(struct conn_table *t, int trim)
 	if (n > conn_peak)
 		conn_peak = n;
 	else if (conn_peak - n >= CONN_TRIM_DROP && n < conn_peak / 2) {
-		malloc_trim(0);
-		log_info("connections fell from %d to %d: freed memory "
-		    "returned to the system", conn_peak, n);
+		conn_trim_async();
+		log_info("connections fell from %d to %d: returning freed "
+		    "memory to the system", conn_peak, n);
 		conn_peak = n;
 	}
 }
