@@ -288,15 +288,66 @@ out:
 	return (token);
 }
 
+/* The header and signature checks of jws_verify: 0 when they pass. */
+static int
+jws_check_signed(const struct jws_parts *jp, const struct keyset *ks,
+    const struct jws_expect *expect, char *err, size_t errlen)
+{
+	const char		*alg, *kid = NULL, *jku;
+	json_t			*v;
+	const struct key	*key = NULL;
+	int			 ok = 0;
+
+	/* The algorithm is ours to choose, never the token's. */
+	alg = json_string_value(json_object_get(jp->header, "alg"));
+	if (alg == NULL || strcmp(alg, "RS256") != 0)
+		return (jws_err(err, errlen, "alg is not RS256"), -1);
+	/* RFC 7515 4.1.11: extensions we do not know must be refused. */
+	if (json_object_get(jp->header, "crit") != NULL)
+		return (jws_err(err, errlen, "unsupported crit header"), -1);
+	if ((v = json_object_get(jp->header, "jku")) != NULL &&
+	    ((jku = json_string_value(v)) == NULL ||
+	    (expect->jku != NULL && strcmp(jku, expect->jku) != 0)))
+		return (jws_err(err, errlen, "jku does not match"), -1);
+	v = json_object_get(jp->header, "kid");
+	if (v != NULL && (kid = json_string_value(v)) == NULL)
+		return (jws_err(err, errlen, "kid is not a string"), -1);
+	if (v != NULL)
+		key = keyset_find(ks, kid);
+	if (key != NULL)
+		ok = rs256_verify(key->pkey, jp);
+	else if (expect->any_key) {
+		for (size_t i = 0; i < ks->n && !ok; i++)
+			ok = rs256_verify(ks->keys[i].pkey, jp);
+	} else
+		return (jws_err(err, errlen, "unknown kid"), -1);
+	if (!ok)
+		return (jws_err(err, errlen, "bad signature"), -1);
+	return (0);
+}
+
+/* What verify and decode share once the header passed (header_ok): the
+ * claims' checks, the claims handed out, the parts freed. */
+static int
+jws_finish(struct jws_parts *jp, int header_ok,
+    const struct jws_expect *expect, json_t **claims, char *err,
+    size_t errlen)
+{
+	int	rc = -1;
+
+	if (header_ok && claims_check(jp->claims, expect, err, errlen) == 0) {
+		*claims = json_incref(jp->claims);
+		rc = 0;
+	}
+	parts_free(jp);
+	return (rc);
+}
+
 int
 jws_verify(const char *token, const struct keyset *ks,
     const struct jws_expect *expect, json_t **claims, char *err, size_t errlen)
 {
 	struct jws_parts	 jp;
-	const char		*alg, *kid = NULL, *jku;
-	json_t			*v;
-	const struct key	*key = NULL;
-	int			 ok = 0;
 
 	*claims = NULL;
 	if (ks == NULL || expect == NULL) {
@@ -305,51 +356,8 @@ jws_verify(const char *token, const struct keyset *ks,
 	}
 	if (parts_parse(token, 1, &jp, err, errlen) != 0)
 		return (-1);
-	/* The algorithm is ours to choose, never the token's. */
-	alg = json_string_value(json_object_get(jp.header, "alg"));
-	if (alg == NULL || strcmp(alg, "RS256") != 0) {
-		jws_err(err, errlen, "alg is not RS256");
-		goto fail;
-	}
-	/* RFC 7515 4.1.11: extensions we do not know must be refused. */
-	if (json_object_get(jp.header, "crit") != NULL) {
-		jws_err(err, errlen, "unsupported crit header");
-		goto fail;
-	}
-	if ((v = json_object_get(jp.header, "jku")) != NULL &&
-	    ((jku = json_string_value(v)) == NULL ||
-	    (expect->jku != NULL && strcmp(jku, expect->jku) != 0))) {
-		jws_err(err, errlen, "jku does not match");
-		goto fail;
-	}
-	v = json_object_get(jp.header, "kid");
-	if (v != NULL && (kid = json_string_value(v)) == NULL) {
-		jws_err(err, errlen, "kid is not a string");
-		goto fail;
-	}
-	if (v != NULL)
-		key = keyset_find(ks, kid);
-	if (key != NULL)
-		ok = rs256_verify(key->pkey, &jp);
-	else if (expect->any_key) {
-		for (size_t i = 0; i < ks->n && !ok; i++)
-			ok = rs256_verify(ks->keys[i].pkey, &jp);
-	} else {
-		jws_err(err, errlen, "unknown kid");
-		goto fail;
-	}
-	if (!ok) {
-		jws_err(err, errlen, "bad signature");
-		goto fail;
-	}
-	if (claims_check(jp.claims, expect, err, errlen) != 0)
-		goto fail;
-	*claims = json_incref(jp.claims);
-	parts_free(&jp);
-	return (0);
-fail:
-	parts_free(&jp);
-	return (-1);
+	return (jws_finish(&jp, jws_check_signed(&jp, ks, expect, err,
+	    errlen) == 0, expect, claims, err, errlen));
 }
 
 int
@@ -357,6 +365,7 @@ jws_decode_unverified(const char *token, const struct jws_expect *expect,
     json_t **claims, char *err, size_t errlen)
 {
 	struct jws_parts	jp;
+	int			alg_ok;
 
 	*claims = NULL;
 	if (expect == NULL) {
@@ -367,16 +376,7 @@ jws_decode_unverified(const char *token, const struct jws_expect *expect,
 	 * token must still be a well-formed JWS. */
 	if (parts_parse(token, 0, &jp, err, errlen) != 0)
 		return (-1);
-	if (!json_is_string(json_object_get(jp.header, "alg"))) {
+	if (!(alg_ok = json_is_string(json_object_get(jp.header, "alg"))))
 		jws_err(err, errlen, "alg missing");
-		goto fail;
-	}
-	if (claims_check(jp.claims, expect, err, errlen) != 0)
-		goto fail;
-	*claims = json_incref(jp.claims);
-	parts_free(&jp);
-	return (0);
-fail:
-	parts_free(&jp);
-	return (-1);
+	return (jws_finish(&jp, alg_ok, expect, claims, err, errlen));
 }
