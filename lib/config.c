@@ -391,6 +391,10 @@ static const struct config_var config_vars[] = {
 	  OFF(threads), 0, 1, 256, "event loops (default: online cores)" },
 	{ "BAAS_DB_POOL", "4", NULL, config_parse_int,
 	  OFF(db_pool), 0, 1, 64, "Postgres connections per loop" },
+	{ "BAAS_DB_RESERVE", "4", NULL, config_parse_int,
+	  OFF(db_reserve), 0, 0, 64,
+	  "more per loop, opened while a query waits 100 ms for one (a lock "
+	  "held elsewhere), closed after 10 s idle" },
 	{ "BAAS_DB_TIMEOUT", "5", NULL, config_parse_int,
 	  OFF(db_timeout), 0, 1, 10,
 	  "seconds a query may wait for a lock or run (then 503)" },

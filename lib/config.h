@@ -44,6 +44,7 @@ struct config {
 	char			*app_token_type;	/* "any": not checked */
 	int			 threads;		/* >= 1 */
 	int			 db_pool;		/* >= 1 */
+	int			 db_reserve;		/* >= 0 */
 	int			 db_timeout;		/* seconds a query may wait, 1..10 */
 	int			 presence_lease;	/* seconds, >= 1 */
 	struct ratelimit_conf	 rate_limits;		/* signing routes */

@@ -260,7 +260,8 @@ worker_start(int index, evutil_socket_t http_fd, evutil_socket_t https_fd)
 	w->index = index;
 	if ((w->base = event_base_new()) == NULL)
 		fatal("event_base_new failed");
-	w->db = db_pool_new(w->base, app.cfg.database_url, app.cfg.db_pool);
+	w->db = db_pool_new(w->base, app.cfg.database_url, app.cfg.db_pool,
+	    app.cfg.db_reserve);
 	/* One batch out per loop: a loop per core keeps every core's
 	 * Postgres busy, and the batches grow with the load. */
 	w->presence = presence_batch_new(w->db, app.cfg.presence_lease, 1);

@@ -4,9 +4,16 @@
  * FIFO when no connection is idle; with no usable connection they fail at once
  * with DB_ERR_UNAVAILABLE (the route layer answers 503), and a timer keeps
  * reconnecting in the background. A statement that fails on a serialization
- * failure or deadlock is queued again, once, with the same parameters. */
+ * failure or deadlock is queued again, once, with the same parameters.
+ * Reserve connections (pgbouncer's reserve_pool): when the oldest queued
+ * query has waited DB_RESERVE_WAIT_MS, every connection is taken, most
+ * likely by statements waiting for a lock someone holds; one more
+ * connection opens (up to the reserve), so that requests which need no lock
+ * are not queued behind them. A reserve connection closes again after
+ * DB_RESERVE_IDLE_SECS without work. */
 #include "db.h"
 
+#include <inttypes.h>
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +27,8 @@
 #define DB_QUERY_TIMEOUT_SECS	15	/* a query running longer breaks its connection */
 #define DB_CONNECT_TIMEOUT_SECS	5	/* so does a connection attempt */
 #define DB_QUEUE_MAX		8192	/* queued queries per pool before failing fast */
+#define DB_RESERVE_WAIT_MS	100	/* a queued query's wait that opens a reserve connection */
+#define DB_RESERVE_IDLE_SECS	10	/* a reserve connection's idle time before it closes */
 
 enum db_conn_state {
 	DBC_DOWN = 0,
@@ -37,6 +46,7 @@ struct db_query {
 	char			**values;	/* copied once, kept for the retry */
 	int			 binary;
 	int			 retried;
+	int64_t			 queued_ms;	/* when it joined the queue */
 	db_cb			 cb;
 	void			*arg;
 };
@@ -63,7 +73,8 @@ struct db_conn {
 	PGconn			*pg;
 	enum db_conn_state	 state;
 	struct event		*ev;		/* socket readiness */
-	struct event		*timer;		/* query timeout */
+	struct event		*timer;		/* query timeout; a reserve's idle time */
+	int			 reserve;	/* opened only when the others are taken */
 	size_t			 prep_next;	/* next statement to prepare */
 	struct db_query		*q;		/* in flight */
 	PGresult		*result;	/* kept result of q (the first error, or the last) */
@@ -72,8 +83,9 @@ struct db_conn {
 struct db_pool {
 	struct event_base	*base;
 	char			*conninfo;
-	struct db_conn		*conns;
+	struct db_conn		*conns;		/* the base ones, then the reserve */
 	int			 nconns;
+	struct event		*reserve_timer;
 	struct db_queue		 queue;
 	int			 queued;
 	struct event		*retry;
@@ -91,6 +103,7 @@ static void	db_conn_connect(struct db_conn *);
 static void	db_conn_watch(struct db_conn *, short);
 static void	db_conn_next(struct db_conn *);
 static void	db_conn_event_cb(evutil_socket_t, short, void *);
+static void	db_enqueue(struct db_pool *, struct db_query *);
 
 void
 db_register(const struct db_stmt *stmts, size_t n)
@@ -203,15 +216,10 @@ db_pool_down(struct db_pool *pool, const char *why)
 	pool->down = 1;
 }
 
-/* Drops the connection; fails its query; leaves the retry timer to reconnect.
- * why: libpq's message, or NULL when the pool is being freed. */
+/* Closes the connection's socket and forgets its state (DOWN). */
 static void
-db_conn_reset(struct db_conn *c, const char *why)
+db_conn_close(struct db_conn *c)
 {
-	struct db_query	*q = c->q;
-
-	db_pool_down(c->pool, why);
-
 	if (c->ev != NULL) {
 		event_free(c->ev);
 		c->ev = NULL;
@@ -226,6 +234,17 @@ db_conn_reset(struct db_conn *c, const char *why)
 		c->pg = NULL;
 	}
 	c->state = DBC_DOWN;
+}
+
+/* Drops the connection; fails its query; leaves the retry timer to reconnect.
+ * why: libpq's message, or NULL when the pool is being freed. */
+static void
+db_conn_reset(struct db_conn *c, const char *why)
+{
+	struct db_query	*q = c->q;
+
+	db_pool_down(c->pool, why);
+	db_conn_close(c);
 	c->q = NULL;
 	if (q != NULL)
 		db_fail_soon(c->pool, q);
@@ -328,8 +347,15 @@ db_conn_next(struct db_conn *c)
 	struct timeval	 tv = { DB_QUERY_TIMEOUT_SECS, 0 };
 	int		 flushed;
 
-	if (c->state != DBC_IDLE || (q = TAILQ_FIRST(&pool->queue)) == NULL)
+	if (c->state != DBC_IDLE)
 		return;
+	if ((q = TAILQ_FIRST(&pool->queue)) == NULL) {
+		if (c->reserve) {
+			tv.tv_sec = DB_RESERVE_IDLE_SECS;
+			evtimer_add(c->timer, &tv);
+		}
+		return;
+	}
 	TAILQ_REMOVE(&pool->queue, q, entry);
 	pool->queued--;
 	c->q = q;
@@ -402,8 +428,7 @@ db_conn_read(struct db_conn *c)
 			/* Each statement is its own transaction: run it
 			 * again, once, behind what waits already. */
 			q->retried = 1;
-			TAILQ_INSERT_TAIL(&c->pool->queue, q, entry);
-			c->pool->queued++;
+			db_enqueue(c->pool, q);
 		} else if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
 			db_query_finish(q, DB_OK, r, NULL);
 		else if (r != NULL && PQresultErrorField(r, PG_DIAG_SQLSTATE))
@@ -462,7 +487,14 @@ db_conn_event_cb(evutil_socket_t fd, short what, void *arg)
 static void
 db_conn_timeout_cb(evutil_socket_t fd, short what, void *arg)
 {
-	db_conn_reset(arg, "query timed out");
+	struct db_conn	*c = arg;
+
+	if (c->state == DBC_IDLE && c->reserve) {
+		log_debug("closing an idle reserve database connection");
+		db_conn_close(c);
+		return;
+	}
+	db_conn_reset(c, "query timed out");
 }
 
 static void
@@ -471,30 +503,81 @@ db_retry_cb(evutil_socket_t fd, short what, void *arg)
 	struct db_pool	*pool = arg;
 
 	for (int i = 0; i < pool->nconns; i++)
-		if (pool->conns[i].state == DBC_DOWN)
+		if (pool->conns[i].state == DBC_DOWN && !pool->conns[i].reserve)
 			db_conn_connect(&pool->conns[i]);
 }
 
+/* Opens a reserve connection when the oldest queued query has waited
+ * DB_RESERVE_WAIT_MS; looks again while queries wait. */
+static void
+db_reserve_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct db_pool	*pool = arg;
+	struct db_query	*q = TAILQ_FIRST(&pool->queue);
+	int64_t		 waited;
+	struct timeval	 tv = { 0, 0 };
+
+	if (q == NULL)
+		return;
+	waited = now_mono_ms() - q->queued_ms;
+	if (waited >= DB_RESERVE_WAIT_MS) {
+		for (int i = 0; i < pool->nconns; i++) {
+			struct db_conn	*c = &pool->conns[i];
+
+			if (c->reserve && c->state == DBC_DOWN) {
+				log_debug("a query waited %" PRId64 " ms for a "
+				    "database connection: opening a reserve "
+				    "one", waited);
+				db_conn_connect(c);
+				break;
+			}
+		}
+		waited = 0;
+	}
+	tv.tv_usec = (suseconds_t)(DB_RESERVE_WAIT_MS - waited) * 1000;
+	evtimer_add(pool->reserve_timer, &tv);
+}
+
+/* Queues q behind the others; the reserve timer watches the wait. */
+static void
+db_enqueue(struct db_pool *pool, struct db_query *q)
+{
+	struct timeval	tv = { 0, DB_RESERVE_WAIT_MS * 1000 };
+
+	q->queued_ms = now_mono_ms();
+	TAILQ_INSERT_TAIL(&pool->queue, q, entry);
+	pool->queued++;
+	if (pool->reserve_timer != NULL &&
+	    !evtimer_pending(pool->reserve_timer, NULL))
+		evtimer_add(pool->reserve_timer, &tv);
+}
+
 struct db_pool *
-db_pool_new(struct event_base *base, const char *conninfo, int size)
+db_pool_new(struct event_base *base, const char *conninfo, int size,
+    int reserve)
 {
 	struct db_pool	*pool = xcalloc(1, sizeof *pool);
 	struct timeval	 tv = { DB_RETRY_SECS, 0 };
 
 	pool->base = base;
 	pool->conninfo = xstrdup(conninfo);
-	pool->nconns = size;
-	pool->conns = xcalloc(size, sizeof *pool->conns);
+	pool->nconns = size + reserve;
+	pool->conns = xcalloc(pool->nconns, sizeof *pool->conns);
 	snprintf(pool->cause, sizeof pool->cause, "database unavailable");
 	TAILQ_INIT(&pool->queue);
-	for (int i = 0; i < size; i++) {
+	for (int i = 0; i < pool->nconns; i++) {
 		pool->conns[i].pool = pool;
+		pool->conns[i].reserve = i >= size;
 		pool->conns[i].timer = evtimer_new(base, db_conn_timeout_cb,
 		    &pool->conns[i]);
 		if (pool->conns[i].timer == NULL)
 			fatal("evtimer_new failed");
-		db_conn_connect(&pool->conns[i]);
+		if (!pool->conns[i].reserve)
+			db_conn_connect(&pool->conns[i]);
 	}
+	if (reserve > 0 && (pool->reserve_timer = evtimer_new(base,
+	    db_reserve_cb, pool)) == NULL)
+		fatal("evtimer_new failed");
 	pool->retry = event_new(base, -1, EV_PERSIST, db_retry_cb, pool);
 	if (pool->retry == NULL || event_add(pool->retry, &tv) != 0)
 		fatal("cannot start the database retry timer");
@@ -509,6 +592,8 @@ db_pool_free(struct db_pool *pool)
 	if (pool == NULL)
 		return;
 	event_free(pool->retry);
+	if (pool->reserve_timer != NULL)
+		event_free(pool->reserve_timer);
 	while ((q = TAILQ_FIRST(&pool->queue)) != NULL) {
 		TAILQ_REMOVE(&pool->queue, q, entry);
 		db_query_finish(q, DB_ERR_UNAVAILABLE, NULL, "shutting down");
@@ -550,8 +635,7 @@ db_submit(struct db_pool *pool, const char *stmt, int nparams,
 		db_fail_soon(pool, q);
 		return;
 	}
-	TAILQ_INSERT_TAIL(&pool->queue, q, entry);
-	pool->queued++;
+	db_enqueue(pool, q);
 	for (int i = 0; i < pool->nconns; i++) {
 		if (pool->conns[i].state == DBC_IDLE) {
 			db_conn_next(&pool->conns[i]);

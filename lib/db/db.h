@@ -38,7 +38,10 @@ void	 db_register(const struct db_stmt *stmts, size_t n);
  * and only that query. 0 (the default) leaves the server's settings. */
 void	 db_set_session_timeout(int seconds);
 
-struct db_pool *db_pool_new(struct event_base *base, const char *conninfo, int size);
+/* size connections, opened now and kept open; up to reserve more, opened
+ * only while queries wait DB_RESERVE_WAIT_MS for one (see db.c). */
+struct db_pool *db_pool_new(struct event_base *base, const char *conninfo,
+	    int size, int reserve);
 /* Fails whatever is queued with DB_ERR_UNAVAILABLE and closes every connection. */
 void	 db_pool_free(struct db_pool *pool);
 

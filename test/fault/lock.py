@@ -16,9 +16,12 @@ Claims (exit 1 when one fails):
   - every other request during the hold is answered 2xx, the slowest under
     UNRELATED_MS (default 500);
   - once the lock is gone, the blocked request succeeds.
-With SHORT unset, a third case holds the row while 2 x pool connections
-requests wait on it, and prints how long unrelated requests then wait (the
-pool is the bound: BAAS_DB_POOL per loop; informational, not a claim).
+A third case holds the row while as many requests wait on it as the loops
+have base connections (BAAS_THREADS x BAAS_DB_POOL): the same claims hold,
+because reserve connections (BAAS_DB_RESERVE) open for the rest. With SHORT
+unset, a fourth case has 2 x (pool + reserve) waiters and prints how long
+unrelated requests then wait (every connection is taken then: informational,
+not a claim).
 """
 
 import os
@@ -177,13 +180,24 @@ def main():
                    "LOCK TABLE friend_requests IN ACCESS EXCLUSIVE MODE",
                    hold, friend_request(a, atok, b), BLOCKED, unrelated,
                    timeout)
+    # As many waiters as the loops have base connections: the reserve
+    # connections keep everything else served.
+    pool = int(os.environ.get("BAAS_DB_POOL", "4")) * \
+        int(os.environ.get("BAAS_THREADS", "2"))
+    reserve = int(os.environ.get("BAAS_DB_RESERVE", "4")) * \
+        int(os.environ.get("BAAS_THREADS", "2"))
+    ok &= run_case(base, db_url, "row (%d waiters, pool %d)" % (pool, pool),
+                   "SELECT 1 FROM users WHERE id = %d FOR UPDATE"
+                   % faultlib.signed_id(a), hold,
+                   nickname_patch(a, atok, "blocked2"), pool, unrelated,
+                   timeout)
     if not SHORT:
-        pool = int(os.environ.get("BAAS_DB_POOL", "4")) * \
-            int(os.environ.get("BAAS_THREADS", "2"))
-        run_case(base, db_url, "row (%d waiters, pool %d)" % (2 * pool, pool),
+        n = 2 * (pool + reserve)
+        run_case(base, db_url, "row (%d waiters, pool %d + reserve %d)"
+                 % (n, pool, reserve),
                  "SELECT 1 FROM users WHERE id = %d FOR UPDATE"
                  % faultlib.signed_id(a), hold,
-                 nickname_patch(a, atok, "blocked2"), 2 * pool, unrelated,
+                 nickname_patch(a, atok, "blocked3"), n, unrelated,
                  timeout, claims=False)
     print("lock: %s" % ("ok" if ok else "FAILED"))
     sys.exit(0 if ok else 1)

@@ -5,8 +5,9 @@
 # runs out (not a hang, not a 500), that everything else is served at
 # once, and that the blocked request succeeds after the release
 # (test/fault/lock.py prints the figures).
-# SHORT=1: BAAS_DB_TIMEOUT=2; otherwise the default 5 and a third case
-# with more waiters than pool connections (informational).
+# A third case has as many waiters as base pool connections (the reserve
+# connections serve the rest). SHORT=1: BAAS_DB_TIMEOUT=2; otherwise the
+# default 5 and a fourth case with every connection taken (informational).
 set -eu
 cd "$(dirname "$0")/../.."
 . bench/lib.sh

@@ -79,6 +79,7 @@ check_config(const struct config *c)
 	FUZZ_CHECK(c->threads >= 1 && c->threads <= 256);
 	FUZZ_CHECK(c->db_pool >= 1 && c->db_pool <= 64);
 	FUZZ_CHECK(c->presence_lease >= 1 && c->presence_lease <= 86400);
+	FUZZ_CHECK(c->db_reserve >= 0 && c->db_reserve <= 64);
 	FUZZ_CHECK(c->db_timeout >= 1 && c->db_timeout <= 10);
 	FUZZ_CHECK(c->max_connections >= 16 && c->max_connections <= 1000000);
 	FUZZ_CHECK(c->head_timeout >= 1 && c->head_timeout <= 3600);
