@@ -8,8 +8,13 @@ picks the response, and a JSON body is validated with jsonschema (draft
 for the reply's media type. A status or media type the document does not
 give for the operation fails too. The document is read and each validator
 built once per session.
+
+OPENAPI_COVERAGE=FILE writes, at exit, the operation/status pairs the
+session's replies exercised, one a line.
 """
 
+import atexit
+import os
 import re
 from pathlib import Path
 
@@ -23,6 +28,16 @@ JSON_TYPES = ("application/json", "application/problem+json")
 _doc = None
 _routes = None          # [(regex, template, path item)]
 _validators = {}        # (template, method, status, media) -> validator
+_seen = set()           # "METHOD /template status", for OPENAPI_COVERAGE
+
+
+def _write_coverage():
+    with open(os.environ["OPENAPI_COVERAGE"], "a") as f:
+        f.writelines("%s\n" % k for k in sorted(_seen))
+
+
+if os.environ.get("OPENAPI_COVERAGE"):
+    atexit.register(_write_coverage)
 
 
 def document():
@@ -91,6 +106,7 @@ def check(method, path, resp):
     where, doc_resp = find_response(method, path, resp.status)
     assert doc_resp is not None, (
         "openapi.yaml gives no %d reply for %s" % (resp.status, where))
+    _seen.add("%s %d" % (where, resp.status))
     content = doc_resp.get("content") or {}
     if not resp.raw or method.upper() == "HEAD":
         assert ctype in content or not content or not resp.raw, (
@@ -105,6 +121,12 @@ def check(method, path, resp):
     schema = content[ctype]["schema"]
     v = _validator((where, resp.status, ctype), schema)
     errors = sorted(v.iter_errors(resp.body), key=lambda e: list(e.path))
+    if not errors and ctype == "application/problem+json":
+        # What a schema cannot say: the members agree with the reply.
+        b = resp.body
+        assert b["status"] == resp.status and b["type"].endswith(
+            "/%d/%s" % (resp.status, b["errorCode"])), (
+            "%s: problem members disagree with the reply: %r" % (where, b))
     if errors:
         e = errors[0]
         raise AssertionError(
