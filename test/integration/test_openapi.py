@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 import openapi_check
-from conftest import Resp, http, server_bin
+from conftest import ROOT, Resp, http, server_bin
 
 METHODS = {"GET", "PUT", "POST", "DELETE", "PATCH"}
 
@@ -110,3 +110,13 @@ def test_unknown_paths_and_methods_are_checked_too(server):
                  r.path)
     with pytest.raises(AssertionError):
         openapi_check.check("PUT", r.path, wrong)
+
+
+def test_make_docs_renders_one_html_page():
+    r = subprocess.run(["make", "--no-print-directory", "docs"],
+                       cwd=str(ROOT), capture_output=True, text=True,
+                       timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    page = (ROOT / "build" / "docs" / "api.html").read_text()
+    assert "<html" in page and "baas-server API" in page
+    assert "/2.0.0/friend_requests" in page
