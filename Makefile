@@ -52,7 +52,7 @@ SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_BIN   := $(UNIT_SRC:test/unit/%.c=$(BUILD)/test/%)
 
 .PHONY: all run test check unit integration asan clean migrate deps db-start \
-	db-stop bench hardening fault soak
+	db-stop bench hardening fault soak docs lint-docs docs-tools
 all: $(BUILD)/baas-server
 
 $(BUILD)/libbaas.a: $(LIB_OBJ)
@@ -113,7 +113,25 @@ $(BUILD)/test/alloc_fail.so: test/support/alloc_fail.c
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 $(WARN) -O2 -shared -fPIC -o $@ $<
 
-check: unit integration hardening
+check: unit integration hardening lint-docs
+
+# docs/openapi.yaml: linted with @redocly/cli (part of check), rendered to
+# one HTML page by `make docs`. The npm tools live in docs/node_modules
+# (npm ci from the committed lock file, by scripts/docs-tools.sh).
+REDOCLY = REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
+	docs/node_modules/.bin/redocly
+docs-tools:
+	@scripts/docs-tools.sh
+
+lint-docs: docs-tools
+	@$(REDOCLY) lint --config docs/redocly.yaml --format=stylish \
+	    docs/openapi.yaml
+
+docs: docs-tools
+	@mkdir -p build/docs
+	@$(REDOCLY) build-docs --config docs/redocly.yaml \
+	    --output build/docs/api.html docs/openapi.yaml
+	@echo "docs: build/docs/api.html"
 
 # The binary carries the hardening flags above (PIE, relro/now, canaries).
 hardening: all

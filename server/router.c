@@ -283,3 +283,13 @@ router_allowed(const char *path, char *allow, size_t len)
 {
 	return (router_allow_list(path, allow, len));
 }
+
+void
+router_print(FILE *out)
+{
+	for (size_t t = 0; t < NELEM(router_tables); t++)
+		for (size_t i = 0; i < *router_tables[t].count; i++)
+			fprintf(out, "%s %s\n",
+			    router_method_name(router_tables[t].rows[i].method),
+			    router_tables[t].rows[i].pattern);
+}

@@ -7,6 +7,7 @@
 #define BAAS_ROUTER_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include "auth.h"
 #include "http.h"
 
@@ -39,5 +40,9 @@ size_t	 router_body_limit(int method, const char *path);
 int	 router_allowed(const char *path, char *allow, size_t len);
 /* The largest body any route takes (for evhttp's own limit). */
 size_t	 router_max_body(void);
+/* Prints every route of every table, one "METHOD PATTERN" a line (the
+ * hidden command `baas-server routes`, which the OpenAPI test compares
+ * with docs/openapi.yaml). */
+void	 router_print(FILE *out);
 
 #endif

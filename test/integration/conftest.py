@@ -13,7 +13,8 @@ Fixtures and helpers:
                 .keys_dir, .db_url, .log(), .stop())
   server        one session-wide Server for tests that change nothing
   run_bin       runs the binary to completion (--help, migrate, bad settings)
-  http          http(method, url, headers=None, body=None) -> Resp
+  http          http(method, url, headers=None, body=None) -> Resp, checked
+                against docs/openapi.yaml (openapi_check.py)
   assert_problem(resp, status, code)
 
 TEST_BASE_URL=http://host:port reuses a running server: start_server returns
@@ -36,6 +37,8 @@ import uuid
 from pathlib import Path
 
 import pytest
+
+import openapi_check
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_SH = ROOT / "scripts" / "pg.sh"
@@ -140,9 +143,11 @@ def http(method, url, headers=None, body=None, timeout=10):
         conn.request(method, target, body=data, headers=headers)
         r = conn.getresponse()
         raw = r.read()
-        return Resp(r.status, r.headers, raw, path, r.reason)
     finally:
         conn.close()
+    resp = Resp(r.status, r.headers, raw, path, r.reason)
+    openapi_check.check(method, path, resp)     # docs/openapi.yaml holds
+    return resp
 
 
 def assert_problem(resp, status, code):
