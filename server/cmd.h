@@ -14,7 +14,7 @@
 #define CMD_EXIT_FAIL	1
 #define CMD_EXIT_USAGE	2
 /* Seconds a command waits for the database to accept connections. */
-#define CMD_DB_WAIT	5
+#define CMD_DB_WAIT	2
 
 /* argv[0] is the command's name. Returns the exit status. */
 typedef int (*cmd_fn)(int argc, char **argv);
