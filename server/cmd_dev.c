@@ -104,7 +104,7 @@ cmd_dev_dauth_key(int argc, char **argv)
 	}
 	printf("private key: %s\npublic key:  %s (kid %s)\n", priv, pub,
 	    DEV_KID);
-	printf("restart the server to trust it "
+	printf("a running server trusts it after SIGHUP "
 	    "(BAAS_DEVICE_TOKEN_POLICY=verify)\n");
 	rc = 0;
 out:

@@ -9,7 +9,8 @@
 #include "router.h"
 #include "routes.h"
 
-/* Game servers may cache the sets; a rotated key is published an hour ahead. */
+/* Game servers may cache the sets: rotate-keys publishes a new key
+ * BAAS_KEY_PUBLISH_AHEAD (default this hour) before it signs. */
 #define JWKS_CACHE_CONTROL "public, max-age=3600"
 
 static const struct db_stmt keys_stmts[] = {
