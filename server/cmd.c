@@ -11,6 +11,10 @@
 #include "log.h"
 #include "migrate.h"
 
+/* Seconds to wait for the database when migrating (compose starts both
+ * together). */
+#define CMD_MIGRATE_WAIT	30
+
 static int	cmd_migrate_run(int, char **);
 
 static const struct cmd cmd_table[] = {
@@ -176,8 +180,8 @@ cmd_migrate(void)
 	char	 err[1024], *dir = migrate_find_dir();
 	int	 applied;
 
-	if (migrate_run(app.cfg.database_url, dir, 30, &applied, err,
-	    sizeof err) != 0) {
+	if (migrate_run(app.cfg.database_url, dir, CMD_MIGRATE_WAIT, &applied,
+	    err, sizeof err) != 0) {
 		log_error("%s", err);
 		free(dir);
 		return (-1);

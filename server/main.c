@@ -24,7 +24,6 @@
 #include "tokens.h"
 #include "worker.h"
 
-#define MIGRATE_WAIT_SECS 30
 
 struct app app;
 
