@@ -37,16 +37,16 @@
  * server: the folder of trusted device-token keys is read without
  * subfolders and only public keys count there). */
 static char *
-devtool_private_dir(void)
+cmd_dev_private_dir(void)
 {
 	return (xasprintf("%s/dauth-dev", app.cfg.keys_dir));
 }
 
 /* Loads the development key; -1 with a message when missing. */
 static int
-devtool_load(const char *name, struct keyset *ks)
+cmd_dev_load(const char *name, struct keyset *ks)
 {
-	char	*dir = devtool_private_dir(), err[512];
+	char	*dir = cmd_dev_private_dir(), err[512];
 	int	 rc;
 
 	memset(ks, 0, sizeof *ks);
@@ -62,7 +62,7 @@ int
 cmd_dev_dauth_key(int argc, char **argv)
 {
 	struct keyset	 ks;
-	char		*dir = devtool_private_dir(), *priv, *pub, err[512];
+	char		*dir = cmd_dev_private_dir(), *priv, *pub, err[512];
 	BIO		*mem = NULL;
 	char		*pem;
 	long		 len;
@@ -86,7 +86,7 @@ cmd_dev_dauth_key(int argc, char **argv)
 		(void)cmd_fail(argv[0], "%s", err);
 		goto out;
 	}
-	if (devtool_load("dev-dauth-key", &ks) != 0)
+	if (cmd_dev_load("dev-dauth-key", &ks) != 0)
 		goto out;
 	/* The public half, rewritten every time so it always matches. */
 	if ((mem = BIO_new(BIO_s_mem())) == NULL ||
@@ -130,7 +130,7 @@ cmd_mint_device_token(int argc, char **argv)
 	    id_parse(device, &id) != 0)
 		return (cmd_usage(argv[0], "a device id of 16 hex digits is "
 		    "expected"));
-	if (devtool_load("mint-device-token", &ks) != 0)
+	if (cmd_dev_load("mint-device-token", &ks) != 0)
 		return (1);
 	id_format(id, did);
 	/* A console-like serial number derived from the device id. */

@@ -24,7 +24,6 @@
 #include "tokens.h"
 #include "worker.h"
 
-
 struct app app;
 
 static const char *
