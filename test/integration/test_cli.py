@@ -16,8 +16,9 @@ import jwt
 import pytest
 
 from account_helpers import private_pem, rsa_key
-from baas_client import baas, baas_factory, form  # noqa: F401 (fixtures)
-from conftest import ROOT, assert_problem
+from baas_client import Baas, baas, baas_factory, form  # noqa: F401
+from conftest import ROOT, assert_problem, new_keys_dir
+from conftest import http as request
 
 ISSUER = "https://e0d67c509fb203858ebcb2fe3f88c2aa.baas.nintendo.com"
 CLIENT_ID = "ed9e2f05d286f7b8"
@@ -126,13 +127,25 @@ def test_bad_settings_and_database(run_bin, db):
 
 # ------------------------------------------------------------ keys
 
-def test_rotation_under_sighup(baas_factory, run_bin):
+def sighup(srv, says):
+    """Sends SIGHUP and waits for the log line that answers it."""
+    mark = srv.log_mark()
+    os.kill(srv.pid, signal.SIGHUP)
+    deadline = time.monotonic() + 5
+    while says not in srv.log(mark):
+        assert time.monotonic() < deadline, srv.log(mark)
+        time.sleep(0.05)
+
+
+def test_rotation_under_sighup(baas_factory, start_server, run_bin):
     """A new key is published at once (after SIGHUP, on the same keep-alive
     connection), signs only after the publish-ahead time, and tokens signed
-    before and after verify against the JWKS a game server fetched once."""
+    before and after verify against the JWKS a game server fetched once.
+    A second instance sharing the keys folder switches at the same time."""
     ahead = 3
     baas = baas_factory(BAAS_KEY_PUBLISH_AHEAD=str(ahead))
     srv = baas.server
+    other = Baas(start_server(keys_dir=srv.keys_dir, db_url=srv.db_url))
     u = baas.user()
     before = login(baas, u.da, u.password)
     assert before.status == 200, before
@@ -157,12 +170,8 @@ def test_rotation_under_sighup(baas_factory, run_bin):
     signs_from = rotated["id"]["signsFromUnix"]
     assert signs_from - time.time() > ahead - 2
 
-    mark = srv.log_mark()
-    os.kill(srv.pid, signal.SIGHUP)
-    deadline = time.monotonic() + 5
-    while "keys reloaded" not in srv.log(mark):
-        assert time.monotonic() < deadline, srv.log(mark)
-        time.sleep(0.05)
+    for s in (srv, other.server):
+        sighup(s, "keys reloaded")
 
     # Published at once, on the connection opened before the reload.
     game_server_jwks = certificates()
@@ -184,6 +193,12 @@ def test_rotation_under_sighup(baas_factory, run_bin):
     assert after.status == 200, after
     assert kid(after.body["idToken"]) == new_id
     assert kid(after.body["accessToken"]) == new_internal
+    # The other instance agrees, and takes the first one's tokens.
+    there = login(other, u.da, u.password)
+    assert kid(there.body["idToken"]) == new_id
+    r = other.call("GET", "/1.0.0/users/%s" % u.id, headers={
+        "Authorization": "Bearer " + after.body["accessToken"]})
+    assert r.status == 200, r
 
     # The game server's copy from before the switch verifies both.
     for t in (before.body["idToken"], after.body["idToken"]):
@@ -203,17 +218,32 @@ def test_rotation_under_sighup(baas_factory, run_bin):
     assert len(list((srv.keys_dir / "id").glob("*.pem"))) == 2
 
 
+def test_sighup_trusts_a_new_dauth_key(start_server, run_bin, workdir):
+    """dev-dauth-key beside a running server: its device tokens are
+    refused until SIGHUP, then accepted."""
+    keys = new_keys_dir(workdir)
+    srv = start_server(keys_dir=keys)
+    ok(run_bin(["dev-dauth-key"], db_url=srv.db_url, keys_dir=keys))
+    token = ok(run_bin(["mint-device-token", "0123456789abcdef"],
+                       db_url=srv.db_url, keys_dir=keys)).strip()
+
+    def app_token():
+        return request("POST", srv.url("/1.0.0/application/token"),
+                       {"Content-Type": "application/x-www-form-urlencoded"},
+                       form(grantType="public_client", assertion=token))
+
+    assert_problem(app_token(), 401, "invalid_token")
+    sighup(srv, "keys reloaded")
+    r = app_token()
+    assert r.status == 200, r
+
+
 def test_sighup_with_a_broken_key_keeps_the_old_ones(baas_factory):
     baas = baas_factory()
     srv = baas.server
     before = baas.call("GET", "/1.0.0/certificates").body
     (srv.keys_dir / "id" / "20200101T000000Z.pem").write_text("not a key")
-    mark = srv.log_mark()
-    os.kill(srv.pid, signal.SIGHUP)
-    deadline = time.monotonic() + 5
-    while "keys not reloaded" not in srv.log(mark):
-        assert time.monotonic() < deadline, srv.log(mark)
-        time.sleep(0.05)
+    sighup(srv, "keys not reloaded")
     assert baas.call("GET", "/1.0.0/certificates").body == before
     assert baas.user() is not None      # still signs
 
