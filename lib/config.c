@@ -425,6 +425,10 @@ static const struct config_var config_vars[] = {
 	  "then: the longest wait for connections to finish" },
 	{ "BAAS_LOG_LEVEL", "info", NULL, config_parse_log_level,
 	  OFF(log_level), 0, 0, 0, "error, warn, info or debug" },
+	{ "BAAS_KEY_PUBLISH_AHEAD", "3600", NULL, config_parse_int,
+	  OFF(key_publish_ahead), 0, 0, 30 * 86400,
+	  "rotate-keys: seconds a new key is published before it signs "
+	  "(at least the JWKS max-age, 3600, for cached sets)" },
 };
 
 #undef OFF

@@ -55,6 +55,7 @@ struct config {
 	int			 drain_delay;		/* seconds */
 	int			 drain_timeout;		/* seconds */
 	enum log_level		 log_level;
+	int			 key_publish_ahead;	/* seconds */
 };
 
 /* Fills c from the environment through getenv_fn (getenv in the server, a fake

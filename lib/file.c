@@ -1,4 +1,4 @@
-/* file: the file I/O that keys.c, tlscert.c, migrate.c and devtool.c share. */
+/* file: the file I/O that keys.c, tlscert.c, migrate.c and cmd_dev.c share. */
 #include "file.h"
 
 #include <dirent.h>

@@ -6,6 +6,7 @@
 #include "file.h"
 #include "ossl.h"
 #include "b64.h"
+#include "keyroll.h"
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -154,6 +155,26 @@ key_check_rsa(EVP_PKEY *pkey, const char *source, char *err, size_t errlen)
 }
 
 const struct key *
+keyset_signer(const struct keyset *ks, int64_t now)
+{
+	const struct key	*best = NULL, *first = NULL, *k;
+
+	/* Private keys are loaded in file-name order: on equal not-before
+	 * the later one wins, as keyroll_plan orders them. */
+	for (size_t i = 0; i < ks->n; i++) {
+		k = &ks->keys[i];
+		if (!k->has_private)
+			continue;
+		if (k->not_before <= now &&
+		    (best == NULL || k->not_before >= best->not_before))
+			best = k;
+		if (first == NULL || k->not_before < first->not_before)
+			first = k;
+	}
+	return (best != NULL ? best : first);
+}
+
+const struct key *
 keyset_find(const struct keyset *ks, const char *kid)
 {
 	for (size_t i = 0; i < ks->n; i++) {
@@ -231,14 +252,11 @@ count_pem(char **names, size_t n)
 static int
 generate_in(const char *dir, char *err, size_t errlen)
 {
-	char		 stamp[32], *path;
-	struct tm	 tm;
-	time_t		 t = time(NULL);
-	int		 rc;
+	char	 name[KEYROLL_NAME_LEN + 1], *path;
+	int	 rc;
 
-	gmtime_r(&t, &tm);
-	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-	path = xasprintf("%s/%s.pem", dir, stamp);
+	keyroll_name((int64_t)time(NULL), name, sizeof name);
+	path = xasprintf("%s/%s", dir, name);
 	rc = key_generate_file(path, err, errlen);
 	if (rc != 0 && errno == EEXIST)
 		rc = 0;
@@ -254,6 +272,7 @@ keyset_load_private(struct keyset *ks, const char *dir, int generate,
 	size_t		  n = 0;
 	EVP_PKEY	 *pkey;
 	const struct key *dup;
+	struct key	 *k;
 	int		  rc = -1;
 
 	if (file_mkdir_p(dir, 0700, err, errlen) != 0 ||
@@ -271,7 +290,7 @@ keyset_load_private(struct keyset *ks, const char *dir, int generate,
 		snprintf(err, errlen, "%s: no private key (*.pem)", dir);
 		goto out;
 	}
-	/* Sorted names: the last key read is the newest and signs. */
+	/* Sorted names; keyset_signer picks the signer afterwards. */
 	for (size_t i = 0; i < n; i++) {
 		free(path);
 		path = xasprintf("%s/%s", dir, names[i]);
@@ -292,11 +311,15 @@ keyset_load_private(struct keyset *ks, const char *dir, int generate,
 				    "loaded as a public key", path, kid);
 				goto out;
 			}
-			ks->signer = &ks->keys[dup - ks->keys];
+			k = &ks->keys[dup - ks->keys];
+			if (keyroll_not_before(names[i]) < k->not_before)
+				k->not_before = keyroll_not_before(names[i]);
 			continue;
 		}
-		ks->signer = keyset_push(ks, pkey, kid, 1, path);
+		k = keyset_push(ks, pkey, kid, 1, path);
+		k->not_before = keyroll_not_before(names[i]);
 	}
+	ks->signer = (struct key *)keyset_signer(ks, (int64_t)time(NULL));
 	if (ks->signer == NULL) {
 		snprintf(err, errlen, "%s: no private key file (*.pem)", dir);
 		goto out;

@@ -6,26 +6,29 @@
 
 #include <openssl/evp.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "util.h"
 
 struct key {
 	char		 kid[96];
 	EVP_PKEY	*pkey;
 	int		 has_private;
+	int64_t		 not_before;	/* private keys: signs from then on
+					 * (keyroll.h: from the file name) */
 	char		*source;	/* file it came from; for messages */
 };
 
 struct keyset {
 	struct key	*keys;
 	size_t		 n;
-	struct key	*signer;	/* newest private key, or NULL */
+	struct key	*signer;	/* keyset_signer() when loaded */
 	char		*jwks;		/* {"keys":[...]} rendered once */
 };
 
 /* Loads every *.pem private key in dir (created with mode 0700 when missing).
  * When generate is set and dir has none, writes a new RSA-2048 key
- * <UTC timestamp>.pem with mode 0600. The key whose file name sorts last
- * signs. kid = RFC 7638 SHA-256 thumbprint (base64url), so it is stable
+ * <UTC timestamp>.pem with mode 0600. Which key signs when is keyroll.h's
+ * rule (keyset_signer). kid = RFC 7638 SHA-256 thumbprint (base64url), so it is stable
  * across restarts and instances. Returns -1 with a message in err. */
 int	 keyset_load_private(struct keyset *ks, const char *dir, int generate,
 	    char *err, size_t errlen) WUR;
@@ -38,6 +41,11 @@ int	 keyset_add_public_dir(struct keyset *ks, const char *dir,
 
 /* Renders ks->jwks from the current keys (call after loading). */
 void	 keyset_render_jwks(struct keyset *ks);
+
+/* The private key that signs at now: the last, in (not-before, file name)
+ * order, whose not-before has passed; when none has, the first. NULL when
+ * the set has no private key. */
+const struct key *keyset_signer(const struct keyset *ks, int64_t now);
 
 const struct key *keyset_find(const struct keyset *ks, const char *kid);
 void	 keyset_free(struct keyset *ks);

@@ -1,13 +1,14 @@
 /* app: what every event loop shares read-only after start-up: settings, key
  * sets, the TLS context, and the thread-safe caches. Nothing else here
- * changes once the loops run. */
+ * changes once the loops run (the key sets are swapped on SIGHUP through
+ * keyring.h). */
 #ifndef BAAS_APP_H
 #define BAAS_APP_H
 
 #include <openssl/ssl.h>
 #include "config.h"
 #include "friends_cache.h"
-#include "keys.h"
+#include "keyring.h"
 #include "ratelimit.h"
 #include "token_cache.h"
 #include "usergen.h"
@@ -21,11 +22,7 @@
 
 struct app {
 	struct config	 cfg;
-	struct keyset	 internal_keys;	/* sign access tokens */
-	struct keyset	 id_keys;	/* sign ID tokens; + trusted extras */
-	struct keyset	 device_keys;	/* dauth: verify device tokens */
-	struct keyset	 na_keys;	/* verify Nintendo Account ID tokens */
-	struct keyset	 app_keys;	/* verify application tokens */
+	/* The key sets are each thread's keyring (keyring.h). */
 	char		*internal_jku;	/* <iss>/1.0.0/internal_certificates */
 	char		*id_jku;	/* <iss>/1.0.0/certificates */
 	SSL_CTX		*ssl_ctx;	/* NULL when HTTPS is off */

@@ -153,7 +153,7 @@ auth_bearer(struct req *r)
 	expect.now = now_unix();
 	expect.leeway = AUTH_LEEWAY_SECS;
 	expect.max_age = TOKENS_LIFETIME;	/* ours: exp - iat */
-	if (jws_verify(r->bearer, &app.internal_keys, &expect, &claims,
+	if (jws_verify(r->bearer, &keyring_get()->internal, &expect, &claims,
 	    err, sizeof err) != 0) {
 		rlog_debug(r, "bearer refused: %s", err);
 		return (problem_set(&r->problem, PROBLEM_INVALID_TOKEN, NULL));

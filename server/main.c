@@ -15,17 +15,14 @@
 #include "app.h"
 #include "auth.h"
 #include "db.h"
-#include "devtool.h"
+#include "cmd.h"
 #include "sign_limit.h"
 #include "listener.h"
 #include "log.h"
-#include "migrate.h"
 #include "routes.h"
 #include "tls.h"
 #include "tokens.h"
 #include "worker.h"
-
-#define MIGRATE_WAIT_SECS 30
 
 struct app app;
 
@@ -39,49 +36,51 @@ static void
 main_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: baas-server [migrate | --help]\n"
-	    "       baas-server dev-dauth-key | mint-device-token ID | create-user [N]\n"
-	    "       baas-server issue-tls-cert DIR   (on the machine that keeps the CA)\n"
+	    "usage: baas-server [--help]\n"
+	    "       baas-server COMMAND [ARGS] (COMMAND --help for more)\n"
 	    "\n"
 	    "Serves the Switch BaaS account and friends API. Without arguments it\n"
-	    "applies pending migrations and serves; `migrate` only migrates.\n"
-	    "Settings come from the environment:\n\n");
+	    "applies pending migrations and serves (SIGHUP reloads the keys).\n"
+	    "Commands:\n");
+	cmd_list(f);
+	fprintf(f, "\nSettings come from the environment:\n\n");
 	config_usage(f);
 }
 
 static void
 main_load_keys(void)
 {
-	char	 err[512], *dir;
+	struct keyring	*k;
+	char		 err[512];
 
-	dir = xasprintf("%s/internal", app.cfg.keys_dir);
-	if (keyset_load_private(&app.internal_keys, dir, 1, err, sizeof err))
+	if ((k = keyring_load(err, sizeof err)) == NULL)
 		fatal("%s", err);
-	free(dir);
-	dir = xasprintf("%s/id", app.cfg.keys_dir);
-	if (keyset_load_private(&app.id_keys, dir, 1, err, sizeof err))
-		fatal("%s", err);
-	free(dir);
-	for (size_t i = 0; i < app.internal_keys.n; i++)
-		if (keyset_find(&app.id_keys, app.internal_keys.keys[i].kid))
-			fatal("the internal and id key sets share key %s",
-			    app.internal_keys.keys[i].kid);
-	if (keyset_add_public_dir(&app.id_keys, app.cfg.trusted_id_keys, err,
-	    sizeof err) != 0)
-		fatal("%s", err);
-	keyset_render_jwks(&app.internal_keys);
-	keyset_render_jwks(&app.id_keys);
-
-	if (keyset_add_public_dir(&app.device_keys, app.cfg.device_token_keys,
-	    err, sizeof err) != 0 ||
-	    keyset_add_public_dir(&app.na_keys, app.cfg.na_token_keys, err,
-	    sizeof err) != 0 ||
-	    keyset_add_public_dir(&app.app_keys, app.cfg.app_token_keys, err,
-	    sizeof err) != 0)
-		fatal("%s", err);
+	keyring_install(k);
 	app.internal_jku = xasprintf("%s/1.0.0/internal_certificates",
 	    app.cfg.issuer);
 	app.id_jku = xasprintf("%s/1.0.0/certificates", app.cfg.issuer);
+}
+
+/* SIGHUP: every key set read again; on an error the old ones stay. The
+ * loops move over between two callbacks, so nothing is dropped. */
+static void
+main_reload_keys(struct worker **workers)
+{
+	struct keyring	*k;
+	char		 err[512];
+
+	if ((k = keyring_load(err, sizeof err)) == NULL) {
+		log_error("SIGHUP: keys not reloaded: %s", err);
+		return;
+	}
+	keyring_install(k);
+	keyring_adopt();
+	for (int i = 0; i < app.cfg.threads; i++)
+		worker_reload_keys(workers[i]);
+	log_info("SIGHUP: keys reloaded: internal %zu, id %zu (signing "
+	    "internal %s, id %s)", k->internal.n, k->id.n,
+	    keyset_signer(&k->internal, now_unix())->kid,
+	    keyset_signer(&k->id, now_unix())->kid);
 }
 
 static void
@@ -106,8 +105,8 @@ main_log_policies(void)
 	};
 	const enum trust_policy policies[] = { app.cfg.device_token_policy,
 	    app.cfg.na_token_policy, app.cfg.app_token_policy };
-	const struct keyset *sets[] = { &app.device_keys, &app.na_keys,
-	    &app.app_keys };
+	const struct keyring *k = keyring_get();
+	const struct keyset *sets[] = { &k->device, &k->na, &k->app };
 
 	for (size_t i = 0; i < NELEM(kinds); i++) {
 		if (policies[i] == TRUST_DECODE_ALLOW_TAKEOVER)
@@ -129,25 +128,6 @@ main_log_policies(void)
 		if (strcmp(*app_claims[i].value, TOKENS_CLAIM_ANY) == 0)
 			log_warn("%s=any: the %s of application tokens is not "
 			    "checked", app_claims[i].env, app_claims[i].claim);
-}
-
-static int
-main_migrate(void)
-{
-	char	 err[1024], *dir = migrate_find_dir();
-	int	 applied;
-
-	if (migrate_run(app.cfg.database_url, dir, MIGRATE_WAIT_SECS, &applied,
-	    err, sizeof err) != 0) {
-		log_error("%s", err);
-		free(dir);
-		return (-1);
-	}
-	if (applied > 0)
-		log_info("applied %d migration%s from %s", applied,
-		    applied == 1 ? "" : "s", dir);
-	free(dir);
-	return (0);
 }
 
 static void
@@ -223,7 +203,7 @@ main_serve(void)
 		if (app.ssl_ctx == NULL)
 			fatal("%s", err);
 	}
-	if (main_migrate() != 0)
+	if (cmd_migrate() != 0)
 		return (1);
 	main_register_statements();
 	db_set_session_timeout(app.cfg.db_timeout);
@@ -241,6 +221,7 @@ main_serve(void)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (evthread_use_pthreads() != 0)
@@ -256,8 +237,13 @@ main_serve(void)
 	log_info("listening http=%s https=%s threads=%d", http.shown,
 	    https.shown, app.cfg.threads);
 
-	if (sigwait(&set, &sig) != 0)
-		fatal("sigwait failed");
+	do {
+		if (sigwait(&set, &sig) != 0)
+			fatal("sigwait failed");
+		if (sig == SIGHUP)
+			main_reload_keys(workers);
+	} while (sig == SIGHUP);
+	sigdelset(&set, SIGHUP);
 	main_drain(workers, &set, sig);
 	for (int i = 0; i < app.cfg.threads; i++)
 		worker_join(workers[i]);
@@ -271,11 +257,7 @@ main_serve(void)
 static void
 main_cleanup(void)
 {
-	keyset_free(&app.internal_keys);
-	keyset_free(&app.id_keys);
-	keyset_free(&app.device_keys);
-	keyset_free(&app.na_keys);
-	keyset_free(&app.app_keys);
+	keyring_shutdown();
 	friends_cache_free(app.friends_cache);
 	friends_cache_free(app.requests_cache);
 	token_cache_free(app.token_cache);
@@ -292,8 +274,9 @@ main_cleanup(void)
 int
 main(int argc, char **argv)
 {
-	char	err[512];
-	int	rc;
+	const struct cmd	*c = NULL;
+	char			 err[512];
+	int			 rc;
 
 	/* Hidden: the route tables, for the OpenAPI document's test. */
 	if (argc == 2 && strcmp(argv[1], "routes") == 0) {
@@ -305,23 +288,20 @@ main(int argc, char **argv)
 		main_usage(stdout);
 		return (0);
 	}
+	if (argc > 1 && (c = cmd_find(argv[1])) == NULL) {
+		fprintf(stderr, "baas-server: unknown command \"%s\" "
+		    "(baas-server --help lists them)\n", argv[1]);
+		return (CMD_EXIT_USAGE);
+	}
+	if (c != NULL && cmd_help(c, argc, argv))
+		return (0);
 	main_raise_nofile();
 	if (config_load(&app.cfg, main_getenv, err, sizeof err) != 0) {
 		fprintf(stderr, "baas-server: %s\n", err);
 		return (2);
 	}
 	log_set_level(app.cfg.log_level);
-	if (devtool_command(argc, argv, &rc)) {
-		main_cleanup();
-		return (rc);
-	}
-	if (argc > 1 && strcmp(argv[1], "migrate") == 0)
-		rc = main_migrate() == 0 ? 0 : 1;
-	else if (argc > 1) {
-		main_usage(stderr);
-		rc = 2;
-	} else
-		rc = main_serve();
+	rc = c != NULL ? c->run(argc - 1, argv + 1) : main_serve();
 	main_cleanup();
 	return (rc);
 }

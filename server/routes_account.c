@@ -58,7 +58,7 @@ account_application_token(struct req *r)
 	if (account_token_form_parse(&f, &in, &r->problem) != 0)
 		goto fail;
 	t.policy = app.cfg.device_token_policy;
-	t.keys = &app.device_keys;
+	t.keys = &keyring_get()->device;
 	t.aud = NULL;
 	t.now = c.now;
 	if (tokens_check_device(in.assertion, &t, &device, &r->problem) != 0)
@@ -66,8 +66,8 @@ account_application_token(struct req *r)
 	form_free(&f);
 	claims = tokens_anonymous_claims(&c, device);
 	json_decref(device);
-	token = jws_sign_new(app.internal_keys.signer, app.internal_jku,
-	    claims);
+	token = jws_sign_new(keyset_signer(&keyring_get()->internal, c.now),
+	    app.internal_jku, claims);
 	json_decref(claims);
 	if (token == NULL) {
 		req_fail_internal(r, "cannot sign the anonymous token");
@@ -122,11 +122,12 @@ login_finish(struct req *r, uint64_t user_id, const char *user, size_t len)
 	char			*access, *idt;
 
 	claims = tokens_user_claims(&c, user_id, s->in.da_id);
-	access = jws_sign_new(app.internal_keys.signer, app.internal_jku,
-	    claims);
+	access = jws_sign_new(keyset_signer(&keyring_get()->internal, c.now),
+	    app.internal_jku, claims);
 	json_decref(claims);
 	claims = tokens_id_claims(&c, user_id, s->in.da_id, s->app_nintendo);
-	idt = jws_sign_new(app.id_keys.signer, app.id_jku, claims);
+	idt = jws_sign_new(keyset_signer(&keyring_get()->id, c.now),
+	    app.id_jku, claims);
 	json_decref(claims);
 	if (access == NULL || idt == NULL) {
 		free(access);
@@ -253,7 +254,7 @@ account_login_common(struct req *r, int federation)
 	t.now = now_unix();
 	if (s->in.app_token != NULL) {
 		t.policy = app.cfg.app_token_policy;
-		t.keys = &app.app_keys;
+		t.keys = &keyring_get()->app;
 		t.iss = app.cfg.app_token_issuer;
 		t.aud = app.cfg.app_token_audience;
 		t.typ = app.cfg.app_token_type;
@@ -263,7 +264,7 @@ account_login_common(struct req *r, int federation)
 	}
 	if (federation) {
 		t.policy = app.cfg.na_token_policy;
-		t.keys = &app.na_keys;
+		t.keys = &keyring_get()->na;
 		t.aud = app.cfg.na_client_id;
 		if (tokens_check_na(s->in.id_token, &t, s->na_id,
 		    &r->problem) != 0)

@@ -1,5 +1,5 @@
-/* routes_keys: the two JWK sets of API.md section 2 (rendered once at start,
- * served from memory with a public cache lifetime) and a health check for
+/* routes_keys: the two JWK sets of API.md section 2 (rendered when the
+ * keyring is loaded, at start and on SIGHUP; served from memory with a public cache lifetime) and a health check for
  * load balancers and compose that asks the database, and answers 503 as
  * soon as the server is draining. */
 #include <string.h>
@@ -9,7 +9,8 @@
 #include "router.h"
 #include "routes.h"
 
-/* Game servers may cache the sets; a rotated key is published an hour ahead. */
+/* Game servers may cache the sets: rotate-keys publishes a new key
+ * BAAS_KEY_PUBLISH_AHEAD (default this hour) before it signs. */
 #define JWKS_CACHE_CONTROL "public, max-age=3600"
 
 static const struct db_stmt keys_stmts[] = {
@@ -19,16 +20,18 @@ static const struct db_stmt keys_stmts[] = {
 static enum route_result
 keys_id_certificates(struct req *r)
 {
-	req_reply_json_text(r, 200, app.id_keys.jwks, strlen(app.id_keys.jwks),
-	    JWKS_CACHE_CONTROL);
+	const char	*jwks = keyring_get()->id.jwks;
+
+	req_reply_json_text(r, 200, jwks, strlen(jwks), JWKS_CACHE_CONTROL);
 	return (ROUTE_DONE);
 }
 
 static enum route_result
 keys_internal_certificates(struct req *r)
 {
-	req_reply_json_text(r, 200, app.internal_keys.jwks,
-	    strlen(app.internal_keys.jwks), JWKS_CACHE_CONTROL);
+	const char	*jwks = keyring_get()->internal.jwks;
+
+	req_reply_json_text(r, 200, jwks, strlen(jwks), JWKS_CACHE_CONTROL);
 	return (ROUTE_DONE);
 }
 

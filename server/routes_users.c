@@ -367,7 +367,7 @@ users_link(struct req *r)
 	if (req_body_form(r, &f) != 0)
 		return (ROUTE_ERROR);
 	t.policy = app.cfg.na_token_policy;
-	t.keys = &app.na_keys;
+	t.keys = &keyring_get()->na;
 	t.aud = app.cfg.na_client_id;
 	t.now = now_unix();
 	if (account_link_form_parse(&f, 1, &id_token, &r->problem) != 0 ||

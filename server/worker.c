@@ -22,6 +22,7 @@
 #include "conn.h"
 #include "db.h"
 #include "http.h"
+#include "keyring.h"
 #include "listener.h"
 #include "log.h"
 #include "presence_batch.h"
@@ -50,6 +51,7 @@ struct worker {
 	struct event			*stop_ev;
 	struct event			*tick_ev;
 	struct event			*house_ev;
+	struct event			*keys_ev;	/* SIGHUP: keyring_adopt */
 	int				 inflight;
 	int				 stopping;
 	int				 listening;	/* listeners still open */
@@ -227,11 +229,24 @@ worker_house_cb(evutil_socket_t fd, short what, void *arg)
 	conn_table_tick(w->conns, w->index == 0);
 }
 
+static void
+worker_keys_cb(evutil_socket_t fd, short what, void *arg)
+{
+	keyring_adopt();
+}
+
+void
+worker_reload_keys(struct worker *w)
+{
+	event_active(w->keys_ev, EV_READ, 0);
+}
+
 static void *
 worker_main(void *arg)
 {
 	struct worker	*w = arg;
 
+	keyring_adopt();
 	event_base_dispatch(w->base);
 	/* The pool first: its callbacks may still reply through evhttp.
 	 * Presence patches still waiting go to it first, to be failed. */
@@ -246,8 +261,10 @@ worker_main(void *arg)
 	if (w->tick_ev != NULL)
 		event_free(w->tick_ev);
 	event_free(w->house_ev);
+	event_free(w->keys_ev);
 	event_free(w->stop_ev);
 	event_base_free(w->base);
+	keyring_release();
 	return (NULL);
 }
 
@@ -273,7 +290,8 @@ worker_start(int index, evutil_socket_t http_fd, evutil_socket_t https_fd)
 		w->https = worker_http_new(w, https_fd, &w->https_bound, 1);
 	w->stop_ev = event_new(w->base, -1, 0, worker_stop_cb, w);
 	w->house_ev = event_new(w->base, -1, EV_PERSIST, worker_house_cb, w);
-	if (w->stop_ev == NULL || w->house_ev == NULL ||
+	w->keys_ev = event_new(w->base, -1, 0, worker_keys_cb, w);
+	if (w->stop_ev == NULL || w->house_ev == NULL || w->keys_ev == NULL ||
 	    event_add(w->house_ev, &house) != 0)
 		fatal("event_new failed");
 	if (pthread_create(&w->thread, NULL, worker_main, w) != 0)

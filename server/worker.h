@@ -21,6 +21,9 @@ int		 worker_draining(void);
  * listening sockets and idle connections, finish the others and exit
  * (BAAS_DRAIN_TIMEOUT at most); thread-safe. */
 void		 worker_stop(struct worker *w);
+/* After SIGHUP, once keyring_install has the new key sets: the loop moves
+ * to them between two callbacks (thread-safe). */
+void		 worker_reload_keys(struct worker *w);
 /* Waits for the thread and frees it. */
 void		 worker_join(struct worker *w);
 

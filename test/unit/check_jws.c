@@ -70,7 +70,7 @@ setup_once(void)
 	data = xasprintf("%s/20200101T000000Z.pem", dir);
 	ck_assert(key_generate_file(data, err, sizeof err) == 0);
 	free(data);
-	data = xasprintf("%s/20300101T000000Z.pem", dir);
+	data = xasprintf("%s/20210101T000000Z.pem", dir);
 	ck_assert(key_generate_file(data, err, sizeof err) == 0);
 	free(data);
 	ck_assert(keyset_load_private(&ks, dir, 0, err, sizeof err) == 0);

@@ -278,7 +278,7 @@ START_TEST(test_two_keys)
 {
 	struct keyset	 ks = { 0 };
 	char		*old = path_new("20200101T000000Z.pem");
-	char		*new = path_new("20300101T000000Z.pem");
+	char		*new = path_new("20210101T000000Z.pem");
 	json_t		*root, *keys;
 	json_error_t	 jerr;
 
@@ -309,6 +309,39 @@ START_TEST(test_two_keys)
 	keyset_free(&ks);
 	free(old);
 	free(new);
+}
+END_TEST
+
+/* Rotation ahead: a key named by a time to come is loaded and published
+ * but signs only from that time; the key before it signs until then. */
+START_TEST(test_future_key)
+{
+	struct keyset	 ks = { 0 };
+	char		*old = path_new("20200101T000000Z.pem");
+	char		*now = path_new("20210101T000000Z.pem");
+	char		*next = path_new("20990101T000000Z.pem");
+	const struct key *k;
+
+	ck_assert(key_generate_file(old, err, sizeof err) == 0);
+	ck_assert(key_generate_file(next, err, sizeof err) == 0);
+	ck_assert(key_generate_file(now, err, sizeof err) == 0);
+	ck_assert_msg(keyset_load_private(&ks, tmp, 0, err, sizeof err) == 0,
+	    "%s", err);
+	ck_assert_uint_eq(ks.n, 3);
+	ck_assert_str_eq(ks.signer->source, now);
+	k = keyset_signer(&ks, 4070908800 - 1);		/* 2098-12-31T23:59:59 */
+	ck_assert_str_eq(k->source, now);
+	k = keyset_signer(&ks, 4070908800);		/* 2099-01-01 */
+	ck_assert_str_eq(k->source, next);
+	/* Before every key's time: the earliest, not none. */
+	k = keyset_signer(&ks, 0);
+	ck_assert_str_eq(k->source, old);
+	keyset_render_jwks(&ks);
+	ck_assert_ptr_nonnull(strstr(ks.jwks, ks.keys[2].kid));
+	keyset_free(&ks);
+	free(old);
+	free(now);
+	free(next);
 }
 END_TEST
 
@@ -560,6 +593,7 @@ keys_suite(void)
 	tcase_add_test(tc, test_no_key);
 	tcase_add_test(tc, test_private_garbage);
 	tcase_add_test(tc, test_two_keys);
+	tcase_add_test(tc, test_future_key);
 	tcase_add_test(tc, test_same_key_twice);
 	suite_add_tcase(s, tc);
 

@@ -1,29 +1,15 @@
-/* devtool: commands for people who run the server behind their integration
+/* cmd_dev: commands for people who run the server behind their integration
  * suites, so a suite can walk the console's real flow (device token ->
  * application/token -> login) against the default verify policy without
- * Nintendo's servers:
- *
- *   baas-server dev-dauth-key            a development dauth key pair: the
- *                                        private key in <keys>/dauth-dev/,
- *                                        its public key in the device-token
- *                                        keys folder (trusted at next start)
- *   baas-server mint-device-token ID     prints a device token for device ID
- *                                        (16 hex digits) signed by that key
- *   baas-server create-user [N]          creates N users (default 1) in the
- *                                        database and prints, per line:
- *                                        user id, device account id, password
- *   baas-server issue-tls-cert DIR       on the machine that keeps the local
- *                                        CA: DIR/ca.crt and ca.key (created
- *                                        when missing), then a new
- *                                        DIR/server.crt and server.key, to
- *                                        copy to the server, which never
- *                                        needs ca.key
+ * Nintendo's servers (dev-dauth-key, mint-device-token, create-user), and
+ * issue-tls-cert for a server that does not keep the CA key. What each does
+ * is in its --help (cmd.c).
  *
  * create-user writes through the same SQL function as POST /1.0.0/users,
  * on a blocking connection to BAAS_DATABASE_URL (account_db.c; migrating
  * first), so it works whether or not a server is running. These run before
  * any event loop. */
-#include "devtool.h"
+#include "cmd.h"
 
 #include <errno.h>
 #include <openssl/pem.h>
@@ -51,70 +37,74 @@
  * server: the folder of trusted device-token keys is read without
  * subfolders and only public keys count there). */
 static char *
-devtool_private_dir(void)
+cmd_dev_private_dir(void)
 {
 	return (xasprintf("%s/dauth-dev", app.cfg.keys_dir));
 }
 
 /* Loads the development key; -1 with a message when missing. */
 static int
-devtool_load(struct keyset *ks)
+cmd_dev_load(const char *name, struct keyset *ks)
 {
-	char	*dir = devtool_private_dir(), err[512];
+	char	*dir = cmd_dev_private_dir(), err[512];
 	int	 rc;
 
 	memset(ks, 0, sizeof *ks);
 	rc = keyset_load_private(ks, dir, 0, err, sizeof err);
 	if (rc != 0)
-		fprintf(stderr, "baas-server: %s\n(run `baas-server "
-		    "dev-dauth-key` first)\n", err);
+		(void)cmd_fail(name, "%s (run `baas-server dev-dauth-key` "
+		    "first)", err);
 	free(dir);
 	return (rc);
 }
 
-static int
-devtool_dauth_key(void)
+int
+cmd_dev_dauth_key(int argc, char **argv)
 {
 	struct keyset	 ks;
-	char		*dir = devtool_private_dir(), *priv, *pub, err[512];
+	char		*dir = cmd_dev_private_dir(), *priv, *pub, err[512];
 	BIO		*mem = NULL;
 	char		*pem;
 	long		 len;
 	int		 rc = 1;
 
+	if (argc != 1) {
+		free(dir);
+		return (cmd_usage(argv[0], "no arguments expected"));
+	}
 	priv = xasprintf("%s/private.pem", dir);
 	pub = xasprintf("%s/%s.pem", app.cfg.device_token_keys, DEV_KID);
 	if (file_mkdir_p(app.cfg.keys_dir, 0700, err, sizeof err) != 0 ||
 	    file_mkdir_p(dir, 0700, err, sizeof err) != 0 ||
 	    file_mkdir_p(app.cfg.device_token_keys, 0755, err,
 	    sizeof err) != 0) {
-		fprintf(stderr, "baas-server: %s\n", err);
+		(void)cmd_fail(argv[0], "%s", err);
 		goto out;
 	}
 	if (access(priv, F_OK) != 0 &&
 	    key_generate_file(priv, err, sizeof err) != 0) {
-		fprintf(stderr, "baas-server: %s\n", err);
+		(void)cmd_fail(argv[0], "%s", err);
 		goto out;
 	}
-	if (devtool_load(&ks) != 0)
+	if (cmd_dev_load("dev-dauth-key", &ks) != 0)
 		goto out;
 	/* The public half, rewritten every time so it always matches. */
 	if ((mem = BIO_new(BIO_s_mem())) == NULL ||
 	    !PEM_write_bio_PUBKEY(mem, ks.signer->pkey) ||
 	    (len = BIO_get_mem_data(mem, &pem)) <= 0) {
-		fprintf(stderr, "baas-server: cannot encode %s\n", pub);
+		(void)cmd_fail(argv[0], "cannot encode %s", pub);
 		keyset_free(&ks);
 		goto out;
 	}
 	keyset_free(&ks);
 	if (file_write(pub, 0644, pem, (size_t)len, FILE_REPLACE, err,
 	    sizeof err) != 0) {
-		fprintf(stderr, "baas-server: %s\n", err);
+		(void)cmd_fail(argv[0], "%s", err);
 		goto out;
 	}
 	printf("private key: %s\npublic key:  %s (kid %s)\n", priv, pub,
 	    DEV_KID);
-	printf("restart the server to trust it "
+	printf("a running server trusts it after SIGHUP "
 	    "(BAAS_DEVICE_TOKEN_POLICY=verify)\n");
 	rc = 0;
 out:
@@ -125,9 +115,10 @@ out:
 	return (rc);
 }
 
-static int
-devtool_mint(const char *device)
+int
+cmd_mint_device_token(int argc, char **argv)
 {
+	const char	*device = argc == 2 ? argv[1] : NULL;
 	struct keyset	 ks;
 	struct key	 k;
 	uint64_t	 id;
@@ -136,12 +127,10 @@ devtool_mint(const char *device)
 	int64_t		 now = now_unix();
 
 	if (device == NULL || strlen(device) != ID_HEX_LEN ||
-	    id_parse(device, &id) != 0) {
-		fprintf(stderr, "usage: baas-server mint-device-token "
-		    "<device id: 16 hex digits>\n");
-		return (2);
-	}
-	if (devtool_load(&ks) != 0)
+	    id_parse(device, &id) != 0)
+		return (cmd_usage(argv[0], "a device id of 16 hex digits is "
+		    "expected"));
+	if (cmd_dev_load("mint-device-token", &ks) != 0)
 		return (1);
 	id_format(id, did);
 	/* A console-like serial number derived from the device id. */
@@ -159,7 +148,8 @@ devtool_mint(const char *device)
 	json_decref(claims);
 	keyset_free(&ks);
 	if (token == NULL) {
-		fprintf(stderr, "baas-server: cannot sign the device token\n");
+		(void)cmd_fail("mint-device-token", "cannot sign the device "
+		    "token");
 		return (1);
 	}
 	printf("%s\n", token);
@@ -167,33 +157,34 @@ devtool_mint(const char *device)
 	return (0);
 }
 
-static int
-devtool_create_users(const char *count)
+int
+cmd_create_user(int argc, char **argv)
 {
+	const char	*count = argc == 2 ? argv[1] : NULL;
 	char		*dir, err[1024], *end;
 	long		 n = 1;
 	int		 applied;
 
+	if (argc > 2)
+		return (cmd_usage(argv[0], "one count at most"));
 	if (count != NULL) {
 		n = strtol(count, &end, 10);
 		if (*count == '\0' || *end != '\0' || n < 1 ||
-		    n > CREATE_USER_MAX) {
-			fprintf(stderr, "usage: baas-server create-user "
-			    "[count: 1-%d]\n", CREATE_USER_MAX);
-			return (2);
-		}
+		    n > CREATE_USER_MAX)
+			return (cmd_usage(argv[0], "the count is a number "
+			    "from 1 to %d", CREATE_USER_MAX));
 	}
 	dir = migrate_find_dir();
 	if (migrate_run(app.cfg.database_url, dir, 30, &applied, err,
 	    sizeof err) != 0) {
-		fprintf(stderr, "baas-server: %s\n", err);
+		(void)cmd_fail(argv[0], "%s", err);
 		free(dir);
 		return (1);
 	}
 	free(dir);
 	if (account_db_create_users(app.cfg.database_url, n, stdout, err,
 	    sizeof err) != 0) {
-		fprintf(stderr, "baas-server: %s\n", err);
+		(void)cmd_fail(argv[0], "%s", err);
 		return (1);
 	}
 	return (0);
@@ -201,16 +192,19 @@ devtool_create_users(const char *count)
 
 /* A new server certificate from the CA in dir, for a server that does not
  * keep ca.key. */
-static int
-devtool_issue_tls_cert(const char *dir)
+int
+cmd_issue_tls_cert(int argc, char **argv)
 {
-	char	 err[512];
-	char	*crt = xasprintf("%s/server.crt", dir);
-	char	*key = xasprintf("%s/server.key", dir);
-	int	 rc = 0;
+	const char	*dir = argv[1];
+	char		 err[512], *crt, *key;
+	int		 rc = 0;
 
+	if (argc != 2)
+		return (cmd_usage(argv[0], "one folder expected"));
+	crt = xasprintf("%s/server.crt", dir);
+	key = xasprintf("%s/server.key", dir);
 	if (tlscert_issue(crt, key, err, sizeof err) != 0) {
-		fprintf(stderr, "baas-server: %s\n", err);
+		(void)cmd_fail(argv[0], "%s", err);
 		rc = 1;
 	} else
 		printf("CA:          %s/ca.crt (keep ca.key here)\n"
@@ -220,40 +214,4 @@ devtool_issue_tls_cert(const char *dir)
 	free(crt);
 	free(key);
 	return (rc);
-}
-
-int
-devtool_command(int argc, char **argv, int *exit_code)
-{
-	if (argc < 2)
-		return (0);
-	if (strcmp(argv[1], "dev-dauth-key") == 0) {
-		*exit_code = argc == 2 ? devtool_dauth_key() : 2;
-		if (argc != 2)
-			fprintf(stderr, "usage: baas-server dev-dauth-key\n");
-		return (1);
-	}
-	if (strcmp(argv[1], "mint-device-token") == 0) {
-		*exit_code = devtool_mint(argc == 3 ? argv[2] : NULL);
-		return (1);
-	}
-	if (strcmp(argv[1], "create-user") == 0) {
-		if (argc > 3) {
-			fprintf(stderr, "usage: baas-server create-user "
-			    "[count]\n");
-			*exit_code = 2;
-			return (1);
-		}
-		*exit_code = devtool_create_users(argc == 3 ? argv[2] : NULL);
-		return (1);
-	}
-	if (strcmp(argv[1], "issue-tls-cert") == 0) {
-		if (argc != 3) {
-			fprintf(stderr, "usage: baas-server issue-tls-cert DIR\n");
-			*exit_code = 2;
-		} else
-			*exit_code = devtool_issue_tls_cert(argv[2]);
-		return (1);
-	}
-	return (0);
 }
