@@ -11,6 +11,7 @@
 
 #include "app.h"
 #include "util.h"
+#include "stats.h"
 
 int
 sign_limit_take(struct req *r)
@@ -37,6 +38,7 @@ sign_limit_take(struct req *r)
 	}
 	if ((wait = ratelimit_take(app.sign_limit, a, n, now_mono_ms())) == 0)
 		return (0);
+	stats_rate_limited(r->route);
 	snprintf(secs, sizeof secs, "%d", wait);
 	req_add_header(r, "Retry-After", secs);
 	return (problem_set(&r->problem, PROBLEM_TOO_MANY_REQUESTS,

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <time.h>
 
 #include "log.h"
 #include "sqlerr.h"
@@ -21,12 +22,12 @@
 #define DB_CONNECT_TIMEOUT_SECS	5	/* so does a connection attempt */
 #define DB_QUEUE_MAX		8192	/* queued queries per pool before failing fast */
 
-enum db_conn_state {
-	DBC_DOWN = 0,
-	DBC_CONNECTING,
-	DBC_PREPARING,
-	DBC_IDLE,
-	DBC_BUSY,
+const char *const db_conn_state_names[DBC_STATES] = {
+	"down", "connecting", "preparing", "idle", "busy",
+};
+const char *const db_error_kind_names[DB_ERROR_KINDS] = {
+	"unavailable", "timeout", "serialization", "retried", "constraint",
+	"sql",
 };
 
 struct db_query {
@@ -65,6 +66,7 @@ struct db_conn {
 	struct event		*ev;		/* socket readiness */
 	struct event		*timer;		/* query timeout */
 	size_t			 prep_next;	/* next statement to prepare */
+	uint64_t		 sent_us;	/* when q was sent */
 	struct db_query		*q;		/* in flight */
 	PGresult		*result;	/* kept result of q (the first error, or the last) */
 };
@@ -81,6 +83,8 @@ struct db_pool {
 	 * failed meanwhile; logged once per outage (down: not yet back). */
 	char			 cause[256];
 	int			 down;
+	struct db_stats		*stats;		/* &own, or the caller's */
+	struct db_stats		 own;
 };
 
 static struct db_stmt	*db_stmts;
@@ -91,6 +95,52 @@ static void	db_conn_connect(struct db_conn *);
 static void	db_conn_watch(struct db_conn *, short);
 static void	db_conn_next(struct db_conn *);
 static void	db_conn_event_cb(evutil_socket_t, short, void *);
+
+static uint64_t
+db_now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
+}
+
+static void
+db_conn_set_state(struct db_conn *c, enum db_conn_state state)
+{
+	struct db_stats	*st = c->pool->stats;
+
+	metrics_add(&st->conns[c->state], (uint64_t)-1);
+	metrics_add(&st->conns[state], 1);
+	c->state = state;
+}
+
+static void
+db_pool_queued(struct db_pool *pool, int delta)
+{
+	pool->queued += delta;
+	metrics_set(&pool->stats->queued, (uint64_t)pool->queued);
+}
+
+static void
+db_count_error(struct db_pool *pool, enum db_status status,
+    const char *sqlstate)
+{
+	enum db_error_kind	kind = DB_ERROR_SQL;
+
+	if (status == DB_OK)
+		return;
+	if (status == DB_ERR_UNAVAILABLE || sqlstate == NULL)
+		kind = DB_ERROR_UNAVAILABLE;
+	else if (strcmp(sqlstate, "55P03") == 0 ||
+	    strcmp(sqlstate, "57014") == 0)
+		kind = DB_ERROR_TIMEOUT;
+	else if (sqlerr_retryable(sqlstate))
+		kind = DB_ERROR_SERIALIZATION;
+	else if (strncmp(sqlstate, "23", 2) == 0)
+		kind = DB_ERROR_CONSTRAINT;
+	metrics_add(&pool->stats->errors[kind], 1);
+}
 
 void
 db_register(const struct db_stmt *stmts, size_t n)
@@ -153,6 +203,8 @@ db_query_finish(struct db_query *q, enum db_status status, PGresult *pg,
 {
 	struct db_result res = { .status = status, .pg = pg, .message = message };
 
+	db_count_error(q->pool, status,
+	    pg != NULL ? PQresultErrorField(pg, PG_DIAG_SQLSTATE) : NULL);
 	q->cb(&res, q->arg);
 	db_query_free(q);
 }
@@ -225,7 +277,7 @@ db_conn_reset(struct db_conn *c, const char *why)
 		PQfinish(c->pg);
 		c->pg = NULL;
 	}
-	c->state = DBC_DOWN;
+	db_conn_set_state(c, DBC_DOWN);
 	c->q = NULL;
 	if (q != NULL)
 		db_fail_soon(c->pool, q);
@@ -237,7 +289,7 @@ db_conn_reset(struct db_conn *c, const char *why)
 			return;
 	while ((q = TAILQ_FIRST(&c->pool->queue)) != NULL) {
 		TAILQ_REMOVE(&c->pool->queue, q, entry);
-		c->pool->queued--;
+		db_pool_queued(c->pool, -1);
 		db_fail_soon(c->pool, q);
 	}
 }
@@ -265,7 +317,7 @@ db_conn_connect(struct db_conn *c)
 		db_conn_reset(c, PQerrorMessage(c->pg));
 		return;
 	}
-	c->state = DBC_CONNECTING;
+	db_conn_set_state(c, DBC_CONNECTING);
 	evtimer_add(c->timer, &tv);
 	db_conn_watch(c, EV_WRITE);
 }
@@ -277,7 +329,7 @@ db_conn_prepare_next(struct db_conn *c)
 	const struct db_stmt *s;
 
 	if (c->prep_next == db_nstmts) {
-		c->state = DBC_IDLE;
+		db_conn_set_state(c, DBC_IDLE);
 		if (c->pool->down)
 			log_info("database available again");
 		c->pool->down = 0;
@@ -309,7 +361,7 @@ db_conn_connect_poll(struct db_conn *c)
 			db_conn_reset(c, "cannot set non-blocking");
 			break;
 		}
-		c->state = DBC_PREPARING;
+		db_conn_set_state(c, DBC_PREPARING);
 		c->prep_next = 0;
 		db_conn_prepare_next(c);
 		break;
@@ -331,9 +383,10 @@ db_conn_next(struct db_conn *c)
 	if (c->state != DBC_IDLE || (q = TAILQ_FIRST(&pool->queue)) == NULL)
 		return;
 	TAILQ_REMOVE(&pool->queue, q, entry);
-	pool->queued--;
+	db_pool_queued(pool, -1);
 	c->q = q;
-	c->state = DBC_BUSY;
+	c->sent_us = db_now_us();
+	db_conn_set_state(c, DBC_BUSY);
 	if (!PQsendQueryPrepared(c->pg, q->stmt, q->nparams,
 	    (const char *const *)q->values, NULL, NULL, q->binary)) {
 		db_conn_reset(c, PQerrorMessage(c->pg));
@@ -396,14 +449,18 @@ db_conn_read(struct db_conn *c)
 
 		evtimer_del(c->timer);
 		c->q = NULL;
-		c->state = DBC_IDLE;
+		db_conn_set_state(c, DBC_IDLE);
+		metrics_hist_observe(&c->pool->stats->query, &metrics_seconds,
+		    db_now_us() - c->sent_us);
 		if (st == PGRES_FATAL_ERROR && !q->retried && r != NULL &&
 		    sqlerr_retryable(PQresultErrorField(r, PG_DIAG_SQLSTATE))) {
 			/* Each statement is its own transaction: run it
 			 * again, once, behind what waits already. */
 			q->retried = 1;
+			metrics_add(&c->pool->stats->errors[DB_ERROR_RETRIED],
+			    1);
 			TAILQ_INSERT_TAIL(&c->pool->queue, q, entry);
-			c->pool->queued++;
+			db_pool_queued(c->pool, 1);
 		} else if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
 			db_query_finish(q, DB_OK, r, NULL);
 		else if (r != NULL && PQresultErrorField(r, PG_DIAG_SQLSTATE))
@@ -455,6 +512,7 @@ db_conn_event_cb(evutil_socket_t fd, short what, void *arg)
 			db_conn_read(c);
 		return;
 	case DBC_DOWN:
+	case DBC_STATES:
 		return;
 	}
 }
@@ -487,6 +545,8 @@ db_pool_new(struct event_base *base, const char *conninfo, int size)
 	pool->conns = xcalloc(size, sizeof *pool->conns);
 	snprintf(pool->cause, sizeof pool->cause, "database unavailable");
 	TAILQ_INIT(&pool->queue);
+	pool->stats = &pool->own;
+	pool->own.conns[DBC_DOWN] = (uint64_t)size;
 	for (int i = 0; i < size; i++) {
 		pool->conns[i].pool = pool;
 		pool->conns[i].timer = evtimer_new(base, db_conn_timeout_cb,
@@ -499,6 +559,13 @@ db_pool_new(struct event_base *base, const char *conninfo, int size)
 	if (pool->retry == NULL || event_add(pool->retry, &tv) != 0)
 		fatal("cannot start the database retry timer");
 	return (pool);
+}
+
+void
+db_pool_set_stats(struct db_pool *pool, struct db_stats *stats)
+{
+	*stats = *pool->stats;
+	pool->stats = stats;
 }
 
 void
@@ -551,7 +618,7 @@ db_submit(struct db_pool *pool, const char *stmt, int nparams,
 		return;
 	}
 	TAILQ_INSERT_TAIL(&pool->queue, q, entry);
-	pool->queued++;
+	db_pool_queued(pool, 1);
 	for (int i = 0; i < pool->nconns; i++) {
 		if (pool->conns[i].state == DBC_IDLE) {
 			db_conn_next(&pool->conns[i]);
