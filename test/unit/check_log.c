@@ -41,7 +41,7 @@ START_TEST(test_json_cut)
 	/* Cut short: still one object, not splitting a sequence. */
 	memset(msg, 'x', sizeof msg - 1);
 	msg[sizeof msg - 1] = '\0';
-	for (size_t i = 20; i + 1 < sizeof msg; i += 2)
+	for (size_t i = 20; i + 2 < sizeof msg; i += 2)
 		memcpy(msg + i, "\xc3\xa9", 2);
 	for (size_t n = 64; n <= sizeof buf; n++) {
 		size_t len = log_json_line(buf, n, "2026-01-02T03:04:05Z",
