@@ -14,14 +14,14 @@ static const uint64_t metrics_seconds_le[] = {
 	1000000, 2500000, 5000000,
 };
 const struct metrics_buckets metrics_seconds = {
-	metrics_seconds_le, NELEM(metrics_seconds_le), 1e6,
+	metrics_seconds_le, NELEM(metrics_seconds_le), 6,
 };
 
 static const uint64_t metrics_sizes_le[] = {
 	1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024,
 };
 const struct metrics_buckets metrics_sizes = {
-	metrics_sizes_le, NELEM(metrics_sizes_le), 1,
+	metrics_sizes_le, NELEM(metrics_sizes_le), 0,
 };
 
 void
@@ -207,7 +207,33 @@ metrics_text_double(struct metrics_text *t, const char *name,
     const char *labels, double v)
 {
 	metrics_text_name(t, name, labels);
-	metrics_text_append(t, "%.17g\n", v);
+	/* 15 significant digits: what a double holds of a decimal. */
+	metrics_text_append(t, "%.15g\n", v);
+}
+
+/* v / 10^digits in decimal, exactly: "0.0005", "2.5", "5", "12.000345". */
+static const char *
+metrics_fixed(uint64_t v, int digits, char *buf, size_t n)
+{
+	uint64_t	div = 1, frac;
+	int		len;
+
+	for (int i = 0; i < digits; i++)
+		div *= 10;
+	len = snprintf(buf, n, "%" PRIu64, v / div);
+	frac = v % div;
+	if (frac == 0 || len < 0 || (size_t)len + 2 + (size_t)digits > n)
+		return (buf);
+	buf[len++] = '.';
+	for (int i = digits - 1; i >= 0; i--) {
+		buf[len + i] = (char)('0' + frac % 10);
+		frac /= 10;
+	}
+	len += digits;
+	while (buf[len - 1] == '0')	/* no trailing zeros */
+		len--;
+	buf[len] = '\0';
+	return (buf);
 }
 
 void
@@ -217,22 +243,23 @@ metrics_text_hist(struct metrics_text *t, const char *name,
 {
 	const char	*sep = labels != NULL && labels[0] != '\0' ? "," : "";
 	uint64_t	 cum = 0;
+	char		 num[32];
 
 	if (labels == NULL)
 		labels = "";
 	for (size_t i = 0; i <= b->n; i++) {
 		cum += h->count[i];
 		if (i < b->n)
-			metrics_text_append(t, "%s_bucket{%s%sle=\"%.9g\"} %"
-			    PRIu64 "\n", name, labels, sep,
-			    (double)b->le[i] / b->scale, cum);
+			metrics_text_append(t, "%s_bucket{%s%sle=\"%s\"} %"
+			    PRIu64 "\n", name, labels, sep, metrics_fixed(
+			    b->le[i], b->digits, num, sizeof num), cum);
 		else
 			metrics_text_append(t, "%s_bucket{%s%sle=\"+Inf\"} %"
 			    PRIu64 "\n", name, labels, sep, cum);
 	}
-	metrics_text_append(t, "%s_sum%s%s%s %.17g\n", name,
+	metrics_text_append(t, "%s_sum%s%s%s %s\n", name,
 	    labels[0] ? "{" : "", labels, labels[0] ? "}" : "",
-	    (double)h->sum / b->scale);
+	    metrics_fixed(h->sum, b->digits, num, sizeof num));
 	metrics_text_append(t, "%s_count%s%s%s %" PRIu64 "\n", name,
 	    labels[0] ? "{" : "", labels, labels[0] ? "}" : "", cum);
 }

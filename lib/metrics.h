@@ -40,12 +40,12 @@ metrics_read(const uint64_t *c)
 #define METRICS_MAX_BUCKETS	16
 
 /* Upper bounds of a histogram's buckets, ascending, in the integer unit
- * observed (microseconds, items); scale turns that unit into the base unit
- * the series is named in (1e6 for seconds). */
+ * observed (microseconds, items); that unit is the base unit the series is
+ * named in (seconds, items) times 10^digits (6 for microseconds). */
 struct metrics_buckets {
 	const uint64_t	*le;
 	size_t		 n;		/* at most METRICS_MAX_BUCKETS */
-	double		 scale;
+	int		 digits;
 };
 
 /* Observations per bucket (not cumulative; [n] is over the last bound)

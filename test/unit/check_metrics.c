@@ -101,10 +101,12 @@ START_TEST(test_text)
 	metrics_text_u64(&t, "x_total", metrics_labels(labels, sizeof labels,
 	    "kind", "a", NULL), 18446744073709551615ull);
 	metrics_text_double(&t, "y", NULL, 0.25);
+	metrics_text_double(&t, "z", NULL, 0.82352);
 	ck_assert_str_eq(t.buf, "# HELP x_total Things.\n"
 	    "# TYPE x_total counter\n"
 	    "x_total{kind=\"a\"} 18446744073709551615\n"
-	    "y 0.25\n");
+	    "y 0.25\n"
+	    "z 0.82352\n");
 	metrics_text_free(&t);
 
 	metrics_hist_observe(&h, &metrics_seconds, 700);
@@ -116,7 +118,7 @@ START_TEST(test_text)
 	ck_assert_ptr_nonnull(strstr(t.buf,
 	    "d_seconds_bucket{r=\"/\",le=\"5\"} 1\n"
 	    "d_seconds_bucket{r=\"/\",le=\"+Inf\"} 2\n"
-	    "d_seconds_sum{r=\"/\"} 9.0007000000000001\n"
+	    "d_seconds_sum{r=\"/\"} 9.0007\n"
 	    "d_seconds_count{r=\"/\"} 2\n"));
 	metrics_text_free(&t);
 
@@ -128,6 +130,8 @@ START_TEST(test_text)
 		metrics_text_hist(&t, "s", NULL, &metrics_sizes, &h);
 	ck_assert_ptr_nonnull(strstr(t.buf, "s_bucket{le=\"1\"} 0\n"));
 	ck_assert_ptr_nonnull(strstr(t.buf, "s_count 2\n"));
+	ck_assert_ptr_nonnull(strstr(t.buf, "s_sum 5002\n"));
+	ck_assert_ptr_nonnull(strstr(t.buf, "s_bucket{le=\"1024\"} 1\n"));
 	ck_assert_uint_eq(strlen(t.buf), t.len);
 	metrics_text_free(&t);
 }
