@@ -13,10 +13,10 @@
 #include "ids.h"
 #include "jws.h"
 #include "log.h"
+#include "stats.h"
 #include "token_cache.h"
 #include "tokens.h"
 #include "usergen.h"
-#include "stats.h"
 
 #define AUTH_LEEWAY_SECS 60
 

@@ -29,9 +29,9 @@
 #include "log.h"
 #include "problem.h"
 #include "router.h"
+#include "stats.h"
 #include "tls.h"
 #include "worker.h"
-#include "stats.h"
 
 /* After SIGTERM, a connection idle for less than this may be a client
  * about to send: it gets this long to do so before it is closed. */

@@ -23,9 +23,9 @@
 #include "router.h"
 #include "routes.h"
 #include "sign_limit.h"
+#include "stats.h"
 #include "tokens.h"
 #include "user_render.h"
-#include "stats.h"
 
 /* --------------------------------------------------------------- helpers */
 

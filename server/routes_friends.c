@@ -14,16 +14,16 @@
 #include "auth.h"
 #include "friend_render.h"
 #include "friends.h"
-#include "friends_parse.h"
 #include "friends_db.h"
+#include "friends_parse.h"
 #include "ids.h"
 #include "jsonw.h"
 #include "presence_batch.h"
 #include "request.h"
 #include "router.h"
 #include "routes.h"
-#include "user_render.h"
 #include "stats.h"
+#include "user_render.h"
 
 /* Lists: default and largest count (API.md sections 5 and 6). */
 #define FRIENDS_LIST_DEFAULT	FRIENDS_MAX

@@ -10,8 +10,8 @@
 #include <sys/socket.h>
 
 #include "app.h"
-#include "util.h"
 #include "stats.h"
+#include "util.h"
 
 int
 sign_limit_take(struct req *r)
