@@ -4,7 +4,9 @@
  * FIFO when no connection is idle; with no usable connection they fail at once
  * with DB_ERR_UNAVAILABLE (the route layer answers 503), and a timer keeps
  * reconnecting in the background. A statement that fails on a serialization
- * failure or deadlock is queued again, once, with the same parameters. */
+ * failure or deadlock is queued again, once, with the same parameters.
+ * Each pool counts its connections' states, its queue, its errors and its
+ * statements' durations into a struct db_stats (db.h) for the metrics. */
 #include "db.h"
 
 #include <libpq-fe.h>
