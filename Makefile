@@ -73,6 +73,17 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# baas_build_info{version,commit}: the commit from git at build time
+# ("unknown" outside a git checkout, as in the Docker build). The stamp is
+# named after it, so a new commit rebuilds metrics_http.o.
+BAAS_VERSION ?= 0.1.0
+BAAS_COMMIT  := $(or $(shell git rev-parse --short=12 HEAD 2>/dev/null),unknown)
+$(BUILD)/obj/server/metrics_http.o: ALL_CFLAGS += \
+	-DBAAS_VERSION='"$(BAAS_VERSION)"' -DBAAS_COMMIT='"$(BAAS_COMMIT)"'
+$(BUILD)/obj/server/metrics_http.o: $(BUILD)/commit-$(BAAS_COMMIT)
+$(BUILD)/commit-$(BAAS_COMMIT):
+	@mkdir -p $(@D) && rm -f $(BUILD)/commit-* && touch $@
+
 $(BUILD)/test/%: $(BUILD)/obj/test/unit/%.o $(BUILD)/libbaas.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libbaas.a $(CHECK_LIBS) $(TEST_LIBS) \

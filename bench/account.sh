@@ -88,6 +88,7 @@ db_url=$(echo "$BAAS_DATABASE_URL" | sed 's/dbname=[^ ]*//')" dbname=$dbname"
 port=$(free_port)
 export BAAS_DATABASE_URL="$db_url" BAAS_HTTP_ADDR="127.0.0.1:$port" \
     BAAS_HTTPS_ADDR=off BAAS_KEYS_DIR="$tmp/keys" \
+    BAAS_METRICS_ADDR="${BAAS_METRICS_ADDR:-127.0.0.1:0}" \
     BAAS_TRUSTED_ID_KEYS="$tmp/keys/trusted-id" \
     BAAS_TLS_CERT="$tmp/keys/tls/server.crt" \
     BAAS_TLS_KEY="$tmp/keys/tls/server.key" \

@@ -93,6 +93,7 @@ psql "$admin_url" -XAtq -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" \
 /usr/bin/python3 bench/friends_setup.py keygen "$tmp/keys"
 port=$(free_port)
 BAAS_DATABASE_URL=$db_url BAAS_HTTP_ADDR=127.0.0.1:$port BAAS_HTTPS_ADDR=off \
+BAAS_METRICS_ADDR=${BAAS_METRICS_ADDR:-127.0.0.1:0} \
 BAAS_KEYS_DIR=$tmp/keys BAAS_TRUSTED_ID_KEYS=$tmp/keys/trusted-id \
 BAAS_TLS_CERT=$tmp/keys/tls/server.crt BAAS_TLS_KEY=$tmp/keys/tls/server.key \
 BAAS_DEVICE_TOKEN_KEYS=$tmp/keys/dauth \

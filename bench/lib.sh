@@ -118,6 +118,7 @@ fault_server() {
 	_port=${FAULT_PORT:-$(free_port)}
 	BAAS_DATABASE_URL=$3 BAAS_HTTP_ADDR=127.0.0.1:$_port \
 	BAAS_HTTPS_ADDR=off BAAS_KEYS_DIR=$1/keys \
+	BAAS_METRICS_ADDR=${BAAS_METRICS_ADDR:-127.0.0.1:0} \
 	BAAS_TRUSTED_ID_KEYS=$1/keys/trusted-id \
 	BAAS_TLS_CERT=$1/keys/tls/server.crt BAAS_TLS_KEY=$1/keys/tls/server.key \
 	BAAS_DEVICE_TOKEN_KEYS=$1/keys/dauth \

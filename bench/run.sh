@@ -76,6 +76,7 @@ else
 	ours_label="baas GET /1.0.0/certificates ($ours_threads loops)"
 	BAAS_DATABASE_URL=${BAAS_DATABASE_URL:-$(scripts/pg.sh url var/pg)} \
 	BAAS_HTTP_ADDR=127.0.0.1:$hport BAAS_HTTPS_ADDR=off \
+	BAAS_METRICS_ADDR=${BAAS_METRICS_ADDR:-127.0.0.1:0} \
 	BAAS_KEYS_DIR=$tmp/keys BAAS_TRUSTED_ID_KEYS=$tmp/keys/trusted-id \
 	BAAS_TLS_CERT=$tmp/keys/tls/server.crt BAAS_TLS_KEY=$tmp/keys/tls/server.key \
 	BAAS_DEVICE_TOKEN_KEYS=$tmp/keys/dauth \

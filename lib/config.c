@@ -176,6 +176,15 @@ config_parse_log_level(const struct config_var *v, const char *value,
 }
 
 static int
+config_parse_log_format(const struct config_var *v, const char *value,
+    void *dst, char *err, size_t errlen)
+{
+	if (log_format_parse(value, dst) != 0)
+		return (config_bad(v, value, "text or json", err, errlen));
+	return (0);
+}
+
+static int
 addr_host_ok(const char *h, size_t n, int v6)
 {
 	int	zone = 0;
@@ -331,6 +340,9 @@ static const struct config_var config_vars[] = {
 	  OFF(http_addr), 0, 0, 0, "plain HTTP listener (off to disable)" },
 	{ "BAAS_HTTPS_ADDR", "127.0.0.1:8443", NULL, config_parse_addr,
 	  OFF(https_addr), 0, 0, 0, "HTTPS listener (off to disable)" },
+	{ "BAAS_METRICS_ADDR", "127.0.0.1:9464", NULL, config_parse_addr,
+	  OFF(metrics_addr), 0, 0, 0,
+	  "Prometheus GET /metrics listener, never public (off to disable)" },
 	{ "BAAS_TLS_CERT", "keys/tls/server.crt", NULL, config_parse_string,
 	  OFF(tls_cert), 0, 0, 0,
 	  "TLS certificate (generated with a local CA when missing)" },
@@ -429,6 +441,9 @@ static const struct config_var config_vars[] = {
 	  OFF(key_publish_ahead), 0, 0, 30 * 86400,
 	  "rotate-keys: seconds a new key is published before it signs "
 	  "(at least the JWKS max-age, 3600, for cached sets)" },
+	{ "BAAS_LOG_FORMAT", "text", NULL, config_parse_log_format,
+	  OFF(log_format), 0, 0, 0,
+	  "text, or json: one object a line (time, level, msg)" },
 };
 
 #undef OFF

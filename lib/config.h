@@ -24,6 +24,7 @@ struct listen_addr {
 struct config {
 	struct listen_addr	 http_addr;
 	struct listen_addr	 https_addr;
+	struct listen_addr	 metrics_addr;		/* GET /metrics */
 	char			*tls_cert;
 	char			*tls_key;
 	char			*database_url;
@@ -56,6 +57,7 @@ struct config {
 	int			 drain_timeout;		/* seconds */
 	enum log_level		 log_level;
 	int			 key_publish_ahead;	/* seconds */
+	enum log_format		 log_format;
 };
 
 /* Fills c from the environment through getenv_fn (getenv in the server, a fake

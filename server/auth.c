@@ -13,6 +13,7 @@
 #include "ids.h"
 #include "jws.h"
 #include "log.h"
+#include "stats.h"
 #include "token_cache.h"
 #include "tokens.h"
 #include "usergen.h"
@@ -185,6 +186,7 @@ auth_check(struct req *r, enum auth_need need, void (*next)(struct req *))
 {
 	struct token_cache_identity	 id;
 	char			 uid[DB_TEXT_INT], did[DB_TEXT_INT];
+	int			 hit;
 
 	if (need == AUTH_NONE) {
 		next(r);
@@ -194,8 +196,10 @@ auth_check(struct req *r, enum auth_need need, void (*next)(struct req *))
 		req_reply_problem(r);
 		return;
 	}
-	if (token_cache_get(app.token_cache, r->bearer, now_mono_ms(),
-	    now_unix(), AUTH_LEEWAY_SECS, &id)) {
+	hit = token_cache_get(app.token_cache, r->bearer, now_mono_ms(),
+	    now_unix(), AUTH_LEEWAY_SECS, &id);
+	stats_cache_lookup(STATS_CACHE_TOKENS, hit);
+	if (hit) {
 		auth_identity_copy(&r->principal, &id);
 		next(r);
 		return;

@@ -30,6 +30,7 @@
 #include "log.h"
 #include "problem.h"
 #include "router.h"
+#include "stats.h"
 #include "tls.h"
 #include "worker.h"
 
@@ -358,6 +359,7 @@ conn_head_done(struct conn *c)
 
 	if (method == 0) {
 		/* evhttp would answer 501 in HTML; the router's answer. */
+		stats_refused(STATS_REFUSED_METHOD);
 		if (router_allowed(path, allow, sizeof allow)) {
 			snprintf(extra, sizeof extra, "Allow: %s\r\n", allow);
 			conn_refuse(c, PROBLEM_METHOD_NOT_ALLOWED, extra,
@@ -376,6 +378,7 @@ conn_head_done(struct conn *c)
 	limit = router_body_limit(method, path);
 	evhttp_connection_set_max_body_size(c->evcon, (ev_ssize_t)limit);
 	if (h->content_length > 0 && (uint64_t)h->content_length > limit) {
+		stats_refused(STATS_REFUSED_TOO_LARGE);
 		conn_refuse(c, PROBLEM_REQUEST_ENTITY_TOO_LARGE, "",
 		    "The body is larger than %zu bytes", limit);
 		return;
@@ -383,6 +386,7 @@ conn_head_done(struct conn *c)
 	want = h->chunked ? limit : (size_t)h->content_length;
 	if (want > BODY_LIMIT_DEFAULT) {
 		if (t->body_reserved + want > t->body_budget) {
+			stats_refused(STATS_REFUSED_UPLOADS);
 			conn_refuse(c, PROBLEM_UNDER_MAINTENANCE,
 			    "Retry-After: 1\r\n", "Too many uploads at once");
 			return;
@@ -417,6 +421,7 @@ conn_scan(struct conn *c, struct evbuffer *in, size_t off, size_t n)
 				return;
 			}
 			if (rc == HEAD_BAD) {
+				stats_refused(STATS_REFUSED_MALFORMED);
 				conn_refuse(c, PROBLEM_INVALID_PARAMS, "", "%s",
 				    c->head.why);
 				return;
@@ -509,10 +514,12 @@ conn_make_room(struct conn *c)
 	struct conn	*old = TAILQ_FIRST(&c->t->lru);
 
 	if (old == NULL || old == c) {
+		stats_refused(STATS_REFUSED_CAPACITY);
 		conn_refuse(c, PROBLEM_UNDER_MAINTENANCE, "Retry-After: 1\r\n",
 		    "The server has too many connections");
 		return;
 	}
+	stats_refused(STATS_REFUSED_EVICTED);
 	c->t->evicted++;
 	conn_close(old);
 }
@@ -560,6 +567,7 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 	case CONN_BODY:
 	case CONN_UNSCANNED:
 		/* A slow sender, whatever its byte rate. */
+		stats_refused(STATS_REFUSED_SLOW);
 		c->t->timed_out++;
 		log_debug("- %s %s: closed, the request was not received in "
 		    "time", c->head.method[0] ? c->head.method : "-",

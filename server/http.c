@@ -18,6 +18,7 @@
 #include "log.h"
 #include "router.h"
 #include "sqlerr.h"
+#include "stats.h"
 #include "usergen.h"
 #include "worker.h"
 
@@ -69,6 +70,7 @@ req_send(struct req *r, int status, struct evbuffer *body)
 	char			 path[256];
 	size_t			 len = body ? evbuffer_get_length(body) : 0;
 	struct worker		*w = r->w;
+	int64_t			 us;
 
 	if (r->replied)
 		fatal("second reply to request %s", r->id);
@@ -86,13 +88,13 @@ req_send(struct req *r, int status, struct evbuffer *body)
 	if (worker_draining() || worker_is_stopping(w))
 		evhttp_add_header(out, "Connection", "close");
 	evhttp_send_reply(r->ev, status, NULL, body);
+	/* The wall clock may step back. */
+	if ((us = http_now_us() - r->start_us) < 0)
+		us = 0;
+	stats_request(r->route, r->method, status, us);
 	if (log_enabled(LOG_INFO)) {
-		int64_t us = http_now_us() - r->start_us;
-
 		/* In integers: printf's floating point costs more than the
-		 * rest of the line. The wall clock may step back. */
-		if (us < 0)
-			us = 0;
+		 * rest of the line. */
 		log_info("%s %s %s %d %zu %" PRId64 ".%03dms", r->id,
 		    http_method_name(r->method),
 		    log_escape(r->path, path, sizeof path), status, len,

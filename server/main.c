@@ -19,7 +19,9 @@
 #include "sign_limit.h"
 #include "listener.h"
 #include "log.h"
+#include "metrics_http.h"
 #include "routes.h"
+#include "stats.h"
 #include "tls.h"
 #include "tokens.h"
 #include "worker.h"
@@ -190,7 +192,8 @@ static int
 main_serve(void)
 {
 	struct worker	**workers;
-	struct listener	  http, https;
+	struct stats	**stats;
+	struct listener	  http, https, metrics;
 	char		  err[512];
 	int		  sig;
 	sigset_t	  set;
@@ -230,12 +233,17 @@ main_serve(void)
 	main_check_nofile();
 	listener_open(&http, &app.cfg.http_addr, app.cfg.threads);
 	listener_open(&https, &app.cfg.https_addr, app.cfg.threads);
+	listener_open(&metrics, &app.cfg.metrics_addr, 1);
 	workers = xcalloc(app.cfg.threads, sizeof *workers);
-	for (int i = 0; i < app.cfg.threads; i++)
-		workers[i] = worker_start(i, listener_fd(&http, i),
+	stats = xcalloc(app.cfg.threads, sizeof *stats);
+	for (int i = 0; i < app.cfg.threads; i++) {
+		stats[i] = stats_new();
+		workers[i] = worker_start(i, stats[i], listener_fd(&http, i),
 		    listener_fd(&https, i));
-	log_info("listening http=%s https=%s threads=%d", http.shown,
-	    https.shown, app.cfg.threads);
+	}
+	metrics_http_start(&metrics, stats, (size_t)app.cfg.threads);
+	log_info("listening http=%s https=%s threads=%d metrics=%s",
+	    http.shown, https.shown, app.cfg.threads, metrics.shown);
 
 	do {
 		if (sigwait(&set, &sig) != 0)
@@ -247,9 +255,15 @@ main_serve(void)
 	main_drain(workers, &set, sig);
 	for (int i = 0; i < app.cfg.threads; i++)
 		worker_join(workers[i]);
+	/* Scrapes read the loops' stats until here. */
+	metrics_http_stop();
+	for (int i = 0; i < app.cfg.threads; i++)
+		stats_free(stats[i]);
+	free(stats);
 	free(workers);
 	listener_close(&http);
 	listener_close(&https);
+	listener_close(&metrics);
 	log_info("stopped");
 	return (0);
 }
@@ -301,6 +315,7 @@ main(int argc, char **argv)
 		return (2);
 	}
 	log_set_level(app.cfg.log_level);
+	log_set_format(app.cfg.log_format);
 	rc = c != NULL ? c->run(argc - 1, argv + 1) : main_serve();
 	main_cleanup();
 	return (rc);

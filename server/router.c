@@ -258,6 +258,44 @@ router_dispatch(struct req *r)
 }
 
 size_t
+router_count(void)
+{
+	size_t	n = 0;
+
+	for (size_t t = 0; t < NELEM(router_tables); t++)
+		n += *router_tables[t].count;
+	return (n);
+}
+
+const struct route *
+router_at(size_t i)
+{
+	for (size_t t = 0; t < NELEM(router_tables); t++) {
+		if (i < *router_tables[t].count)
+			return (&router_tables[t].rows[i]);
+		i -= *router_tables[t].count;
+	}
+	return (NULL);
+}
+
+size_t
+router_index(const struct route *rt)
+{
+	size_t	base = 0;
+
+	/* Seven tables: which one holds rt, by address. */
+	for (size_t t = 0; t < NELEM(router_tables); t++) {
+		const struct route *rows = router_tables[t].rows;
+		size_t n = *router_tables[t].count;
+
+		if (rt >= rows && rt < rows + n)
+			return (base + (size_t)(rt - rows));
+		base += n;
+	}
+	fatal("route %s is in no table", rt->pattern);
+}
+
+size_t
 router_max_body(void)
 {
 	size_t	max = BODY_LIMIT_DEFAULT;

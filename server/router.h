@@ -30,6 +30,12 @@ struct route {
 	enum route_result	(*handler)(struct req *);
 };
 
+/* The routes of every table, numbered 0..router_count()-1 in table order
+ * (the metrics count per route). */
+size_t	 router_count(void);
+const struct route *router_at(size_t i);
+size_t	 router_index(const struct route *rt);
+
 /* Matches and runs r through the generic checks, then its handler. */
 void	 router_dispatch(struct req *r);
 /* The body limit of the route method and path name (BODY_LIMIT_DEFAULT

@@ -23,6 +23,7 @@
 #include "router.h"
 #include "routes.h"
 #include "sign_limit.h"
+#include "stats.h"
 #include "tokens.h"
 #include "user_render.h"
 
@@ -73,6 +74,7 @@ account_application_token(struct req *r)
 		req_fail_internal(r, "cannot sign the anonymous token");
 		return (ROUTE_DONE);
 	}
+	stats_token_issued(STATS_TOKEN_ANONYMOUS);
 	body = xasprintf("{\"accessToken\":\"%s\",\"tokenType\":\"Bearer\","
 	    "\"expiresIn\":%d}", token, TOKENS_LIFETIME);
 	req_reply_json_text(r, 200, body, strlen(body), NULL);
@@ -135,6 +137,8 @@ login_finish(struct req *r, uint64_t user_id, const char *user, size_t len)
 		req_fail_internal(r, "cannot sign the login tokens");
 		return;
 	}
+	stats_token_issued(STATS_TOKEN_USER);
+	stats_token_issued(STATS_TOKEN_ID);
 	jsonw_init(&w, len + strlen(access) + strlen(idt) + 128);
 	jsonw_lit(&w, "{\"expiresIn\":");
 	jsonw_int(&w, TOKENS_LIFETIME);

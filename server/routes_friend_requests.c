@@ -9,12 +9,13 @@
 #include "app.h"
 #include "auth.h"
 #include "friends.h"
-#include "friends_parse.h"
 #include "friends_db.h"
+#include "friends_parse.h"
 #include "ids.h"
 #include "request.h"
 #include "router.h"
 #include "routes.h"
+#include "stats.h"
 
 /* Inbox and outbox: default and largest count. */
 #define REQUESTS_LIST_DEFAULT	100
@@ -110,6 +111,7 @@ friend_requests_box(struct req *r, int outbox)
 	    q.has_state ? (int)q.state : -1);
 	fl = friends_cache_get(app.requests_cache, user_id, tag, now_mono_ms(),
 	    now_unix());
+	stats_cache_lookup(STATS_CACHE_BOXES, fl != NULL);
 	if (fl != NULL) {
 		req_reply_slice(r, fl, 0, 1, "", "");
 		friends_list_release(fl);

@@ -22,6 +22,7 @@
 #include "request.h"
 #include "router.h"
 #include "routes.h"
+#include "stats.h"
 #include "user_render.h"
 
 /* Lists: default and largest count (API.md sections 5 and 6). */
@@ -163,6 +164,7 @@ friends_page(struct req *r)
 		return (friends_forbidden(r));
 	fl = friends_cache_get(app.friends_cache, user_id, NULL, now_mono_ms(),
 	    now_unix());
+	stats_cache_lookup(STATS_CACHE_FRIENDS, fl != NULL);
 	if (fl != NULL) {
 		friends_page_reply(r, fl, &q);
 		friends_list_release(fl);

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "app.h"
+#include "stats.h"
 #include "util.h"
 
 int
@@ -37,6 +38,7 @@ sign_limit_take(struct req *r)
 	}
 	if ((wait = ratelimit_take(app.sign_limit, a, n, now_mono_ms())) == 0)
 		return (0);
+	stats_rate_limited(r->route);
 	snprintf(secs, sizeof secs, "%d", wait);
 	req_add_header(r, "Retry-After", secs);
 	return (problem_set(&r->problem, PROBLEM_TOO_MANY_REQUESTS,

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "presence_batch.h"
 #include "router.h"
+#include "stats.h"
 #include "tls.h"
 
 #define WORKER_STOP_TICK_MS	10
@@ -48,6 +49,7 @@ struct worker {
 	struct presence_batch		*presence;
 	evutil_socket_t			 http_fd, https_fd;
 	struct conn_table		*conns;
+	struct stats			*stats;		/* main's: outlives us */
 	struct event			*stop_ev;
 	struct event			*tick_ev;
 	struct event			*house_ev;
@@ -247,6 +249,7 @@ worker_main(void *arg)
 	struct worker	*w = arg;
 
 	keyring_adopt();
+	stats_bind(w->stats);
 	event_base_dispatch(w->base);
 	/* The pool first: its callbacks may still reply through evhttp.
 	 * Presence patches still waiting go to it first, to be failed. */
@@ -269,12 +272,14 @@ worker_main(void *arg)
 }
 
 struct worker *
-worker_start(int index, evutil_socket_t http_fd, evutil_socket_t https_fd)
+worker_start(int index, struct stats *stats, evutil_socket_t http_fd,
+    evutil_socket_t https_fd)
 {
 	struct worker	*w = xcalloc(1, sizeof *w);
 	struct timeval	 house = { 1, 0 };
 
 	w->index = index;
+	w->stats = stats;
 	if ((w->base = event_base_new()) == NULL)
 		fatal("event_base_new failed");
 	w->db = db_pool_new(w->base, app.cfg.database_url, app.cfg.db_pool,
@@ -282,6 +287,8 @@ worker_start(int index, evutil_socket_t http_fd, evutil_socket_t https_fd)
 	/* One batch out per loop: a loop per core keeps every core's
 	 * Postgres busy, and the batches grow with the load. */
 	w->presence = presence_batch_new(w->db, app.cfg.presence_lease, 1);
+	db_pool_set_stats(w->db, &stats->db);
+	presence_batch_set_stats(w->presence, &stats->presence_batch);
 	w->conns = conn_table_new(w->base, app.ssl_ctx, app.cfg.threads);
 	w->listening = 1;
 	if (http_fd >= 0)

@@ -10,9 +10,12 @@ struct worker;
 struct db_pool;
 struct conn_table;
 
-/* Starts a loop thread accepting on the given sockets (-1: that listener is off). */
-struct worker	*worker_start(int index, evutil_socket_t http_fd,
-		    evutil_socket_t https_fd);
+struct stats;
+
+/* Starts a loop thread accepting on the given sockets (-1: that listener is
+ * off), counting into stats (which must outlive it: stats.h). */
+struct worker	*worker_start(int index, struct stats *stats,
+		    evutil_socket_t http_fd, evutil_socket_t https_fd);
 /* After SIGTERM (thread-safe): replies carry "Connection: close" and
  * /health answers 503 from now on. */
 void		 worker_drain_begin(void);

@@ -10,7 +10,10 @@
  * likely by statements waiting for a lock someone holds; one more
  * connection opens (up to the reserve), so that requests which need no lock
  * are not queued behind them. A reserve connection closes again after
- * DB_RESERVE_IDLE_SECS without work. */
+ * DB_RESERVE_IDLE_SECS without work (state spare: not open).
+
+ * Each pool counts its connections' states, its queue, its errors and its
+ * statements' durations into a struct db_stats (db.h) for the metrics. */
 #include "db.h"
 
 #include <inttypes.h>
@@ -19,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <time.h>
 
 #include "log.h"
 #include "sqlerr.h"
@@ -30,12 +34,12 @@
 #define DB_RESERVE_WAIT_MS	100	/* a queued query's wait that opens a reserve connection */
 #define DB_RESERVE_IDLE_SECS	10	/* a reserve connection's idle time before it closes */
 
-enum db_conn_state {
-	DBC_DOWN = 0,
-	DBC_CONNECTING,
-	DBC_PREPARING,
-	DBC_IDLE,
-	DBC_BUSY,
+const char *const db_conn_state_names[DBC_STATES] = {
+	"down", "connecting", "preparing", "idle", "busy", "spare",
+};
+const char *const db_error_kind_names[DB_ERROR_KINDS] = {
+	"unavailable", "timeout", "serialization", "retried", "constraint",
+	"sql",
 };
 
 struct db_query {
@@ -76,6 +80,7 @@ struct db_conn {
 	struct event		*timer;		/* query timeout; a reserve's idle time */
 	int			 reserve;	/* opened only when the others are taken */
 	size_t			 prep_next;	/* next statement to prepare */
+	uint64_t		 sent_us;	/* when q was sent */
 	struct db_query		*q;		/* in flight */
 	PGresult		*result;	/* kept result of q (the first error, or the last) */
 };
@@ -93,6 +98,8 @@ struct db_pool {
 	 * failed meanwhile; logged once per outage (down: not yet back). */
 	char			 cause[256];
 	int			 down;
+	struct db_stats		*stats;		/* &own, or the caller's */
+	struct db_stats		 own;
 };
 
 static struct db_stmt	*db_stmts;
@@ -104,6 +111,52 @@ static void	db_conn_watch(struct db_conn *, short);
 static void	db_conn_next(struct db_conn *);
 static void	db_conn_event_cb(evutil_socket_t, short, void *);
 static void	db_enqueue(struct db_pool *, struct db_query *);
+
+static uint64_t
+db_now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
+}
+
+static void
+db_conn_set_state(struct db_conn *c, enum db_conn_state state)
+{
+	struct db_stats	*st = c->pool->stats;
+
+	metrics_add(&st->conns[c->state], (uint64_t)-1);
+	metrics_add(&st->conns[state], 1);
+	c->state = state;
+}
+
+static void
+db_pool_queued(struct db_pool *pool, int delta)
+{
+	pool->queued += delta;
+	metrics_set(&pool->stats->queued, (uint64_t)pool->queued);
+}
+
+static void
+db_count_error(struct db_pool *pool, enum db_status status,
+    const char *sqlstate)
+{
+	enum db_error_kind	kind = DB_ERROR_SQL;
+
+	if (status == DB_OK)
+		return;
+	if (status == DB_ERR_UNAVAILABLE || sqlstate == NULL)
+		kind = DB_ERROR_UNAVAILABLE;
+	else if (strcmp(sqlstate, "55P03") == 0 ||
+	    strcmp(sqlstate, "57014") == 0)
+		kind = DB_ERROR_TIMEOUT;
+	else if (sqlerr_retryable(sqlstate))
+		kind = DB_ERROR_SERIALIZATION;
+	else if (strncmp(sqlstate, "23", 2) == 0)
+		kind = DB_ERROR_CONSTRAINT;
+	metrics_add(&pool->stats->errors[kind], 1);
+}
 
 void
 db_register(const struct db_stmt *stmts, size_t n)
@@ -166,6 +219,8 @@ db_query_finish(struct db_query *q, enum db_status status, PGresult *pg,
 {
 	struct db_result res = { .status = status, .pg = pg, .message = message };
 
+	db_count_error(q->pool, status,
+	    pg != NULL ? PQresultErrorField(pg, PG_DIAG_SQLSTATE) : NULL);
 	q->cb(&res, q->arg);
 	db_query_free(q);
 }
@@ -233,10 +288,11 @@ db_conn_close(struct db_conn *c)
 		PQfinish(c->pg);
 		c->pg = NULL;
 	}
-	c->state = DBC_DOWN;
+	db_conn_set_state(c, c->reserve ? DBC_SPARE : DBC_DOWN);
 }
 
-/* Drops the connection; fails its query; leaves the retry timer to reconnect.
+/* Drops the connection; fails its query; leaves the retry timer to reconnect
+ * (a reserve connection goes back to spare).
  * why: libpq's message, or NULL when the pool is being freed. */
 static void
 db_conn_reset(struct db_conn *c, const char *why)
@@ -256,7 +312,7 @@ db_conn_reset(struct db_conn *c, const char *why)
 			return;
 	while ((q = TAILQ_FIRST(&c->pool->queue)) != NULL) {
 		TAILQ_REMOVE(&c->pool->queue, q, entry);
-		c->pool->queued--;
+		db_pool_queued(c->pool, -1);
 		db_fail_soon(c->pool, q);
 	}
 }
@@ -284,7 +340,7 @@ db_conn_connect(struct db_conn *c)
 		db_conn_reset(c, PQerrorMessage(c->pg));
 		return;
 	}
-	c->state = DBC_CONNECTING;
+	db_conn_set_state(c, DBC_CONNECTING);
 	evtimer_add(c->timer, &tv);
 	db_conn_watch(c, EV_WRITE);
 }
@@ -296,7 +352,7 @@ db_conn_prepare_next(struct db_conn *c)
 	const struct db_stmt *s;
 
 	if (c->prep_next == db_nstmts) {
-		c->state = DBC_IDLE;
+		db_conn_set_state(c, DBC_IDLE);
 		if (c->pool->down)
 			log_info("database available again");
 		c->pool->down = 0;
@@ -328,7 +384,7 @@ db_conn_connect_poll(struct db_conn *c)
 			db_conn_reset(c, "cannot set non-blocking");
 			break;
 		}
-		c->state = DBC_PREPARING;
+		db_conn_set_state(c, DBC_PREPARING);
 		c->prep_next = 0;
 		db_conn_prepare_next(c);
 		break;
@@ -357,9 +413,10 @@ db_conn_next(struct db_conn *c)
 		return;
 	}
 	TAILQ_REMOVE(&pool->queue, q, entry);
-	pool->queued--;
+	db_pool_queued(pool, -1);
 	c->q = q;
-	c->state = DBC_BUSY;
+	c->sent_us = db_now_us();
+	db_conn_set_state(c, DBC_BUSY);
 	if (!PQsendQueryPrepared(c->pg, q->stmt, q->nparams,
 	    (const char *const *)q->values, NULL, NULL, q->binary)) {
 		db_conn_reset(c, PQerrorMessage(c->pg));
@@ -422,12 +479,16 @@ db_conn_read(struct db_conn *c)
 
 		evtimer_del(c->timer);
 		c->q = NULL;
-		c->state = DBC_IDLE;
+		db_conn_set_state(c, DBC_IDLE);
+		metrics_hist_observe(&c->pool->stats->query, &metrics_seconds,
+		    db_now_us() - c->sent_us);
 		if (st == PGRES_FATAL_ERROR && !q->retried && r != NULL &&
 		    sqlerr_retryable(PQresultErrorField(r, PG_DIAG_SQLSTATE))) {
 			/* Each statement is its own transaction: run it
 			 * again, once, behind what waits already. */
 			q->retried = 1;
+			metrics_add(&c->pool->stats->errors[DB_ERROR_RETRIED],
+			    1);
 			db_enqueue(c->pool, q);
 		} else if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
 			db_query_finish(q, DB_OK, r, NULL);
@@ -480,6 +541,8 @@ db_conn_event_cb(evutil_socket_t fd, short what, void *arg)
 			db_conn_read(c);
 		return;
 	case DBC_DOWN:
+	case DBC_SPARE:
+	case DBC_STATES:
 		return;
 	}
 }
@@ -524,7 +587,7 @@ db_reserve_cb(evutil_socket_t fd, short what, void *arg)
 		for (int i = 0; i < pool->nconns; i++) {
 			struct db_conn	*c = &pool->conns[i];
 
-			if (c->reserve && c->state == DBC_DOWN) {
+			if (c->state == DBC_SPARE) {
 				log_debug("a query waited %" PRId64 " ms for a "
 				    "database connection: opening a reserve "
 				    "one", waited);
@@ -546,7 +609,7 @@ db_enqueue(struct db_pool *pool, struct db_query *q)
 
 	q->queued_ms = now_mono_ms();
 	TAILQ_INSERT_TAIL(&pool->queue, q, entry);
-	pool->queued++;
+	db_pool_queued(pool, 1);
 	if (pool->reserve_timer != NULL &&
 	    !evtimer_pending(pool->reserve_timer, NULL))
 		evtimer_add(pool->reserve_timer, &tv);
@@ -565,9 +628,14 @@ db_pool_new(struct event_base *base, const char *conninfo, int size,
 	pool->conns = xcalloc(pool->nconns, sizeof *pool->conns);
 	snprintf(pool->cause, sizeof pool->cause, "database unavailable");
 	TAILQ_INIT(&pool->queue);
+	pool->stats = &pool->own;
+	pool->own.conns[DBC_DOWN] = (uint64_t)size;
+	pool->own.conns[DBC_SPARE] = (uint64_t)reserve;
 	for (int i = 0; i < pool->nconns; i++) {
 		pool->conns[i].pool = pool;
 		pool->conns[i].reserve = i >= size;
+		if (pool->conns[i].reserve)
+			pool->conns[i].state = DBC_SPARE;	/* counted above */
 		pool->conns[i].timer = evtimer_new(base, db_conn_timeout_cb,
 		    &pool->conns[i]);
 		if (pool->conns[i].timer == NULL)
@@ -582,6 +650,13 @@ db_pool_new(struct event_base *base, const char *conninfo, int size,
 	if (pool->retry == NULL || event_add(pool->retry, &tv) != 0)
 		fatal("cannot start the database retry timer");
 	return (pool);
+}
+
+void
+db_pool_set_stats(struct db_pool *pool, struct db_stats *stats)
+{
+	*stats = *pool->stats;
+	pool->stats = stats;
 }
 
 void

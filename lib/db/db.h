@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <event2/event.h>
 #include "db_text.h"
+#include "metrics.h"
 #include "util.h"
 
 /* One prepared statement: its name and SQL with $n parameters only. */
@@ -32,6 +33,36 @@ typedef void (*db_cb)(const struct db_result *res, void *arg);
 /* Adds statements prepared on every connection; call before any pool exists. */
 void	 db_register(const struct db_stmt *stmts, size_t n);
 
+/* What a pool counts for the metrics (metrics.h: the pool's loop writes,
+ * any thread reads). */
+enum db_conn_state {
+	DBC_DOWN = 0,
+	DBC_CONNECTING,
+	DBC_PREPARING,
+	DBC_IDLE,
+	DBC_BUSY,
+	DBC_SPARE,		/* a reserve connection, not open */
+	DBC_STATES
+};
+enum db_error_kind {
+	DB_ERROR_UNAVAILABLE = 0,	/* no connection, lost, queue full */
+	DB_ERROR_TIMEOUT,		/* lock_timeout, statement_timeout */
+	DB_ERROR_SERIALIZATION,		/* still failing after the retry */
+	DB_ERROR_RETRIED,		/* a serialization failure run again */
+	DB_ERROR_CONSTRAINT,		/* class 23: the client's conflict */
+	DB_ERROR_SQL,			/* any other SQL error */
+	DB_ERROR_KINDS
+};
+struct db_stats {
+	uint64_t		conns[DBC_STATES];	/* now in each state */
+	uint64_t		queued;			/* waiting for a connection */
+	uint64_t		errors[DB_ERROR_KINDS];
+	struct metrics_hist	query;	/* microseconds, sent to result */
+};
+/* Lower-case names for labels, by enum value. */
+extern const char *const db_conn_state_names[DBC_STATES];
+extern const char *const db_error_kind_names[DB_ERROR_KINDS];
+
 /* Every pool connection made from now on waits at most seconds for a lock
  * (lock_timeout) or a statement (statement_timeout): a row or table held
  * elsewhere fails the query that needs it with SQLSTATE 55P03 or 57014,
@@ -42,6 +73,9 @@ void	 db_set_session_timeout(int seconds);
  * only while queries wait DB_RESERVE_WAIT_MS for one (see db.c). */
 struct db_pool *db_pool_new(struct event_base *base, const char *conninfo,
 	    int size, int reserve);
+/* From now on the pool counts into stats (the caller's, zeroed, which must
+ * outlive the pool), starting with what it counted so far. */
+void	 db_pool_set_stats(struct db_pool *pool, struct db_stats *stats);
 /* Fails whatever is queued with DB_ERR_UNAVAILABLE and closes every connection. */
 void	 db_pool_free(struct db_pool *pool);
 

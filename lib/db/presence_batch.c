@@ -83,6 +83,8 @@ struct presence_batch {
 	int			 lease;
 	int			 max_in_flight, in_flight;
 	struct presence_queue	 waiting;
+	struct metrics_hist	*sizes;		/* &own, or the caller's */
+	struct metrics_hist	 own;
 };
 
 /* One batch out: its items in the order of their rows. */
@@ -111,7 +113,15 @@ presence_batch_new(struct db_pool *pool, int lease, int max_in_flight)
 	pb->lease = lease;
 	pb->max_in_flight = max_in_flight > 0 ? max_in_flight : 1;
 	TAILQ_INIT(&pb->waiting);
+	pb->sizes = &pb->own;
 	return (pb);
+}
+
+void
+presence_batch_set_stats(struct presence_batch *pb, struct metrics_hist *sizes)
+{
+	*sizes = *pb->sizes;
+	pb->sizes = sizes;
 }
 
 static void
@@ -274,6 +284,7 @@ presence_batch_send(struct presence_batch *pb)
 		run->items[run->n++] = it;
 	}
 	pb->in_flight++;
+	metrics_hist_observe(pb->sizes, &metrics_sizes, (uint64_t)run->n);
 	log_debug("presence: a batch of %d", run->n);
 	presence_run_query(run, "presence_batch", presence_batch_done);
 }

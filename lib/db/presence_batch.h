@@ -35,6 +35,10 @@ void			 presence_batch_init(void);
 /* lease: seconds a renewal lasts. */
 struct presence_batch	*presence_batch_new(struct db_pool *, int lease,
 			    int max_in_flight);
+/* From now on counts the size of each batch sent into sizes (the
+ * caller's, written by this loop only: metrics.h). */
+void			 presence_batch_set_stats(struct presence_batch *,
+			    struct metrics_hist *sizes);
 /* Sends every waiting patch to the pool, whatever is in flight: call it
  * before db_pool_free, and presence_batch_free after it. */
 void			 presence_batch_drain(struct presence_batch *);

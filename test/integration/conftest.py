@@ -449,6 +449,7 @@ def launch(pg, workdir, name, keys_dir=None, db_url=None, args=(), env=None):
         "BAAS_DATABASE_URL": db_url,
         "BAAS_HTTP_ADDR": "127.0.0.1:0",
         "BAAS_HTTPS_ADDR": "127.0.0.1:0",
+        "BAAS_METRICS_ADDR": "127.0.0.1:0",
         "BAAS_THREADS": "2",
         # The suite signs tokens far faster than any console: the limit's
         # own tests (test_limits.py) turn it back on.
@@ -601,6 +602,7 @@ def run_bin(pg, workdir):
             "BAAS_DATABASE_URL": db_url,
             "BAAS_HTTP_ADDR": "127.0.0.1:0",
             "BAAS_HTTPS_ADDR": "127.0.0.1:0",
+            "BAAS_METRICS_ADDR": "127.0.0.1:0",
             "BAAS_THREADS": "2",
         }
         settings.update(keys_env(keys_dir))

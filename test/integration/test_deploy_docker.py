@@ -16,14 +16,16 @@ pytestmark = pytest.mark.skipif(COMPOSE is None,
                                 reason="docker-compose is not installed")
 
 
-def resolved(*files):
+def resolved(*files, service="server", profile=None):
     args = [COMPOSE]
     for f in files:
         args += ["-f", str(ROOT / f)]
+    if profile:
+        args += ["--profile", profile]
     r = subprocess.run(args + ["config"], capture_output=True, text=True,
                        cwd=str(ROOT), timeout=60)
     assert r.returncode == 0, r.stderr
-    return yaml.safe_load(r.stdout)["services"]["server"]
+    return yaml.safe_load(r.stdout)["services"][service]
 
 
 def published(server):
@@ -52,3 +54,28 @@ def test_image_runs_as_non_root_user():
     assert users, "the Dockerfile never sets USER"
     assert users[-1].split(":")[0] not in ("root", "0")
     assert lines[-1][0] == "CMD"
+
+
+def test_compose_monitoring_profile_scrapes_the_server():
+    s = resolved("docker-compose.yml")
+    # The metrics listener reaches the compose network, never the host.
+    assert s["environment"]["BAAS_METRICS_ADDR"] == "0.0.0.0:9464"
+    assert all(target != 9464 for _, target in published(s))
+    p = resolved("docker-compose.yml", service="prometheus",
+                 profile="monitoring")
+    assert p["profiles"] == ["monitoring"]    # not started without it
+    assert p["image"].startswith("prom/prometheus:")
+    # docker-compose 1.29 writes these in the short syntax.
+    assert [q.split("/")[0] for q in p["ports"]] == ["127.0.0.1:9090:9090"]
+    mounts = {v.split(":")[1]: v.split(":")[0] for v in p["volumes"]}
+    cfg = mounts["/etc/prometheus/prometheus.yml"]
+    assert cfg == str(ROOT / "deploy" / "prometheus.yml")
+    targets = [t for job in yaml.safe_load(open(cfg))["scrape_configs"]
+               for sc in job["static_configs"] for t in sc["targets"]]
+    assert targets == ["server:9464"]
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        pytest.skip("promtool is not installed (Debian: prometheus)")
+    r = subprocess.run([promtool, "check", "config", cfg],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
