@@ -44,7 +44,7 @@ def metrics_addr(server):
 
 
 def scrape_text(server):
-    r = http("GET", "http://%s/metrics" % metrics_addr(server))
+    r = http("GET", "http://%s/metrics" % metrics_addr(server), api=False)
     assert r.status == 200, r
     assert r.headers.get("Content-Type") == \
         "text/plain; version=0.0.4; charset=utf-8"
@@ -78,8 +78,8 @@ def test_metrics_on_own_port_only(start_server):
     assert "baas_" not in r.raw.decode("latin-1")
     # Only GET /metrics on its own port.
     base = "http://%s" % metrics_addr(srv)
-    assert http("GET", base + "/").status == 404
-    assert http("DELETE", base + "/metrics").status == 405
+    assert http("GET", base + "/", api=False).status == 404
+    assert http("DELETE", base + "/metrics", api=False).status == 405
 
 
 def test_metrics_off(start_server):
