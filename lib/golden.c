@@ -159,12 +159,15 @@ compact_new(const char *alg, const char *kid, json_t *claims,
 			    "/1.0.0/certificates");
 	char		*hs = json_dumps(h, JSON_COMPACT);
 	char		*ps = json_dumps(claims, JSON_COMPACT);
-	char		*h64 = b64url_encode_new(hs, strlen(hs));
-	char		*p64 = b64url_encode_new(ps, strlen(ps));
-	char		*input = xasprintf("%s.%s", h64, p64), *s64, *token;
+	char		*h64, *p64, *input, *s64, *token;
 	unsigned char	 mac[EVP_MAX_MD_SIZE];
 	unsigned int	 maclen = 0;
 
+	if (hs == NULL || ps == NULL)
+		fatal("out of memory (json_dumps)");
+	h64 = b64url_encode_new(hs, strlen(hs));
+	p64 = b64url_encode_new(ps, strlen(ps));
+	input = xasprintf("%s.%s", h64, p64);
 	if (key != NULL && HMAC(EVP_sha256(), key, (int)keylen,
 	    (unsigned char *)input, strlen(input), mac, &maclen) == NULL)
 		fatal("HMAC-SHA256 failed");

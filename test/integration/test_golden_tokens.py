@@ -17,6 +17,7 @@ from pathlib import Path
 
 import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
 
 from account_helpers import account_server, acct  # noqa: F401 (fixtures)
 from conftest import ROOT, server_bin
@@ -104,7 +105,6 @@ def test_golden_set_is_fixed_and_complete(run_bin, db, tmp_path):
                        separators=(",", ":"), sort_keys=True)
     assert jwk["kid"] == base64.urlsafe_b64encode(
         hashlib.sha256(canon.encode()).digest()).rstrip(b"=").decode()
-    from cryptography.hazmat.primitives import serialization
     priv = serialization.load_pem_private_key(
         (a / "private-key.pem").read_bytes(), None)
     pub = serialization.load_pem_public_key((a / "public-key.pem").read_bytes())
