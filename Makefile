@@ -53,7 +53,10 @@ UNIT_BIN   := $(UNIT_SRC:test/unit/%.c=$(BUILD)/test/%)
 
 .PHONY: all run test check unit integration asan clean migrate deps db-start \
 	db-stop bench hardening fault soak docs lint-docs docs-tools
-all: $(BUILD)/baas-server
+# The C example verifier too, where docs/ is (the Docker build copies only
+# lib/ and server/).
+all: $(BUILD)/baas-server $(if $(wildcard docs/examples/verify.c),\
+	$(BUILD)/examples/verify)
 
 $(BUILD)/libbaas.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
@@ -91,6 +94,13 @@ $(BUILD)/test/%: $(BUILD)/obj/test/unit/%.o $(BUILD)/libbaas.a
 
 $(BUILD)/test/check_jws: TEST_LIBS = $(JWT_LIBS)
 $(BUILD)/obj/test/unit/check_jws.o: ALL_CFLAGS += $(JWT_CFLAGS)
+
+# The C token verifier of docs/game-servers.md, which the suite runs
+# (test_golden_tokens.py): OpenSSL and jansson only, like a game server's.
+$(BUILD)/examples/verify: docs/examples/verify.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 $(WARN) $(CFLAGS) $(HARDEN_CFLAGS) -o $@ $< \
+	    $(ALL_LDFLAGS) $(shell pkg-config --libs jansson libcrypto)
 
 # Installs missing Debian packages (root) or prints the apt-get line.
 deps:

@@ -7,6 +7,12 @@
 #include "log.h"
 #include "ratelimit.h"
 
+/* Defaults of BAAS_ISSUER and BAAS_CLIENT_ID (iss and aud of the tokens we
+ * issue), named for the golden token set (golden.h), which uses them. */
+#define CONFIG_DEFAULT_ISSUER	\
+	"https://e0d67c509fb203858ebcb2fe3f88c2aa.baas.nintendo.com"
+#define CONFIG_DEFAULT_CLIENT_ID	"ed9e2f05d286f7b8"
+
 enum trust_policy {
 	TRUST_VERIFY = 0,
 	TRUST_DECODE,

@@ -72,6 +72,17 @@ static const struct cmd cmd_table[] = {
 	  "banned, the device account not disabled). --ttl: seconds until exp\n"
 	  "(1 to 10800, the default).\n",
 	  cmd_mint_id_token },
+	{ "golden-tokens", "DIR", "write the golden ID tokens that test a "
+	  "game server's token verifier",
+	  "Writes into DIR (created when missing, files replaced) ID tokens\n"
+	  "signed by a fixed, published development key, one per case a token\n"
+	  "verifier must get right (valid.jwt, expired.jwt, wrong-aud.jwt,\n"
+	  "hs256-public-key.jwt, ...), its key set jwks.json, the key pair as\n"
+	  "PEM, and README.md and cases.json saying what a correct verifier\n"
+	  "answers for each. The same bytes on every run; no server settings\n"
+	  "are used (issuer and audience are their defaults). See\n"
+	  "docs/game-servers.md.\n",
+	  cmd_golden_tokens },
 	{ "user", "show|ban|unban|delete USER", "show, ban, unban or delete a "
 	  "user",
 	  "show: the user object, its device accounts, ban and counts, as JSON.\n"

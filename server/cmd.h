@@ -53,6 +53,7 @@ int	 cmd_issue_tls_cert(int, char **);
 int	 cmd_rotate_keys(int, char **);
 int	 cmd_prune_keys(int, char **);
 int	 cmd_mint_id_token(int, char **);
+int	 cmd_golden_tokens(int, char **);
 int	 cmd_user(int, char **);
 int	 cmd_load_fixtures(int, char **);
 
