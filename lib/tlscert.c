@@ -4,6 +4,7 @@
  * when it exists: regenerating the server certificate must not force users
  * to install a new CA. */
 #include "tlscert.h"
+#include "hosts.h"
 #include "keys.h"
 #include "file.h"
 #include "ossl.h"
@@ -26,9 +27,8 @@
 #define CA_CN		"BaaS local CA"
 #define SERVER_CN	"m-lp1.baas.nintendo.com"
 #define SERVER_SANS							\
-	"DNS:e0d67c509fb203858ebcb2fe3f88c2aa.baas.nintendo.com,"	\
-	"DNS:m-lp1.baas.nintendo.com,"					\
-	"DNS:cdn-image-e0d67c509fb203858ebcb2fe3f88c2aa.baas.nintendo.com," \
+	"DNS:" HOSTS_BAAS ",DNS:" HOSTS_BAAS_M ",DNS:" HOSTS_IMAGES ","	\
+	"DNS:" HOSTS_CTEST ",DNS:" HOSTS_CTEST_API ","			\
 	"DNS:localhost,IP:127.0.0.1"
 
 struct ext {
@@ -46,9 +46,9 @@ struct ext {
  * address, IPv6 included, is permitted.
  */
 #define CA_NAME_CONSTRAINTS						\
-	"permitted;DNS:e0d67c509fb203858ebcb2fe3f88c2aa.baas.nintendo.com," \
-	"permitted;DNS:m-lp1.baas.nintendo.com,"			\
-	"permitted;DNS:cdn-image-e0d67c509fb203858ebcb2fe3f88c2aa.baas.nintendo.com," \
+	"permitted;DNS:" HOSTS_BAAS ",permitted;DNS:" HOSTS_BAAS_M ","	\
+	"permitted;DNS:" HOSTS_IMAGES ","				\
+	"permitted;DNS:" HOSTS_CTEST ",permitted;DNS:" HOSTS_CTEST_API "," \
 	"permitted;DNS:localhost,"					\
 	"permitted;IP:127.0.0.1/255.255.255.255"
 
