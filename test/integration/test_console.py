@@ -206,3 +206,73 @@ def test_hosts_help_and_listed():
                          text=True, timeout=10)
     assert "\n  hosts " in top.stdout
     assert "BAAS_CONNECTION_TEST" in top.stdout
+
+
+# ------------------------------------------------------------ certificate
+
+def make_ca(dir_, names):
+    """ca.crt/ca.key in dir_: a CA name-constrained to names and 127.0.0.1,
+    as earlier versions of the server made them."""
+    import datetime
+    import ipaddress
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "old CA")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    permitted = [x509.DNSName(n) for n in names] + [
+        x509.IPAddress(ipaddress.ip_network("127.0.0.1/32"))]
+    crt = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+           .public_key(key.public_key())
+           .serial_number(x509.random_serial_number())
+           .not_valid_before(now - datetime.timedelta(hours=1))
+           .not_valid_after(now + datetime.timedelta(days=30))
+           .add_extension(x509.BasicConstraints(ca=True, path_length=0),
+                          critical=True)
+           .add_extension(x509.NameConstraints(permitted, None),
+                          critical=False)
+           .add_extension(x509.SubjectKeyIdentifier.from_public_key(
+               key.public_key()), critical=False)
+           .sign(key, hashes.SHA256()))
+    dir_.mkdir(parents=True, exist_ok=True)
+    (dir_ / "ca.crt").write_bytes(crt.public_bytes(serialization.Encoding.PEM))
+    (dir_ / "ca.key").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+
+
+def issued_names(dir_):
+    from cryptography import x509
+    crt = x509.load_pem_x509_certificate((dir_ / "server.crt").read_bytes())
+    san = crt.extensions.get_extension_for_class(
+        x509.SubjectAlternativeName).value
+    return set(san.get_values_for_type(x509.DNSName))
+
+
+@pytest.mark.parametrize("ca_names,has_ctest", [
+    (BAAS_NAMES + ["localhost"], False),                   # an older CA
+    (BAAS_NAMES + ["localhost", CTEST, CTEST_API], True),
+])
+def test_issue_tls_cert_with_an_older_ca(tmp_path, ca_names, has_ctest):
+    """A CA made before the connection-test names refuses them: the
+    certificate it issues leaves them out and still verifies for the BaaS
+    names (one refused name would fail them all)."""
+    needs_own_server()
+    make_ca(tmp_path, ca_names)
+    r = subprocess.run([server_bin(), "issue-tls-cert", str(tmp_path)],
+                       env=server_env({}), capture_output=True, text=True,
+                       timeout=30)
+    assert r.returncode == 0, r.stderr
+    want = set(BAAS_NAMES + ["localhost"])
+    if has_ctest:
+        want |= {CTEST, CTEST_API}
+    assert issued_names(tmp_path) == want
+    for name in BAAS_NAMES + ([CTEST_API] if has_ctest else []):
+        v = subprocess.run(["openssl", "verify", "-CAfile",
+                            str(tmp_path / "ca.crt"), "-verify_hostname",
+                            name, str(tmp_path / "server.crt")],
+                           capture_output=True, text=True)
+        assert v.returncode == 0, v.stdout + v.stderr
