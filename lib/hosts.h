@@ -12,7 +12,8 @@
  * builds its SAN and name-constraint strings from them at compile time. */
 #define HOSTS_BAAS	"e0d67c509fb203858ebcb2fe3f88c2aa.baas.nintendo.com"
 #define HOSTS_BAAS_M	"m-lp1.baas.nintendo.com"
-#define HOSTS_IMAGES	"cdn-image-e0d67c509fb203858ebcb2fe3f88c2aa.baas.nintendo.com"
+#define HOSTS_IMAGES							\
+	"cdn-image-e0d67c509fb203858ebcb2fe3f88c2aa.baas.nintendo.com"
 /* The console's connection test: plain HTTP to the first; the second is
  * the HTTPS host of firmware 18.0.0 and later. */
 #define HOSTS_CTEST	"ctest.cdn.nintendo.net"
