@@ -185,6 +185,21 @@ config_parse_log_format(const struct config_var *v, const char *value,
 }
 
 static int
+config_parse_on_off(const struct config_var *v, const char *value, void *dst,
+    char *err, size_t errlen)
+{
+	int	*out = dst;
+
+	if (strcmp(value, "on") == 0)
+		*out = 1;
+	else if (strcmp(value, "off") == 0)
+		*out = 0;
+	else
+		return (config_bad(v, value, "on or off", err, errlen));
+	return (0);
+}
+
+static int
 addr_host_ok(const char *h, size_t n, int v6)
 {
 	int	zone = 0;
@@ -443,6 +458,10 @@ static const struct config_var config_vars[] = {
 	{ "BAAS_LOG_FORMAT", "text", NULL, config_parse_log_format,
 	  OFF(log_format), 0, 0, 0,
 	  "text, or json: one object a line (time, level, msg)" },
+	{ "BAAS_CONNECTION_TEST", "on", NULL, config_parse_on_off,
+	  OFF(connection_test), 0, 0, 0,
+	  "answer the console's connection test (GET / with Host "
+	  "ctest.cdn.nintendo.net): on or off" },
 };
 
 #undef OFF

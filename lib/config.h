@@ -64,6 +64,7 @@ struct config {
 	enum log_level		 log_level;
 	int			 key_publish_ahead;	/* seconds */
 	enum log_format		 log_format;
+	int			 connection_test;	/* GET / for ctest hosts */
 };
 
 /* Fills c from the environment through getenv_fn (getenv in the server, a fake

@@ -4,6 +4,7 @@
  * when it exists: regenerating the server certificate must not force users
  * to install a new CA. */
 #include "tlscert.h"
+#include "hosts.h"
 #include "keys.h"
 #include "file.h"
 #include "ossl.h"
@@ -25,11 +26,11 @@
 
 #define CA_CN		"BaaS local CA"
 #define SERVER_CN	"m-lp1.baas.nintendo.com"
-#define SERVER_SANS							\
-	"DNS:e0d67c509fb203858ebcb2fe3f88c2aa.baas.nintendo.com,"	\
-	"DNS:m-lp1.baas.nintendo.com,"					\
-	"DNS:cdn-image-e0d67c509fb203858ebcb2fe3f88c2aa.baas.nintendo.com," \
+#define SERVER_SANS_BAAS						\
+	"DNS:" HOSTS_BAAS ",DNS:" HOSTS_BAAS_M ",DNS:" HOSTS_IMAGES ","	\
 	"DNS:localhost,IP:127.0.0.1"
+#define SERVER_SANS							\
+	SERVER_SANS_BAAS ",DNS:" HOSTS_CTEST ",DNS:" HOSTS_CTEST_API
 
 struct ext {
 	int		 nid;
@@ -46,9 +47,9 @@ struct ext {
  * address, IPv6 included, is permitted.
  */
 #define CA_NAME_CONSTRAINTS						\
-	"permitted;DNS:e0d67c509fb203858ebcb2fe3f88c2aa.baas.nintendo.com," \
-	"permitted;DNS:m-lp1.baas.nintendo.com,"			\
-	"permitted;DNS:cdn-image-e0d67c509fb203858ebcb2fe3f88c2aa.baas.nintendo.com," \
+	"permitted;DNS:" HOSTS_BAAS ",permitted;DNS:" HOSTS_BAAS_M ","	\
+	"permitted;DNS:" HOSTS_IMAGES ","				\
+	"permitted;DNS:" HOSTS_CTEST ",permitted;DNS:" HOSTS_CTEST_API "," \
 	"permitted;DNS:localhost,"					\
 	"permitted;IP:127.0.0.1/255.255.255.255"
 
@@ -60,13 +61,24 @@ static const struct ext ca_exts[] = {
 	{ NID_authority_key_identifier, "keyid:always" },
 };
 
+#define SERVER_EXTS_COMMON						\
+	{ NID_basic_constraints, "critical,CA:FALSE" },			\
+	{ NID_key_usage, "critical,digitalSignature,keyEncipherment" },	\
+	{ NID_ext_key_usage, "serverAuth" },				\
+	{ NID_subject_key_identifier, "hash" },				\
+	{ NID_authority_key_identifier, "keyid:always" }
+
 static const struct ext server_exts[] = {
-	{ NID_basic_constraints, "critical,CA:FALSE" },
-	{ NID_key_usage, "critical,digitalSignature,keyEncipherment" },
-	{ NID_ext_key_usage, "serverAuth" },
-	{ NID_subject_key_identifier, "hash" },
-	{ NID_authority_key_identifier, "keyid:always" },
+	SERVER_EXTS_COMMON,
 	{ NID_subject_alt_name, SERVER_SANS },
+};
+
+/* For a CA made before the connection-test names joined SERVER_SANS: its
+ * name constraints refuse them, and one refused name fails the whole
+ * certificate, so it gets the names it permits. */
+static const struct ext server_exts_baas[] = {
+	SERVER_EXTS_COMMON,
+	{ NID_subject_alt_name, SERVER_SANS_BAAS },
 };
 
 /* Replaces path with the PEM in mem, with mode, atomically. */
@@ -251,6 +263,30 @@ fail:
 	return (-1);
 }
 
+/* The server certificate with every name of SERVER_SANS the CA's name
+ * constraints (if any) permit. */
+static X509 *
+server_cert_new(EVP_PKEY *pkey, X509 *ca, EVP_PKEY *ca_pkey)
+{
+	NAME_CONSTRAINTS	*nc;
+	X509			*crt;
+
+	crt = cert_new(pkey, SERVER_CN, SERVER_DAYS, ca, ca_pkey, server_exts,
+	    NELEM(server_exts));
+	nc = X509_get_ext_d2i(ca, NID_name_constraints, NULL, NULL);
+	/* The flags call caches crt's parsed SANs, which the check reads. */
+	if (crt != NULL)
+		(void)X509_get_extension_flags(crt);
+	if (crt != NULL && nc != NULL &&
+	    NAME_CONSTRAINTS_check(crt, nc) != X509_V_OK) {
+		X509_free(crt);
+		crt = cert_new(pkey, SERVER_CN, SERVER_DAYS, ca, ca_pkey,
+		    server_exts_baas, NELEM(server_exts_baas));
+	}
+	NAME_CONSTRAINTS_free(nc);
+	return (crt);
+}
+
 int
 tlscert_ensure(const char *cert_path, const char *key_path,
     char *err, size_t errlen)
@@ -285,8 +321,7 @@ tlscert_issue(const char *cert_path, const char *key_path,
 
 	if ((pkey = key_rsa_generate(err, errlen)) == NULL)
 		goto out;
-	if ((crt = cert_new(pkey, SERVER_CN, SERVER_DAYS, ca, ca_pkey,
-	    server_exts, NELEM(server_exts))) == NULL) {
+	if ((crt = server_cert_new(pkey, ca, ca_pkey)) == NULL) {
 		ossl_err(err, errlen, "cannot create the server certificate");
 		goto out;
 	}

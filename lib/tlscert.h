@@ -8,8 +8,10 @@
 /* When cert_path or key_path is missing, creates (if missing) a local CA as
  * ca.crt/ca.key in the folder of cert_path, then an RSA-2048 server key and a
  * certificate signed by that CA whose SANs are the three BaaS host names of
- * API.md section 1, localhost and 127.0.0.1 (the CA is name-constrained to
- * exactly those). Does nothing when both files exist: ca.key is then never
+ * API.md section 1, the two connection-test names of section 8 (hosts.h),
+ * localhost and 127.0.0.1 (the CA is name-constrained to exactly those;
+ * a CA made before the connection-test names, whose constraints refuse
+ * them, gets a certificate without them). Does nothing when both files exist: ca.key is then never
  * read. Private keys get mode 0600.
  * Returns -1 with a message in err. */
 int	 tlscert_ensure(const char *cert_path, const char *key_path,

@@ -45,6 +45,18 @@ static const struct cmd cmd_table[] = {
 	  "(created when missing), then a new DIR/server.crt and server.key to\n"
 	  "copy to the server, which never needs ca.key.\n",
 	  cmd_issue_tls_cert },
+	{ "hosts", "[--format atmosphere|hosts] [ADDR]", "print the hosts-file "
+	  "lines that send this server's names to ADDR",
+	  "Prints one \"ADDR name\" line for each name this server answers:\n"
+	  "the three BaaS names and, unless BAAS_CONNECTION_TEST=off, the two\n"
+	  "connection-test names; no other name, so other redirects keep\n"
+	  "working. --format atmosphere (the default): for the end of\n"
+	  "atmosphere/hosts/emummc.txt or sysmmc.txt (IPv4, not loopback;\n"
+	  "later lines win there). --format hosts: for /etc/hosts or a DNS\n"
+	  "server's hosts file (IPv4 or IPv6). ADDR defaults to the address of\n"
+	  "BAAS_HTTPS_ADDR (BAAS_HTTP_ADDR when HTTPS is off) unless that is a\n"
+	  "wildcard.\n",
+	  cmd_hosts },
 	{ "rotate-keys", "[internal|id]", "add a signing key, published now, "
 	  "signing after BAAS_KEY_PUBLISH_AHEAD",
 	  "Adds a new RSA key to the internal set, the id set, or both (no\n"

@@ -50,6 +50,7 @@ int	 cmd_dev_dauth_key(int, char **);
 int	 cmd_mint_device_token(int, char **);
 int	 cmd_create_user(int, char **);
 int	 cmd_issue_tls_cert(int, char **);
+int	 cmd_hosts(int, char **);
 int	 cmd_rotate_keys(int, char **);
 int	 cmd_prune_keys(int, char **);
 int	 cmd_mint_id_token(int, char **);

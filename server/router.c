@@ -21,6 +21,7 @@ struct route_table {
 /* In this order, which is the order of the methods in a 405's Allow. */
 static const struct route_table router_tables[] = {
 	{ routes_keys, &routes_keys_count },
+	{ routes_ctest, &routes_ctest_count },
 	{ routes_account, &routes_account_count },
 	{ routes_users, &routes_users_count },
 	{ routes_images, &routes_images_count },
@@ -283,7 +284,7 @@ router_index(const struct route *rt)
 {
 	size_t	base = 0;
 
-	/* Seven tables: which one holds rt, by address. */
+	/* Which table holds rt, by address. */
 	for (size_t t = 0; t < NELEM(router_tables); t++) {
 		const struct route *rows = router_tables[t].rows;
 		size_t n = *router_tables[t].count;

@@ -10,6 +10,8 @@
 
 extern const struct route routes_keys[];	/* JWKS, health */
 extern const size_t routes_keys_count;
+extern const struct route routes_ctest[];	/* the console's GET / */
+extern const size_t routes_ctest_count;
 
 /* Account module (API.md section 4): tokens, users, images. */
 extern const struct route routes_account[];

@@ -25,6 +25,8 @@ BAAS_HOSTS = [
     "m-lp1.baas.nintendo.com",
     "cdn-image-e0d67c509fb203858ebcb2fe3f88c2aa.baas.nintendo.com",
 ]
+# The console's connection test (docs/consoles-and-emulators.md).
+CTEST_HOSTS = ["ctest.cdn.nintendo.net", "api.hac.lp1.ctest.srv.nintendo.net"]
 
 # What the server must keep serving (its certificate is RSA): AES-GCM and
 # ChaCha20 over ECDHE for current clients, ECDHE CBC-SHA for old NSS
@@ -107,7 +109,7 @@ def test_local_ca_is_name_constrained(server):
         pytest.skip("keys folder of the server unknown")
     ca = load_cert(server.keys_dir / "tls" / "ca.crt")
     nc = ca.extensions.get_extension_for_class(x509.NameConstraints)
-    want = {x509.DNSName(h) for h in BAAS_HOSTS + ["localhost"]}
+    want = {x509.DNSName(h) for h in BAAS_HOSTS + CTEST_HOSTS + ["localhost"]}
     want.add(x509.IPAddress(ipaddress.ip_network("127.0.0.1/32")))
     assert set(nc.value.permitted_subtrees) == want
     assert nc.value.excluded_subtrees is None
@@ -137,6 +139,8 @@ def leaf_signed_by(ca_crt, ca_key, dns, ip):
 @pytest.mark.parametrize("dns,ip,ok", [
     ("m-lp1.baas.nintendo.com", "127.0.0.1", True),
     ("localhost", None, True),
+    ("api.hac.lp1.ctest.srv.nintendo.net", None, True),
+    ("ctest-dl-lp1.cdn.nintendo.net", None, False),
     ("www.example.com", None, False),
     ("nintendo.com", None, False),
     ("m-lp1.baas.nintendo.com", "10.0.0.1", False),

@@ -51,6 +51,7 @@ START_TEST(test_defaults)
 		ck_assert_str_eq(c.metrics_addr.host, "127.0.0.1");
 		ck_assert_int_eq(c.metrics_addr.port, 9464);
 		ck_assert_int_eq(c.log_format, LOG_FORMAT_TEXT);
+		ck_assert_int_eq(c.connection_test, 1);
 		ck_assert_str_eq(c.tls_cert, "keys/tls/server.crt");
 		ck_assert_str_eq(c.tls_key, "keys/tls/server.key");
 		ck_assert_str_eq(c.keys_dir, "keys");
@@ -132,6 +133,7 @@ START_TEST(test_values)
 		"BAAS_LOG_FORMAT", "json",
 		"BAAS_METRICS_ADDR", "off",
 		"BAAS_RATE_LIMITS", "off",
+		"BAAS_CONNECTION_TEST", "off",
 		NULL,
 	};
 	struct config	c;
@@ -141,6 +143,7 @@ START_TEST(test_values)
 	ck_assert_int_eq(c.http_addr.enabled, 0);
 	ck_assert_int_eq(c.metrics_addr.enabled, 0);
 	ck_assert_int_eq(c.log_format, LOG_FORMAT_JSON);
+	ck_assert_int_eq(c.connection_test, 0);
 	ck_assert_int_eq(c.https_addr.enabled, 1);
 	ck_assert_str_eq(c.https_addr.host, "::1");
 	ck_assert_int_eq(c.https_addr.port, 443);
@@ -306,6 +309,8 @@ START_TEST(test_bad_values)
 		{ "BAAS_LOG_FORMAT", "JSON",
 		  "BAAS_LOG_FORMAT: expected text or json, got \"JSON\"" },
 		{ "BAAS_METRICS_ADDR", "9464", NULL },
+		{ "BAAS_CONNECTION_TEST", "yes",
+		  "BAAS_CONNECTION_TEST: expected on or off, got \"yes\"" },
 		{ "BAAS_ISSUER", "ftp://x", NULL },
 		{ "BAAS_ISSUER", "e0d67c.baas.nintendo.com", NULL },
 		{ "BAAS_ISSUER", "https://", NULL },
@@ -379,7 +384,7 @@ START_TEST(test_usage)
 		"BAAS_MAX_CONNECTIONS", "BAAS_HEAD_TIMEOUT", "BAAS_BODY_TIMEOUT",
 		"BAAS_IDLE_TIMEOUT", "BAAS_DRAIN_DELAY", "BAAS_DRAIN_TIMEOUT",
 		"BAAS_LOG_LEVEL", "BAAS_KEY_PUBLISH_AHEAD", "BAAS_METRICS_ADDR",
-		"BAAS_LOG_FORMAT",
+		"BAAS_LOG_FORMAT", "BAAS_CONNECTION_TEST",
 	};
 	char	*buf = NULL, *line, *save = NULL;
 	size_t	 len = 0;

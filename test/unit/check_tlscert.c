@@ -21,6 +21,8 @@ static const char *const hosts[] = {
 	"e0d67c509fb203858ebcb2fe3f88c2aa.baas.nintendo.com",
 	"m-lp1.baas.nintendo.com",
 	"cdn-image-e0d67c509fb203858ebcb2fe3f88c2aa.baas.nintendo.com",
+	"ctest.cdn.nintendo.net",		/* the connection test */
+	"api.hac.lp1.ctest.srv.nintendo.net",
 	"localhost",
 };
 
@@ -180,10 +182,10 @@ START_TEST(test_create)
 	    ski), 0);
 	ck_assert_int_eq(X509_check_issued(ca, crt), X509_V_OK);
 
-	/* exactly the five names */
+	/* exactly the seven names */
 	sans = X509_get_ext_d2i(crt, NID_subject_alt_name, NULL, NULL);
 	ck_assert_ptr_nonnull(sans);
-	ck_assert_int_eq(sk_GENERAL_NAME_num(sans), 5);
+	ck_assert_int_eq(sk_GENERAL_NAME_num(sans), 7);
 	GENERAL_NAMES_free(sans);
 	for (size_t i = 0; i < NELEM(hosts); i++) {
 		ck_assert_int_eq(X509_check_host(crt, hosts[i], 0, 0, NULL), 1);
@@ -194,6 +196,9 @@ START_TEST(test_create)
 	ck_assert_int_eq(verify_for(ca, crt, NULL, "127.0.0.1"), 1);
 	ck_assert_int_ne(verify_for(ca, crt, "evil.example", NULL), 1);
 	ck_assert_int_ne(verify_for(ca, crt, "baas.nintendo.com", NULL), 1);
+	ck_assert_int_ne(verify_for(ca, crt, "cdn.nintendo.net", NULL), 1);
+	ck_assert_int_ne(verify_for(ca, crt,
+	    "api.hac.dd1.ctest.srv.nintendo.net", NULL), 1);
 
 	X509_free(ca);
 	X509_free(crt);
