@@ -54,6 +54,9 @@ struct config {
 	int			 db_reserve;		/* >= 0 */
 	int			 db_timeout;		/* seconds a query may wait, 1..10 */
 	int			 presence_lease;	/* seconds, >= 1 */
+	int			 cleanup_interval;	/* seconds, 0: off */
+	int			 cleanup_batch;		/* rows per batch */
+	int			 request_retention_days;
 	struct ratelimit_conf	 rate_limits;		/* signing routes */
 	int			 max_connections;
 	int			 head_timeout;		/* seconds */

@@ -14,6 +14,7 @@
 
 #include "app.h"
 #include "auth.h"
+#include "cleanup.h"
 #include "db.h"
 #include "cmd.h"
 #include "sign_limit.h"
@@ -139,6 +140,7 @@ main_register_statements(void)
 	routes_keys_init();
 	routes_account_init();
 	routes_friends_init();
+	cleanup_init();
 }
 
 /* Connections need a file each: raise the soft limit to the hard one (as

@@ -90,6 +90,11 @@ mh_sum(struct stats *sum)
 			sum->db.errors[k] += metrics_read(&s->db.errors[k]);
 		metrics_hist_merge(&sum->db.query, &s->db.query);
 		metrics_hist_merge(&sum->presence_batch, &s->presence_batch);
+		sum->cleanup.expired += metrics_read(&s->cleanup.expired);
+		sum->cleanup.deleted += metrics_read(&s->cleanup.deleted);
+		for (int k = 0; k < CLEANUP_RESULTS; k++)
+			sum->cleanup.runs[k] +=
+			    metrics_read(&s->cleanup.runs[k]);
 	}
 }
 
@@ -191,6 +196,22 @@ mh_render_app(struct metrics_text *t, const struct stats *sum)
 	    "Presence patches per batch statement.");
 	metrics_text_hist(t, "baas_presence_batch_size", NULL, &metrics_sizes,
 	    &sum->presence_batch);
+	metrics_text_family(t, "baas_cleanup_rows_total", "counter",
+	    "Rows the clean-up changed, by table and action (expired: a "
+	    "pending request stored EXPIRED; deleted: removed).");
+	metrics_text_u64(t, "baas_cleanup_rows_total", metrics_labels(labels,
+	    sizeof labels, "table", "friend_requests", "action", "expired",
+	    NULL), sum->cleanup.expired);
+	metrics_text_u64(t, "baas_cleanup_rows_total", metrics_labels(labels,
+	    sizeof labels, "table", "friend_requests", "action", "deleted",
+	    NULL), sum->cleanup.deleted);
+	metrics_text_family(t, "baas_cleanup_runs_total", "counter",
+	    "Clean-up runs by result (skipped: another instance held the "
+	    "lock).");
+	for (int k = 0; k < CLEANUP_RESULTS; k++)
+		metrics_text_u64(t, "baas_cleanup_runs_total",
+		    metrics_labels(labels, sizeof labels, "result",
+		    cleanup_result_names[k], NULL), sum->cleanup.runs[k]);
 	metrics_text_family(t, "baas_tokens_issued_total", "counter",
 	    "Tokens signed, by kind.");
 	for (int k = 0; k < STATS_TOKENS; k++)

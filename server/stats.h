@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "cleanup.h"
 #include "db.h"
 #include "metrics.h"
 
@@ -56,6 +57,7 @@ struct stats {
 	uint64_t		 refused[STATS_REFUSALS];
 	struct db_stats		 db;		/* the loop's pool */
 	struct metrics_hist	 presence_batch;	/* patches a batch */
+	struct cleanup_stats	 cleanup;	/* worker 0 only */
 };
 
 /* The calling loop's stats; on any other thread a spare that counts

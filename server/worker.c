@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "cleanup.h"
 #include "conn.h"
 #include "db.h"
 #include "http.h"
@@ -47,6 +48,7 @@ struct worker {
 	struct evhttp_bound_socket	*https_bound;
 	struct db_pool			*db;
 	struct presence_batch		*presence;
+	struct cleanup			*cleanup;	/* worker 0 */
 	evutil_socket_t			 http_fd, https_fd;
 	struct conn_table		*conns;
 	struct stats			*stats;		/* main's: outlives us */
@@ -210,6 +212,7 @@ worker_stop_cb(evutil_socket_t fd, short what, void *arg)
 	if (w->stopping)
 		return;
 	w->stopping = 1;
+	cleanup_stop(w->cleanup);
 	w->stop_started = w->queue_busy = now_mono_ms();
 	if (w->http_bound != NULL)
 		(void)listener_refuse_new(evhttp_bound_socket_get_fd(
@@ -256,6 +259,7 @@ worker_main(void *arg)
 	presence_batch_drain(w->presence);
 	db_pool_free(w->db);
 	presence_batch_free(w->presence);
+	cleanup_free(w->cleanup);
 	if (w->http != NULL)
 		evhttp_free(w->http);
 	if (w->https != NULL)
@@ -289,6 +293,13 @@ worker_start(int index, struct stats *stats, evutil_socket_t http_fd,
 	w->presence = presence_batch_new(w->db, app.cfg.presence_lease, 1);
 	db_pool_set_stats(w->db, &stats->db);
 	presence_batch_set_stats(w->presence, &stats->presence_batch);
+	/* One loop is enough: the batches are bounded, and other instances
+	 * take turns under the advisory lock. */
+	if (index == 0 && app.cfg.cleanup_interval > 0)
+		w->cleanup = cleanup_new(w->base, w->db,
+		    app.cfg.cleanup_interval, app.cfg.cleanup_batch,
+		    (int64_t)app.cfg.request_retention_days * 86400,
+		    &stats->cleanup);
 	w->conns = conn_table_new(w->base, app.ssl_ctx, app.cfg.threads);
 	w->listening = 1;
 	if (http_fd >= 0)
