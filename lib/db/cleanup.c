@@ -67,9 +67,12 @@ cleanup_done(const struct db_result *res, void *arg)
 	struct timeval	 pause = { 0, CLEANUP_PAUSE_MS * 1000 };
 
 	if (db_result_status(res) != DB_OK || db_ntuples(res) != 1) {
-		if (!c->stopped)
-			log_warn("cleanup: batch failed: %s",
-			    db_result_message(res));
+		/* At shutdown db_pool_free fails the batch out: no failure. */
+		if (c->stopped) {
+			cleanup_end(c, CLEANUP_RUN_DONE);
+			return;
+		}
+		log_warn("cleanup: batch failed: %s", db_result_message(res));
 		cleanup_end(c, CLEANUP_RUN_FAILED);
 		return;
 	}
