@@ -29,28 +29,31 @@ DECLARE
 	t	bigint := baas_now();
 	v_exp	bigint;
 	v_del	bigint;
+	v_ids	bigint[];
 BEGIN
 	-- Any constant shared by every instance (migrate.c uses ...301).
 	IF NOT pg_try_advisory_xact_lock(7283461955302) THEN
 		RETURN QUERY SELECT false, 0::bigint, 0::bigint;
 		RETURN;
 	END IF;
-	WITH x AS (
+	-- The ids first, then the rows by primary key: joined to a CTE, the
+	-- planner guesses its size and may scan the whole table.
+	v_ids := ARRAY(
 		SELECT id FROM friend_requests
 		WHERE state = 'PENDING'
 		    AND created_at <= t - friends_expiry_secs()
 		ORDER BY created_at LIMIT p_limit
-		FOR UPDATE SKIP LOCKED)
-	UPDATE friend_requests r
-	SET state = 'EXPIRED', updated_at = r.created_at + friends_expiry_secs()
-	FROM x WHERE r.id = x.id;
+		FOR UPDATE SKIP LOCKED);
+	UPDATE friend_requests
+	SET state = 'EXPIRED', updated_at = created_at + friends_expiry_secs()
+	WHERE id = ANY (v_ids);
 	GET DIAGNOSTICS v_exp = ROW_COUNT;
-	WITH x AS (
+	v_ids := ARRAY(
 		SELECT id FROM friend_requests
 		WHERE state <> 'PENDING' AND updated_at <= t - p_retention
 		ORDER BY updated_at LIMIT p_limit
-		FOR UPDATE SKIP LOCKED)
-	DELETE FROM friend_requests r USING x WHERE r.id = x.id;
+		FOR UPDATE SKIP LOCKED);
+	DELETE FROM friend_requests WHERE id = ANY (v_ids);
 	GET DIAGNOSTICS v_del = ROW_COUNT;
 	RETURN QUERY SELECT true, v_exp, v_del;
 END
