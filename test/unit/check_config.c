@@ -72,6 +72,9 @@ START_TEST(test_defaults)
 		    cores > 256 ? 256 : cores);
 		ck_assert_int_eq(c.db_pool, 4);
 		ck_assert_int_eq(c.presence_lease, 90);
+		ck_assert_int_eq(c.cleanup_interval, 60);
+		ck_assert_int_eq(c.cleanup_batch, 1000);
+		ck_assert_int_eq(c.request_retention_days, 30);
 		ck_assert_int_eq(c.log_level, LOG_INFO);
 		ck_assert(c.rate_limits.enabled && c.rate_limits.rate == 5 &&
 		    c.rate_limits.burst == 40);
@@ -129,6 +132,7 @@ START_TEST(test_values)
 		"BAAS_THREADS", "256",
 		"BAAS_DB_POOL", "1",
 		"BAAS_PRESENCE_LEASE", "86400",
+		"BAAS_CLEANUP_INTERVAL", "0",
 		"BAAS_LOG_LEVEL", "DEBUG",
 		"BAAS_LOG_FORMAT", "json",
 		"BAAS_METRICS_ADDR", "off",
@@ -159,6 +163,7 @@ START_TEST(test_values)
 	ck_assert_int_eq(c.threads, 256);
 	ck_assert_int_eq(c.db_pool, 1);
 	ck_assert_int_eq(c.presence_lease, 86400);
+	ck_assert_int_eq(c.cleanup_interval, 0);
 	ck_assert_int_eq(c.log_level, LOG_DEBUG);
 	ck_assert_int_eq(c.rate_limits.enabled, 0);
 	config_free(&c);
@@ -290,6 +295,9 @@ START_TEST(test_bad_values)
 		{ "BAAS_PRESENCE_LEASE", "0", NULL },
 		{ "BAAS_PRESENCE_LEASE", "86401", NULL },
 		{ "BAAS_PRESENCE_LEASE", "1.5", NULL },
+		{ "BAAS_CLEANUP_INTERVAL", "-1", NULL },
+		{ "BAAS_CLEANUP_BATCH", "0", NULL },
+		{ "BAAS_REQUEST_RETENTION_DAYS", "0", NULL },
 		{ "BAAS_DEVICE_TOKEN_POLICY", "trust",
 		  "BAAS_DEVICE_TOKEN_POLICY: expected verify or decode, "
 		  "got \"trust\"" },
@@ -380,7 +388,8 @@ START_TEST(test_usage)
 		"BAAS_APP_TOKEN_ISSUER", "BAAS_APP_TOKEN_AUDIENCE",
 		"BAAS_APP_TOKEN_TYPE", "BAAS_THREADS",
 		"BAAS_DB_POOL", "BAAS_DB_RESERVE", "BAAS_DB_TIMEOUT", "BAAS_PRESENCE_LEASE",
-		"BAAS_RATE_LIMITS",
+		"BAAS_CLEANUP_INTERVAL", "BAAS_CLEANUP_BATCH",
+		"BAAS_REQUEST_RETENTION_DAYS", "BAAS_RATE_LIMITS",
 		"BAAS_MAX_CONNECTIONS", "BAAS_HEAD_TIMEOUT", "BAAS_BODY_TIMEOUT",
 		"BAAS_IDLE_TIMEOUT", "BAAS_DRAIN_DELAY", "BAAS_DRAIN_TIMEOUT",
 		"BAAS_LOG_LEVEL", "BAAS_KEY_PUBLISH_AHEAD", "BAAS_METRICS_ADDR",
