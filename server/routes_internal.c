@@ -276,6 +276,7 @@ internal_verify(const char *token, json_t **claims, char *err, size_t len)
 {
 	const struct keyring	*k = keyring_get();
 	struct jws_expect	 e = { 0 };
+	char			 second[256];
 
 	e.iss = app.cfg.issuer;
 	e.aud = app.cfg.client_id;
@@ -286,11 +287,19 @@ internal_verify(const char *token, json_t **claims, char *err, size_t len)
 	e.jku = app.internal_jku;
 	if (jws_verify(token, &k->internal, &e, claims, err, len) == 0)
 		return (0);
-	if (strcmp(err, "unknown kid") != 0)
+	/* The jku is checked before the kid: an ID token fails either. */
+	if (strcmp(err, "unknown kid") != 0 &&
+	    strcmp(err, "jku does not match") != 0)
 		return (-1);
 	e.typ = "id_token";
 	e.jku = app.id_jku;
-	return (jws_verify(token, &k->id, &e, claims, err, len));
+	if (jws_verify(token, &k->id, &e, claims, second,
+	    sizeof second) == 0)
+		return (0);
+	/* The reason of the set that knows the kid. */
+	if (strcmp(second, "unknown kid") != 0)
+		snprintf(err, len, "%s", second);
+	return (-1);
 }
 
 static int
