@@ -146,13 +146,15 @@ docs-tools:
 
 lint-docs: docs-tools
 	@$(REDOCLY) lint --config docs/redocly.yaml --format=stylish \
-	    docs/openapi.yaml
+	    docs/openapi.yaml docs/openapi-internal.yaml
 
 docs: docs-tools
 	@mkdir -p build/docs
 	@$(REDOCLY) build-docs --config docs/redocly.yaml \
 	    --output build/docs/api.html docs/openapi.yaml
-	@echo "docs: build/docs/api.html"
+	@$(REDOCLY) build-docs --config docs/redocly.yaml \
+	    --output build/docs/internal-api.html docs/openapi-internal.yaml
+	@echo "docs: build/docs/api.html build/docs/internal-api.html"
 
 # The binary carries the hardening flags above (PIE, relro/now, canaries).
 hardening: all

@@ -31,6 +31,8 @@ struct config {
 	struct listen_addr	 http_addr;
 	struct listen_addr	 https_addr;
 	struct listen_addr	 metrics_addr;		/* GET /metrics */
+	struct listen_addr	 internal_addr;		/* game servers' API */
+	char			*internal_keys;		/* folder: one key a file */
 	char			*tls_cert;
 	char			*tls_key;
 	char			*database_url;

@@ -8,7 +8,7 @@ set -eu
 PKGS="build-essential pkg-config libevent-dev libjansson-dev libjwt-dev
 libssl-dev libpq-dev check libsubunit-dev postgresql python3-pytest
 python3-jwt python3-requests python3-cryptography python3-jsonschema
-python3-yaml wrk curl openssl
+python3-yaml python3-pytest-xdist wrk curl openssl
 clang libfuzzer-14-dev libclang-rt-14-dev prometheus haproxy"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

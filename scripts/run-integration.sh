@@ -17,8 +17,17 @@ if [ ! -x "$bin" ]; then
 fi
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+# Tests run in TEST_JOBS processes (pytest-xdist; default 3: most of a
+# test's time is spent waiting on sockets and Postgres, so even two cores
+# take three), each with its own Postgres cluster. TEST_JOBS=1: one.
+jobs=${TEST_JOBS:-3}
+par=""
+if [ "$jobs" -gt 1 ] &&
+    /usr/bin/python3 -c "import xdist" 2>/dev/null; then
+	par="-n $jobs"
+fi
 BAAS_SERVER_BIN=$bin PYTHONDONTWRITEBYTECODE=1 \
-    /usr/bin/python3 -m pytest -q -p no:cacheprovider test/integration "$@"
+    /usr/bin/python3 -m pytest -q -p no:cacheprovider $par test/integration "$@"
 rc=$?
 if [ "$rc" -eq 5 ]; then
 	echo "run-integration: no tests were collected" >&2

@@ -43,6 +43,8 @@ auth_kind_allowed(const struct principal *p, enum auth_need need)
 		return (p->kind == PRINCIPAL_ANONYMOUS);
 	case AUTH_USER:
 		return (p->kind == PRINCIPAL_USER);
+	case AUTH_GAME_SERVER:
+		return (p->kind == PRINCIPAL_GAME_SERVER);
 	}
 	return (0);
 }
@@ -181,9 +183,35 @@ auth_bearer(struct req *r)
 	return (problem_set(&r->problem, PROBLEM_INVALID_TOKEN, NULL));
 }
 
+/* A game server's key (apikeys.h): anything but one of the folder's keys
+ * is 401, a missing header included; the key is never logged, the name of
+ * its file is. */
+static void
+auth_game_server(struct req *r, void (*next)(struct req *))
+{
+	const struct apikey	*k = NULL;
+
+	if (auth_bearer_token(r) == 0)
+		k = apikeys_match(&keyring_get()->game_servers, r->bearer,
+		    strlen(r->bearer));
+	if (k == NULL) {
+		req_add_header(r, "WWW-Authenticate", "Bearer");
+		req_fail_now(r, PROBLEM_INVALID_TOKEN,
+		    "A key of the internal API is needed");
+		return;
+	}
+	rlog_debug(r, "internal API call by key %s", k->name);
+	r->principal.kind = PRINCIPAL_GAME_SERVER;
+	next(r);
+}
+
 void
 auth_check(struct req *r, enum auth_need need, void (*next)(struct req *))
 {
+	if (need == AUTH_GAME_SERVER) {
+		auth_game_server(r, next);
+		return;
+	}
 	struct token_cache_identity	 id;
 	char			 uid[DB_TEXT_INT], did[DB_TEXT_INT];
 	int			 hit;

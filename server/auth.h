@@ -9,6 +9,7 @@ enum auth_need {
 	AUTH_NONE = 0,	/* no bearer: token issuing, JWKS, thumbnails */
 	AUTH_ANON,	/* the anonymous token (bs:grt 1) */
 	AUTH_USER,	/* a user token (bs:grt 2) */
+	AUTH_GAME_SERVER, /* a key of the internal API (BAAS_INTERNAL_KEYS) */
 };
 
 /* Registers the statement auth needs; before the loops start. */

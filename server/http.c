@@ -341,10 +341,9 @@ req_read_body(struct req *r)
 	return (0);
 }
 
-void
-http_request_cb(struct evhttp_request *ev, void *arg)
+static void
+http_request_begin(struct evhttp_request *ev, struct worker *w, int internal)
 {
-	struct worker		*w = arg;
 	struct req		*r = calloc(1, sizeof *r);
 	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(ev);
 	const char		*path = uri ? evhttp_uri_get_path(uri) : NULL;
@@ -359,6 +358,7 @@ http_request_cb(struct evhttp_request *ev, void *arg)
 	}
 	r->ev = ev;
 	r->w = w;
+	r->internal = internal;
 	r->db = worker_db(w);
 	r->presence = worker_presence(w);
 	r->start_us = http_now_us();
@@ -381,4 +381,16 @@ http_request_cb(struct evhttp_request *ev, void *arg)
 	}
 	r->content_type = req_header(r, "Content-Type");
 	router_dispatch(r);
+}
+
+void
+http_request_cb(struct evhttp_request *ev, void *arg)
+{
+	http_request_begin(ev, arg, 0);
+}
+
+void
+http_internal_request_cb(struct evhttp_request *ev, void *arg)
+{
+	http_request_begin(ev, arg, 1);
 }

@@ -19,6 +19,7 @@ enum principal_kind {
 	PRINCIPAL_NONE = 0,
 	PRINCIPAL_ANONYMOUS,	/* bs:grt 1: application token */
 	PRINCIPAL_USER,		/* bs:grt 2: user token */
+	PRINCIPAL_GAME_SERVER,	/* a key of the internal API (apikeys.h) */
 };
 
 struct principal {
@@ -38,6 +39,7 @@ struct req {
 	struct db_pool		*db;		/* the loop's pool */
 	struct presence_batch	*presence;	/* the loop's presence queue */
 	const struct route	*route;
+	int			 internal;	/* came in on BAAS_INTERNAL_ADDR */
 	int			 method;	/* enum evhttp_cmd_type */
 	char			 id[17];	/* request id for logs and X-Request-Id */
 	int64_t			 start_us;
@@ -123,8 +125,10 @@ void	 req_fail_db(struct req *r, const struct db_result *res);
  * req_fail_db (`if (req_db_or_reply(r, res) != 0) return;`). */
 int	 req_db_or_reply(struct req *r, const struct db_result *res) WUR;
 
-/* Entry point evhttp calls for every request (set up by the worker). */
+/* Entry points evhttp calls for every request (set up by the worker): the
+ * public listeners', and the internal API's (its own route table). */
 void	 http_request_cb(struct evhttp_request *ev, void *arg);
+void	 http_internal_request_cb(struct evhttp_request *ev, void *arg);
 
 #define rlog_error(r, fmt, ...) log_error("[%s] " fmt, (r)->id, ##__VA_ARGS__)
 #define rlog_warn(r, fmt, ...)  log_warn("[%s] " fmt, (r)->id, ##__VA_ARGS__)

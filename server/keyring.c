@@ -19,6 +19,7 @@ keyring_free(struct keyring *k)
 	keyset_free(&k->device);
 	keyset_free(&k->na);
 	keyset_free(&k->app);
+	apikeys_free(&k->game_servers);
 	free(k);
 }
 
@@ -63,6 +64,12 @@ keyring_load(char *err, size_t errlen)
 	    keyset_add_public_dir(&k->na, app.cfg.na_token_keys, err,
 	    errlen) != 0 ||
 	    keyset_add_public_dir(&k->app, app.cfg.app_token_keys, err,
+	    errlen) != 0)
+		goto fail;
+	/* The internal API's keys: a key removed from the folder is refused
+	 * from the reload on (an empty folder refuses every call). */
+	if (app.cfg.internal_addr.enabled &&
+	    apikeys_load(&k->game_servers, app.cfg.internal_keys, err,
 	    errlen) != 0)
 		goto fail;
 	keyset_render_jwks(&k->internal);

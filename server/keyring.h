@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "apikeys.h"
 #include "keys.h"
 
 struct keyring {
@@ -17,6 +18,7 @@ struct keyring {
 	struct keyset	 device;	/* dauth: verify device tokens */
 	struct keyset	 na;		/* verify Nintendo Account ID tokens */
 	struct keyset	 app;		/* verify application tokens */
+	struct apikeys	 game_servers;	/* the internal API's callers */
 	int		 refs;		/* under the module's lock */
 };
 

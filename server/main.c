@@ -64,6 +64,19 @@ main_load_keys(void)
 	app.id_jku = xasprintf("%s/1.0.0/certificates", app.cfg.issuer);
 }
 
+/* BAAS_INTERNAL_ADDR without a usable key would refuse every call: a
+ * mistake, so refused at start (after a reload, only warned: emptying the
+ * folder is how every game server is shut out at once). */
+static void
+main_check_internal_keys(void)
+{
+	if (app.cfg.internal_addr.enabled &&
+	    keyring_get()->game_servers.n == 0)
+		fatal("BAAS_INTERNAL_ADDR is set but %s has no usable key "
+		    "(one file per game server, mode 0600, at least %d bytes)",
+		    app.cfg.internal_keys, APIKEYS_MIN_LEN);
+}
+
 /* SIGHUP: every key set read again; on an error the old ones stay. The
  * loops move over between two callbacks, so nothing is dropped. */
 static void
@@ -80,8 +93,12 @@ main_reload_keys(struct worker **workers)
 	keyring_adopt();
 	for (int i = 0; i < app.cfg.threads; i++)
 		worker_reload_keys(workers[i]);
-	log_info("SIGHUP: keys reloaded: internal %zu, id %zu (signing "
-	    "internal %s, id %s)", k->internal.n, k->id.n,
+	if (app.cfg.internal_addr.enabled && k->game_servers.n == 0)
+		log_warn("SIGHUP: %s has no usable key: every internal API "
+		    "call is refused", app.cfg.internal_keys);
+	log_info("SIGHUP: keys reloaded: internal %zu, id %zu, internal API "
+	    "%zu (signing internal %s, id %s)", k->internal.n, k->id.n,
+	    k->game_servers.n,
 	    keyset_signer(&k->internal, now_unix())->kid,
 	    keyset_signer(&k->id, now_unix())->kid);
 }
@@ -140,6 +157,7 @@ main_register_statements(void)
 	routes_keys_init();
 	routes_account_init();
 	routes_friends_init();
+	routes_internal_init();
 	cleanup_init();
 }
 
@@ -195,13 +213,14 @@ main_serve(void)
 {
 	struct worker	**workers;
 	struct stats	**stats;
-	struct listener	  http, https, metrics;
+	struct listener	  http, https, metrics, internal;
 	char		  err[512];
 	int		  sig;
 	sigset_t	  set;
 
 	main_load_keys();
 	main_log_policies();
+	main_check_internal_keys();
 	if (app.cfg.https_addr.enabled) {
 		app.ssl_ctx = tls_ctx_new(app.cfg.tls_cert, app.cfg.tls_key, err,
 		    sizeof err);
@@ -236,16 +255,18 @@ main_serve(void)
 	listener_open(&http, &app.cfg.http_addr, app.cfg.threads);
 	listener_open(&https, &app.cfg.https_addr, app.cfg.threads);
 	listener_open(&metrics, &app.cfg.metrics_addr, 1);
+	listener_open(&internal, &app.cfg.internal_addr, app.cfg.threads);
 	workers = xcalloc(app.cfg.threads, sizeof *workers);
 	stats = xcalloc(app.cfg.threads, sizeof *stats);
 	for (int i = 0; i < app.cfg.threads; i++) {
 		stats[i] = stats_new();
 		workers[i] = worker_start(i, stats[i], listener_fd(&http, i),
-		    listener_fd(&https, i));
+		    listener_fd(&https, i), listener_fd(&internal, i));
 	}
 	metrics_http_start(&metrics, stats, (size_t)app.cfg.threads);
-	log_info("listening http=%s https=%s threads=%d metrics=%s",
-	    http.shown, https.shown, app.cfg.threads, metrics.shown);
+	log_info("listening http=%s https=%s threads=%d metrics=%s "
+	    "internal=%s", http.shown, https.shown, app.cfg.threads,
+	    metrics.shown, internal.shown);
 
 	do {
 		if (sigwait(&set, &sig) != 0)
@@ -266,6 +287,7 @@ main_serve(void)
 	listener_close(&http);
 	listener_close(&https);
 	listener_close(&metrics);
+	listener_close(&internal);
 	log_info("stopped");
 	return (0);
 }
@@ -295,8 +317,9 @@ main(int argc, char **argv)
 	int			 rc;
 
 	/* Hidden: the route tables, for the OpenAPI document's test. */
-	if (argc == 2 && strcmp(argv[1], "routes") == 0) {
-		router_print(stdout);
+	if (argc >= 2 && argc <= 3 && strcmp(argv[1], "routes") == 0 &&
+	    (argc == 2 || strcmp(argv[2], "--internal") == 0)) {
+		router_print(stdout, argc == 3);
 		return (0);
 	}
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 ||

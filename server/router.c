@@ -16,18 +16,22 @@
 struct route_table {
 	const struct route	*rows;
 	const size_t		*count;
+	int			 internal;	/* BAAS_INTERNAL_ADDR's only */
 };
 
-/* In this order, which is the order of the methods in a 405's Allow. */
+/* In this order, which is the order of the methods in a 405's Allow. A
+ * listener matches the tables of its kind only: the public ports never
+ * serve the internal API, nor the internal port the public one. */
 static const struct route_table router_tables[] = {
-	{ routes_keys, &routes_keys_count },
-	{ routes_ctest, &routes_ctest_count },
-	{ routes_account, &routes_account_count },
-	{ routes_users, &routes_users_count },
-	{ routes_images, &routes_images_count },
-	{ routes_friends, &routes_friends_count },
-	{ routes_friend_requests, &routes_friend_requests_count },
-	{ routes_blocks, &routes_blocks_count },
+	{ routes_keys, &routes_keys_count, 0 },
+	{ routes_ctest, &routes_ctest_count, 0 },
+	{ routes_account, &routes_account_count, 0 },
+	{ routes_users, &routes_users_count, 0 },
+	{ routes_images, &routes_images_count, 0 },
+	{ routes_friends, &routes_friends_count, 0 },
+	{ routes_friend_requests, &routes_friend_requests_count, 0 },
+	{ routes_blocks, &routes_blocks_count, 0 },
+	{ routes_internal, &routes_internal_count, 1 },
 };
 
 /* Matches path against pattern, where "<id>" stands for one non-empty
@@ -86,12 +90,14 @@ router_method_name(int method)
 
 /* Adds the methods of every route matching path to allow ("GET, PUT"). */
 static int
-router_allow_list(const char *path, char *allow, size_t len)
+router_allow_list(int internal, const char *path, char *allow, size_t len)
 {
 	int	found = 0;
 
 	allow[0] = '\0';
 	for (size_t t = 0; t < NELEM(router_tables); t++) {
+		if (router_tables[t].internal != internal)
+			continue;
 		for (size_t i = 0; i < *router_tables[t].count; i++) {
 			const struct route *rt = &router_tables[t].rows[i];
 			const char *name = router_method_name(rt->method);
@@ -110,11 +116,13 @@ router_allow_list(const char *path, char *allow, size_t len)
 
 /* The route for method and path, or NULL. */
 static const struct route *
-router_lookup(int method, const char *path)
+router_lookup(int internal, int method, const char *path)
 {
 	if (method == EVHTTP_REQ_HEAD)
 		method = EVHTTP_REQ_GET;
 	for (size_t t = 0; t < NELEM(router_tables); t++) {
+		if (router_tables[t].internal != internal)
+			continue;
 		for (size_t i = 0; i < *router_tables[t].count; i++) {
 			const struct route *rt = &router_tables[t].rows[i];
 
@@ -130,14 +138,15 @@ router_lookup(int method, const char *path)
 static const struct route *
 router_find(struct req *r)
 {
-	const struct route	*rt = router_lookup(r->method, r->path);
+	const struct route	*rt = router_lookup(r->internal, r->method,
+				    r->path);
 	char			 allow[128];
 
 	if (rt != NULL) {
 		(void)router_match(rt->pattern, r->path, r, 1);
 		return (rt);
 	}
-	if (router_allow_list(r->path, allow, sizeof allow)) {
+	if (router_allow_list(r->internal, r->path, allow, sizeof allow)) {
 		req_add_header(r, "Allow", allow);
 		(void)req_fail(r, PROBLEM_METHOD_NOT_ALLOWED,
 		    "Method %s is not allowed on this resource; use %s",
@@ -311,8 +320,9 @@ router_max_body(void)
 size_t
 router_body_limit(int method, const char *path)
 {
-	const struct route	*rt = router_lookup(method, path);
+	const struct route	*rt = router_lookup(0, method, path);
 
+	/* The internal routes take the default limit. */
 	return (rt != NULL && rt->body_limit ? rt->body_limit :
 	    BODY_LIMIT_DEFAULT);
 }
@@ -320,14 +330,15 @@ router_body_limit(int method, const char *path)
 int
 router_allowed(const char *path, char *allow, size_t len)
 {
-	return (router_allow_list(path, allow, len));
+	return (router_allow_list(0, path, allow, len));
 }
 
 void
-router_print(FILE *out)
+router_print(FILE *out, int internal)
 {
 	for (size_t t = 0; t < NELEM(router_tables); t++)
-		for (size_t i = 0; i < *router_tables[t].count; i++)
+		for (size_t i = 0; router_tables[t].internal == internal &&
+		    i < *router_tables[t].count; i++)
 			fprintf(out, "%s %s\n",
 			    router_method_name(router_tables[t].rows[i].method),
 			    router_tables[t].rows[i].pattern);

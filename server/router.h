@@ -46,9 +46,10 @@ size_t	 router_body_limit(int method, const char *path);
 int	 router_allowed(const char *path, char *allow, size_t len);
 /* The largest body any route takes (for evhttp's own limit). */
 size_t	 router_max_body(void);
-/* Prints every route of every table, one "METHOD PATTERN" a line (the
- * hidden command `baas-server routes`, which the OpenAPI test compares
- * with docs/openapi.yaml). */
-void	 router_print(FILE *out);
+/* Prints every route of the public tables (internal: of the internal API),
+ * one "METHOD PATTERN" a line (the hidden command `baas-server routes
+ * [--internal]`, which the OpenAPI test compares with docs/openapi.yaml and
+ * docs/openapi-internal.yaml). */
+void	 router_print(FILE *out, int internal);
 
 #endif

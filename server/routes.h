@@ -29,9 +29,14 @@ extern const size_t routes_friend_requests_count;
 extern const struct route routes_blocks[];
 extern const size_t routes_blocks_count;
 
+/* The game servers' internal API (BAAS_INTERNAL_ADDR only). */
+extern const struct route routes_internal[];
+extern const size_t routes_internal_count;
+
 /* Register each module's prepared statements (before the loops start). */
 void	 routes_keys_init(void);
 void	 routes_account_init(void);
 void	 routes_friends_init(void);
+void	 routes_internal_init(void);
 
 #endif

@@ -44,8 +44,10 @@ struct worker {
 	struct event_base		*base;
 	struct evhttp			*http;
 	struct evhttp			*https;
+	struct evhttp			*internal;	/* BAAS_INTERNAL_ADDR */
 	struct evhttp_bound_socket	*http_bound;
 	struct evhttp_bound_socket	*https_bound;
+	struct evhttp_bound_socket	*internal_bound;
 	struct db_pool			*db;
 	struct presence_batch		*presence;
 	struct cleanup			*cleanup;	/* worker 0 */
@@ -115,7 +117,7 @@ worker_request_done(struct worker *w)
 
 static struct evhttp *
 worker_http_new(struct worker *w, evutil_socket_t fd,
-    struct evhttp_bound_socket **bound, int tls)
+    struct evhttp_bound_socket **bound, int tls, int internal)
 {
 	struct evhttp		*http;
 	struct evconnlistener	*l;
@@ -134,7 +136,8 @@ worker_http_new(struct worker *w, evutil_socket_t fd,
 	evhttp_set_max_headers_size(http, 2 * CONN_HEAD_MAX);
 	evhttp_set_timeout(http, app.cfg.idle_timeout);
 	evhttp_set_default_content_type(http, "application/json");
-	evhttp_set_gencb(http, http_request_cb, w);
+	evhttp_set_gencb(http, internal ? http_internal_request_cb :
+	    http_request_cb, w);
 	evhttp_set_bevcb(http, tls ? conn_bev_tls_cb : conn_bev_plain_cb,
 	    w->conns);
 	/* The worker closes its socket when it stops accepting. */
@@ -166,7 +169,9 @@ worker_close_listeners(struct worker *w)
 		evhttp_del_accept_socket(w->http, w->http_bound);
 	if (w->https_bound != NULL)
 		evhttp_del_accept_socket(w->https, w->https_bound);
-	w->http_bound = w->https_bound = NULL;
+	if (w->internal_bound != NULL)
+		evhttp_del_accept_socket(w->internal, w->internal_bound);
+	w->http_bound = w->https_bound = w->internal_bound = NULL;
 	w->listening = 0;
 	conn_table_stop(w->conns);
 	log_debug("worker %d: listeners closed, %d connections open",
@@ -183,7 +188,8 @@ worker_tick_cb(evutil_socket_t fd, short what, void *arg)
 		/* The listener accepts in this loop as long as the kernel has
 		 * connections queued; close once the queue has stayed empty. */
 		if (worker_queue_waiting(w->http_bound) ||
-		    worker_queue_waiting(w->https_bound))
+		    worker_queue_waiting(w->https_bound) ||
+		    worker_queue_waiting(w->internal_bound))
 			w->queue_busy = now;
 		if (now - w->queue_busy < WORKER_QUEUE_QUIET_MS &&
 		    now - w->stop_started < WORKER_QUEUE_WAIT_MS)
@@ -220,6 +226,9 @@ worker_stop_cb(evutil_socket_t fd, short what, void *arg)
 	if (w->https_bound != NULL)
 		(void)listener_refuse_new(evhttp_bound_socket_get_fd(
 		    w->https_bound));
+	if (w->internal_bound != NULL)
+		(void)listener_refuse_new(evhttp_bound_socket_get_fd(
+		    w->internal_bound));
 	w->tick_ev = event_new(w->base, -1, EV_PERSIST, worker_tick_cb, w);
 	if (w->tick_ev == NULL || event_add(w->tick_ev, &tv) != 0)
 		fatal("cannot start the stop timer");
@@ -264,6 +273,8 @@ worker_main(void *arg)
 		evhttp_free(w->http);
 	if (w->https != NULL)
 		evhttp_free(w->https);
+	if (w->internal != NULL)
+		evhttp_free(w->internal);
 	conn_table_free(w->conns);
 	if (w->tick_ev != NULL)
 		event_free(w->tick_ev);
@@ -277,7 +288,7 @@ worker_main(void *arg)
 
 struct worker *
 worker_start(int index, struct stats *stats, evutil_socket_t http_fd,
-    evutil_socket_t https_fd)
+    evutil_socket_t https_fd, evutil_socket_t internal_fd)
 {
 	struct worker	*w = xcalloc(1, sizeof *w);
 	struct timeval	 house = { 1, 0 };
@@ -303,9 +314,12 @@ worker_start(int index, struct stats *stats, evutil_socket_t http_fd,
 	w->conns = conn_table_new(w->base, app.ssl_ctx, app.cfg.threads);
 	w->listening = 1;
 	if (http_fd >= 0)
-		w->http = worker_http_new(w, http_fd, &w->http_bound, 0);
+		w->http = worker_http_new(w, http_fd, &w->http_bound, 0, 0);
 	if (https_fd >= 0)
-		w->https = worker_http_new(w, https_fd, &w->https_bound, 1);
+		w->https = worker_http_new(w, https_fd, &w->https_bound, 1, 0);
+	if (internal_fd >= 0)
+		w->internal = worker_http_new(w, internal_fd,
+		    &w->internal_bound, 0, 1);
 	w->stop_ev = event_new(w->base, -1, 0, worker_stop_cb, w);
 	w->house_ev = event_new(w->base, -1, EV_PERSIST, worker_house_cb, w);
 	w->keys_ev = event_new(w->base, -1, 0, worker_keys_cb, w);

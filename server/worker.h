@@ -13,9 +13,11 @@ struct conn_table;
 struct stats;
 
 /* Starts a loop thread accepting on the given sockets (-1: that listener is
- * off), counting into stats (which must outlive it: stats.h). */
+ * off; internal_fd: the game servers' API, plain HTTP), counting into stats
+ * (which must outlive it: stats.h). */
 struct worker	*worker_start(int index, struct stats *stats,
-		    evutil_socket_t http_fd, evutil_socket_t https_fd);
+		    evutil_socket_t http_fd, evutil_socket_t https_fd,
+		    evutil_socket_t internal_fd);
 /* After SIGTERM (thread-safe): replies carry "Connection: close" and
  * /health answers 503 from now on. */
 void		 worker_drain_begin(void);

@@ -146,8 +146,7 @@ admin_db_user_set_banned(struct admin_db *a, uint64_t user_id, int banned,
 
 	/* Tokens: server/auth.c reads banned at each revocation check, so
 	 * every server refuses them within its token cache's window. */
-	rows = admin_db_exec(a, "UPDATE users SET banned = $2::boolean "
-	    "WHERE id = $1::bigint", 2, (const char *const[]){
+	rows = admin_db_exec(a, ADMIN_DB_SET_BANNED_SQL, 2, (const char *const[]){
 	    db_text_id(id, user_id), banned ? "true" : "false" }, NULL, err,
 	    errlen);
 	if (rows < 0)

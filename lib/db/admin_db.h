@@ -31,6 +31,10 @@ void		 admin_db_close(struct admin_db *);
  * (caller frees). */
 int	 admin_db_user_show(struct admin_db *, uint64_t user_id, char **json,
 	    char *err, size_t errlen) WUR;
+/* Bans ($2 true) or unbans user $1; no row when there is no such user.
+ * Shared with the internal API's ban route (server/routes_internal.c). */
+#define ADMIN_DB_SET_BANNED_SQL \
+	"UPDATE users SET banned = $2::boolean WHERE id = $1::bigint"
 int	 admin_db_user_set_banned(struct admin_db *, uint64_t user_id,
 	    int banned, char *err, size_t errlen) WUR;
 /* As a federation that empties a user does (account_delete_user). */

@@ -65,7 +65,7 @@ check_config(const struct config *c)
 		c->tls_cert, c->tls_key, c->database_url, c->keys_dir,
 		c->trusted_id_keys, c->client_id, c->device_token_keys,
 		c->na_token_keys, c->app_token_keys, c->app_token_issuer,
-		c->app_token_audience, c->app_token_type,
+		c->app_token_audience, c->app_token_type, c->internal_keys,
 	};
 
 	for (size_t i = 0; i < NELEM(strs); i++)
@@ -76,10 +76,16 @@ check_config(const struct config *c)
 	check_url(c->image_base_url);
 	check_addr(&c->http_addr);
 	check_addr(&c->https_addr);
+	check_addr(&c->metrics_addr);
+	check_addr(&c->internal_addr);
 	FUZZ_CHECK(c->threads >= 1 && c->threads <= 256);
 	FUZZ_CHECK(c->db_pool >= 1 && c->db_pool <= 64);
 	FUZZ_CHECK(c->presence_lease >= 1 && c->presence_lease <= 86400);
 	FUZZ_CHECK(c->db_reserve >= 0 && c->db_reserve <= 64);
+	FUZZ_CHECK(c->cleanup_interval >= 0 && c->cleanup_interval <= 86400);
+	FUZZ_CHECK(c->cleanup_batch >= 1 && c->cleanup_batch <= 100000);
+	FUZZ_CHECK(c->request_retention_days >= 1 &&
+	    c->request_retention_days <= 36500);
 	FUZZ_CHECK(c->db_timeout >= 1 && c->db_timeout <= 10);
 	FUZZ_CHECK(c->max_connections >= 16 && c->max_connections <= 1000000);
 	FUZZ_CHECK(c->head_timeout >= 1 && c->head_timeout <= 3600);
@@ -95,6 +101,11 @@ check_config(const struct config *c)
 		    c->rate_limits.burst <= 1e6 &&
 		    c->rate_limits.burst == (double)(long)c->rate_limits.burst);
 	FUZZ_CHECK(c->log_level >= LOG_ERROR && c->log_level <= LOG_DEBUG);
+	FUZZ_CHECK(c->log_format == LOG_FORMAT_TEXT ||
+	    c->log_format == LOG_FORMAT_JSON);
+	FUZZ_CHECK(c->key_publish_ahead >= 0 &&
+	    c->key_publish_ahead <= 30 * 86400);
+	FUZZ_CHECK(c->connection_test == 0 || c->connection_test == 1);
 	FUZZ_CHECK(c->device_token_policy == TRUST_VERIFY ||
 	    c->device_token_policy == TRUST_DECODE);
 	FUZZ_CHECK(c->na_token_policy == TRUST_VERIFY ||

@@ -6,7 +6,10 @@
  * checked against a second way of saying the same rule: strtoull for ids,
  * timegm for birthdays, a pattern for friend codes, jansson and an
  * array-literal reader reading back what was written; If-Match yields only
- * hex etags and an escaped log field no control character or quote. */
+ * hex etags and an escaped log field no control character or quote. The
+ * Host header's connection-test check (hosts_is_ctest) is read against a
+ * restatement of its rule: one of the two names in any case, then at most
+ * a final dot and a ":port" of 1 to 5 digits. */
 #include "fuzz.h"
 
 #include <ctype.h>
@@ -15,6 +18,7 @@
 #include <time.h>
 
 #include "db_text.h"
+#include "hosts.h"
 #include "ids.h"
 #include "jsonw.h"
 #include "log.h"
@@ -190,6 +194,38 @@ writers(const char *s)
 	jsonw_free(&w);
 }
 
+/* The rule hosts_is_ctest implements, said another way: lower-case a
+ * copy, cut a ":port" of 1 to 5 digits from the end, then one final dot,
+ * and compare what is left with the two names. */
+static int
+ctest_host(const char *s)
+{
+	char	*h = strdup(s), *colon, *p;
+	size_t	 n;
+	int	 is;
+
+	FUZZ_CHECK(h != NULL);
+	for (p = h; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	if ((colon = strrchr(h, ':')) != NULL) {
+		n = strlen(colon + 1);
+		if (n >= 1 && n <= 5 && strspn(colon + 1, "0123456789") == n)
+			*colon = '\0';
+	}
+	n = strlen(h);
+	if (n > 0 && h[n - 1] == '.')
+		h[n - 1] = '\0';
+	is = strcmp(h, HOSTS_CTEST) == 0 || strcmp(h, HOSTS_CTEST_API) == 0;
+	free(h);
+	return (is);
+}
+
+static void
+hosts(const char *s)
+{
+	FUZZ_CHECK(hosts_is_ctest(s) == ctest_host(s));
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -201,6 +237,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	birthday(s);
 	values(s);
 	writers(s);
+	hosts(s);
 	free(s);
 	return (0);
 }

@@ -126,7 +126,8 @@ def http(method, url, headers=None, body=None, timeout=10, api=True):
     """One request on a fresh connection (http:// or https://, the latter
     without certificate checks; HTTPS tests build their own context). The
     reply is checked against docs/openapi.yaml unless api=False (a listener
-    other than the public API's, such as the metrics port)."""
+    other than the public API's, such as the metrics port), or against the
+    document api names (openapi_check.INTERNAL_DOC_PATH)."""
     u = urllib.parse.urlsplit(url)
     headers = dict(headers or {})
     data = _encode_body(body, headers)
@@ -149,7 +150,8 @@ def http(method, url, headers=None, body=None, timeout=10, api=True):
         conn.close()
     resp = Resp(r.status, r.headers, raw, path, r.reason)
     if api:
-        openapi_check.check(method, path, resp)  # docs/openapi.yaml holds
+        openapi_check.check(method, path, resp,  # the document holds
+                            *(() if api is True else (api,)))
     return resp
 
 

@@ -22,12 +22,14 @@ import jsonschema
 import yaml
 
 DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
+# The game servers' API on its own listener (BAAS_INTERNAL_ADDR).
+INTERNAL_DOC_PATH = DOC_PATH.with_name("openapi-internal.yaml")
 METHODS = ("get", "put", "post", "delete", "patch")
 JSON_TYPES = ("application/json", "application/problem+json")
 
-_doc = None
-_routes = None          # [(regex, template, path item)]
-_validators = {}        # (template, method, status, media) -> validator
+_docs = {}              # document path -> the document
+_routes = {}            # document path -> [(regex, template, path item)]
+_validators = {}        # (doc, template, method, status, media) -> validator
 _seen = set()           # "METHOD /template status", for OPENAPI_COVERAGE
 
 
@@ -40,12 +42,11 @@ if os.environ.get("OPENAPI_COVERAGE"):
     atexit.register(_write_coverage)
 
 
-def document():
-    global _doc
-    if _doc is None:
-        with open(DOC_PATH) as f:
-            _doc = yaml.safe_load(f)
-    return _doc
+def document(doc=DOC_PATH):
+    if doc not in _docs:
+        with open(doc) as f:
+            _docs[doc] = yaml.safe_load(f)
+    return _docs[doc]
 
 
 def template_regex(template):
@@ -54,38 +55,37 @@ def template_regex(template):
     return re.compile("^" + "[^/]+".join(re.escape(p) for p in parts) + "$")
 
 
-def routes():
-    global _routes
-    if _routes is None:
-        _routes = [(template_regex(t), t, item)
-                   for t, item in document()["paths"].items()]
-    return _routes
+def routes(doc=DOC_PATH):
+    if doc not in _routes:
+        _routes[doc] = [(template_regex(t), t, item)
+                        for t, item in document(doc)["paths"].items()]
+    return _routes[doc]
 
 
-def _resolve(obj):
+def _resolve(obj, doc=DOC_PATH):
     """Follows a local $ref ("#/components/responses/X") to its object."""
     while isinstance(obj, dict) and "$ref" in obj and len(obj) == 1:
-        node = document()
+        node = document(doc)
         for part in obj["$ref"].lstrip("#/").split("/"):
             node = node[part]
         obj = node
     return obj
 
 
-def _validator(key, schema):
-    v = _validators.get(key)
+def _validator(key, schema, doc=DOC_PATH):
+    v = _validators.get((doc,) + key)
     if v is None:
-        resolver = jsonschema.RefResolver("", document())
+        resolver = jsonschema.RefResolver("", document(doc))
         v = jsonschema.Draft202012Validator(schema, resolver=resolver)
-        _validators[key] = v
+        _validators[(doc,) + key] = v
     return v
 
 
-def find_response(method, path, status):
+def find_response(method, path, status, doc=DOC_PATH):
     """(where, response object or None) for a reply to method path."""
     method = "get" if method.upper() == "HEAD" else method.lower()
-    matched = [(t, item) for rx, t, item in routes() if rx.match(path)]
-    responses = document()["components"]["responses"]
+    matched = [(t, item) for rx, t, item in routes(doc) if rx.match(path)]
+    responses = document(doc)["components"]["responses"]
     if not matched:
         return ("no route: " + path, responses["NotFound"]
                 if status == 404 else None)
@@ -93,19 +93,20 @@ def find_response(method, path, status):
         if method in item:
             where = "%s %s" % (method.upper(), t)
             resp = item[method]["responses"].get(str(status))
-            return where, _resolve(resp)
+            return where, _resolve(resp, doc)
     where = "%s on %s (no such method)" % (method.upper(), matched[0][0])
     return where, responses["MethodNotAllowed"] if status == 405 else None
 
 
-def check(method, path, resp):
-    """Fails (AssertionError) when resp is not what the document gives."""
+def check(method, path, resp, doc=DOC_PATH):
+    """Fails (AssertionError) when resp is not what the document (doc, by
+    default docs/openapi.yaml) gives."""
     ctype = (resp.headers.get("Content-Type") or "").split(";")[0].strip()
     if ctype == "text/html":
         return      # libevent's own pages (what it answers before us)
-    where, doc_resp = find_response(method, path, resp.status)
+    where, doc_resp = find_response(method, path, resp.status, doc)
     assert doc_resp is not None, (
-        "openapi.yaml gives no %d reply for %s" % (resp.status, where))
+        "%s gives no %d reply for %s" % (doc.name, resp.status, where))
     _seen.add("%s %d" % (where, resp.status))
     content = doc_resp.get("content") or {}
     if not resp.raw or method.upper() == "HEAD":
@@ -119,7 +120,7 @@ def check(method, path, resp):
         return
     assert resp.json_error is None, "%s: reply is not JSON: %r" % (where, resp)
     schema = content[ctype]["schema"]
-    v = _validator((where, resp.status, ctype), schema)
+    v = _validator((where, resp.status, ctype), schema, doc)
     errors = sorted(v.iter_errors(resp.body), key=lambda e: list(e.path))
     if not errors and ctype == "application/problem+json":
         # What a schema cannot say: the members agree with the reply.

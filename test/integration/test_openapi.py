@@ -13,9 +13,12 @@ from conftest import ROOT, Resp, http, server_bin
 METHODS = {"GET", "PUT", "POST", "DELETE", "PATCH"}
 
 
-def server_routes():
-    """{(METHOD, "/1.0.0/users/<id>")} from the hidden command."""
-    out = subprocess.run([server_bin(), "routes"], capture_output=True,
+def server_routes(internal=False):
+    """{(METHOD, "/1.0.0/users/<id>")} from the hidden command (of the
+    internal API's table with internal)."""
+    out = subprocess.run([server_bin(), "routes"] +
+                         (["--internal"] if internal else []),
+                         capture_output=True,
                          text=True, timeout=10, check=True).stdout
     routes = set()
     for line in out.splitlines():
@@ -25,10 +28,10 @@ def server_routes():
     return routes
 
 
-def document_routes():
+def document_routes(doc=openapi_check.DOC_PATH):
     """The same set from the document, "{name}" written "<id>"."""
     routes = set()
-    for template, item in openapi_check.document()["paths"].items():
+    for template, item in openapi_check.document(doc)["paths"].items():
         for method in item:
             if method.upper() in METHODS:
                 routes.add((method.upper(),
@@ -36,8 +39,8 @@ def document_routes():
     return routes
 
 
-def operations():
-    for template, item in openapi_check.document()["paths"].items():
+def operations(doc=openapi_check.DOC_PATH):
+    for template, item in openapi_check.document(doc)["paths"].items():
         for method, op in item.items():
             if method.upper() in METHODS:
                 yield "%s %s" % (method.upper(), template), op
@@ -58,6 +61,31 @@ def test_document_has_every_route_and_no_other():
         sorted(server - doc))
     assert not doc - server, "docs/openapi.yaml routes the server lacks: %s" % (
         sorted(doc - server))
+
+
+def test_internal_document_has_every_internal_route_and_no_other():
+    server = server_routes(internal=True)
+    doc = document_routes(openapi_check.INTERNAL_DOC_PATH)
+    assert ("POST", "/internal/1.0.0/tokens/introspect") in server
+    assert server == doc, "routes --internal %s, openapi-internal.yaml %s" % (
+        sorted(server - doc), sorted(doc - server))
+    # Neither table holds the other's routes.
+    assert not server & server_routes()
+
+
+def test_internal_operations_list_their_errors_as_problem_json():
+    doc = openapi_check.INTERNAL_DOC_PATH
+    for where, op in operations(doc):
+        codes = set(op["responses"])
+        assert {"400", "401", "413", "500", "503"} <= codes, where
+        if op.get("requestBody"):
+            assert "415" in codes, where
+        assert op.get("operationId"), where
+        for status, resp in op["responses"].items():
+            resp = openapi_check._resolve(resp, doc)
+            if int(status) >= 400:
+                assert list(resp["content"]) == ["application/problem+json"], (
+                    where, status)
 
 
 def test_every_operation_lists_the_errors_any_route_can_give():
@@ -120,3 +148,5 @@ def test_make_docs_renders_one_html_page():
     page = (ROOT / "build" / "docs" / "api.html").read_text()
     assert "<html" in page and "baas-server API" in page
     assert "/2.0.0/friend_requests" in page
+    page = (ROOT / "build" / "docs" / "internal-api.html").read_text()
+    assert "/internal/1.0.0/tokens/introspect" in page
