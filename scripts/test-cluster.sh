@@ -9,6 +9,7 @@ n=${1:-2}
 bin=${2:-build/baas-server}
 [ $# -lt 2 ] || shift 2
 dir=$(mktemp -d /tmp/baas-cluster.XXXXXX)
+chmod 0755 "$dir"	# Postgres runs as "postgres" when we are root
 trap 'scripts/cluster.sh stop "$dir"; rm -rf "$dir"' EXIT
 trap 'exit 130' INT TERM
 BAAS_RATE_LIMITS=off scripts/cluster.sh start "$dir" "$n" "$bin"
