@@ -39,9 +39,10 @@ dir=$2
 # haproxy_cfg FRONT_HTTP FRONT_HTTPS: the configuration for the instances
 # listed in $dir/instances (name http https per line).
 haproxy_cfg() {
+	printf 'global\n\tmaxconn 4096\n'
+	# The front's TLS policy: the instances' own (see deploy/haproxy.cfg).
+	grep '^[[:space:]]*ssl-default-bind-' deploy/haproxy.cfg
 	cat <<CFG
-global
-	maxconn 4096
 defaults
 	timeout connect 2s
 	timeout client 30s
@@ -84,7 +85,7 @@ CFG
 		cat <<CFG
 frontend https
 	mode http
-	bind 127.0.0.1:$2 ssl crt $dir/haproxy.pem
+	bind 127.0.0.1:$2 ssl crt $dir/haproxy.pem alpn http/1.1
 	default_backend plain
 CFG
 	fi

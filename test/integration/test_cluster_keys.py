@@ -7,7 +7,7 @@ lib/file.c file_lock makes "create if missing" happen once."""
 import ssl
 import socket
 
-from conftest import http, new_keys_dir
+from conftest import http, needs_own_server, new_keys_dir
 
 INSTANCES = 4
 
@@ -23,6 +23,7 @@ def served_cert(port):
 
 def test_instances_starting_together_make_one_key_set(start_server, pg,
                                                        workdir):
+    needs_own_server()
     keys = new_keys_dir(workdir)
     db = pg.create_db()
     # Spawned back to back, then awaited: their start-ups overlap.

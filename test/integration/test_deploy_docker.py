@@ -3,6 +3,7 @@ config`, no daemon needed): HTTPS only unless the HTTP override file is
 added, and an image that runs as a non-root user. Skipped where
 docker-compose is not installed."""
 
+import re
 import shutil
 import subprocess
 
@@ -113,7 +114,13 @@ def test_compose_scale_profile_two_instances_behind_haproxy(tmp_path):
     assert servers == [[n, n + ":8080"] for n in names]
     assert "option httpchk GET /health" in text
     assert "inter 200ms" in text
-    assert "crt /keys/tls/server.crt" in text
+    assert "crt /keys/tls/server.crt alpn http/1.1" in text
+    # The front keeps the instances' TLS 1.2 cipher list (server/tls.c).
+    c = (ROOT / "server" / "tls.c").read_text()
+    macro = c[c.index("#define TLS12_CIPHERS"):].split("\n\n")[0]
+    ciphers = "".join(re.findall(r'"([^"]*)"', macro))
+    assert "ssl-default-bind-ciphers %s\n" % ciphers in text
+    assert "ssl-default-bind-options ssl-min-ver TLSv1.2" in text
 
     # Debian's haproxy accepts the file, given a certificate where the
     # volume would hold it.

@@ -22,7 +22,7 @@ import pytest
 
 from account_helpers import raw_http
 from baas_client import baas, baas_factory, form  # noqa: F401 (fixtures)
-from conftest import ROOT, http
+from conftest import ROOT, http, needs_own_server
 
 PROMTOOL = shutil.which("promtool")
 PROMETHEUS = shutil.which("prometheus")
@@ -69,6 +69,7 @@ def value(samples, name, **labels):
 
 
 def test_metrics_on_own_port_only(start_server):
+    needs_own_server()      # reads the listening line of the server's log
     srv = start_server()
     text = scrape_text(srv)
     assert "# TYPE baas_http_requests_total counter" in text
