@@ -12,6 +12,14 @@ dir=$(mktemp -d /tmp/baas-cluster.XXXXXX)
 chmod 0755 "$dir"	# Postgres runs as "postgres" when we are root
 trap 'scripts/cluster.sh stop "$dir"; rm -rf "$dir"' EXIT
 trap 'exit 130' INT TERM
+# A dauth key the instances trust, its private half for the suite
+# (test/integration/baas_client.py external_dauth_key): tests using the
+# `baas` fixture then run against the cluster too.
+mkdir -p "$dir/keys/dauth" "$dir/keys/dauth-private"
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+    -out "$dir/keys/dauth-private/test-dauth-1.pem" 2>/dev/null
+openssl pkey -in "$dir/keys/dauth-private/test-dauth-1.pem" -pubout \
+    -out "$dir/keys/dauth/test-dauth-1.pem"
 BAAS_RATE_LIMITS=off scripts/cluster.sh start "$dir" "$n" "$bin"
 . "$dir/env"
 rc=0
