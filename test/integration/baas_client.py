@@ -254,8 +254,6 @@ def baas_factory(start_server, workdir, pg):
     """baas_factory(**env) -> Baas for a fresh server with the test dauth
     key installed and env settings."""
     def make(**env):
-        if not env and external_dauth_key():
-            return Baas(start_server(), None)   # the running server
         needs_own_server()
         keys = new_keys_dir(workdir)
         install_dauth_key(keys)
@@ -264,7 +262,9 @@ def baas_factory(start_server, workdir, pg):
 
 
 @pytest.fixture
-def baas(baas_factory):
+def baas(baas_factory, start_server):
+    if external_dauth_key():
+        return Baas(start_server(), None)   # the running server
     return baas_factory()
 
 

@@ -38,6 +38,7 @@ LABEL_RE = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 
 
 def metrics_addr(server):
+    needs_own_server()      # read from the listening line of its log
     m = METRICS_RE.search(server.log())
     assert m, "no metrics address in the listening line:\n" + server.log()
     return m.group(1)
@@ -69,7 +70,6 @@ def value(samples, name, **labels):
 
 
 def test_metrics_on_own_port_only(start_server):
-    needs_own_server()      # reads the listening line of the server's log
     srv = start_server()
     text = scrape_text(srv)
     assert "# TYPE baas_http_requests_total counter" in text
