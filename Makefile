@@ -52,7 +52,8 @@ SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_BIN   := $(UNIT_SRC:test/unit/%.c=$(BUILD)/test/%)
 
 .PHONY: all run test check unit integration asan clean migrate deps db-start \
-	db-stop bench hardening fault soak docs lint-docs docs-tools
+	db-stop bench hardening fault soak docs lint-docs docs-tools \
+	cluster-start cluster-stop test-cluster
 # The C example verifier too, where docs/ is (the Docker build copies only
 # lib/ and server/).
 all: $(BUILD)/baas-server $(if $(wildcard docs/examples/verify.c),\
@@ -174,6 +175,17 @@ fault: all
 
 soak: all
 	@test/fault/soak.sh $(BUILD)/baas-server
+
+# N instances behind HAProxy on loopback (scripts/cluster.sh), state in
+# CLUSTER_DIR; `make test-cluster` runs the integration suite through it.
+N ?= 2
+CLUSTER_DIR ?= build/cluster
+cluster-start: all
+	@scripts/cluster.sh start $(CLUSTER_DIR) $(N) $(BUILD)/baas-server
+cluster-stop:
+	@scripts/cluster.sh stop $(CLUSTER_DIR)
+test-cluster: all
+	@scripts/test-cluster.sh $(N) $(BUILD)/baas-server
 
 # The whole suite again under AddressSanitizer and UBSan.
 asan:

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -182,6 +183,36 @@ file_exists(const char *path)
 	struct stat	st;
 
 	return (stat(path, &st) == 0);
+}
+
+int
+file_lock(const char *dir, char *err, size_t errlen)
+{
+	char	*path = xasprintf("%s/.lock", dir);
+	int	 fd;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	else
+		while (flock(fd, LOCK_EX) != 0) {
+			if (errno == EINTR)
+				continue;
+			snprintf(err, errlen, "flock %s: %s", path,
+			    strerror(errno));
+			close(fd);
+			fd = -1;
+			break;
+		}
+	free(path);
+	return (fd);
+}
+
+void
+file_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);	/* drops the flock */
 }
 
 int

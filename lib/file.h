@@ -37,6 +37,14 @@ int	 file_list(const char *dir, int missing_ok, int (*keep)(const char *),
 	    char ***names, size_t *n, char *err, size_t errlen) WUR;
 void	 file_list_free(char **names, size_t n);
 
+/* Holds an exclusive flock on dir/.lock (created 0600; hidden, so
+ * file_list leaves it out) until file_unlock: what makes "create if missing"
+ * in a folder several processes share (instances starting together on one
+ * keys/ folder) happen once. Blocks while another process holds it.
+ * Returns the descriptor, or -1 with a message in err. */
+int	 file_lock(const char *dir, char *err, size_t errlen) WUR;
+void	 file_unlock(int fd);
+
 int	 file_exists(const char *path);
 int	 file_is_regular(const char *path);
 /* The folder part of path ("." when there is none); caller frees. */

@@ -264,6 +264,39 @@ generate_in(const char *dir, char *err, size_t errlen)
 	return (rc);
 }
 
+/* Creates the first key of an empty dir, once: under dir's lock, and only
+ * when the folder is still empty then (instances starting together on one
+ * keys/ folder would otherwise each make one, seconds apart). *names is
+ * listed again. */
+static int
+generate_once(const char *dir, char ***names, size_t *n, char *err,
+    size_t errlen)
+{
+	int	 fd, rc = -1;
+
+	if ((fd = file_lock(dir, err, errlen)) < 0)
+		return (-1);
+	file_list_free(*names, *n);
+	*names = NULL;
+	*n = 0;
+	if (file_list(dir, 0, NULL, names, n, err, errlen) != 0)
+		goto out;
+	if (count_pem(*names, *n) > 0) {
+		rc = 0;
+		goto out;
+	}
+	file_list_free(*names, *n);
+	*names = NULL;
+	*n = 0;
+	if (generate_in(dir, err, errlen) != 0 ||
+	    file_list(dir, 0, NULL, names, n, err, errlen) != 0)
+		goto out;
+	rc = 0;
+out:
+	file_unlock(fd);
+	return (rc);
+}
+
 int
 keyset_load_private(struct keyset *ks, const char *dir, int generate,
     char *err, size_t errlen)
@@ -278,14 +311,9 @@ keyset_load_private(struct keyset *ks, const char *dir, int generate,
 	if (file_mkdir_p(dir, 0700, err, errlen) != 0 ||
 	    file_list(dir, 0, NULL, &names, &n, err, errlen) != 0)
 		goto out;
-	if (count_pem(names, n) == 0 && generate) {
-		file_list_free(names, n);
-		names = NULL;
-		n = 0;
-		if (generate_in(dir, err, errlen) != 0 ||
-		    file_list(dir, 0, NULL, &names, &n, err, errlen) != 0)
-			goto out;
-	}
+	if (count_pem(names, n) == 0 && generate &&
+	    generate_once(dir, &names, &n, err, errlen) != 0)
+		goto out;
 	if (count_pem(names, n) == 0) {
 		snprintf(err, errlen, "%s: no private key (*.pem)", dir);
 		goto out;

@@ -287,18 +287,49 @@ server_cert_new(EVP_PKEY *pkey, X509 *ca, EVP_PKEY *ca_pkey)
 	return (crt);
 }
 
+static int	issue(const char *, const char *, char *, size_t);
+
+/* issue (if_missing: only when a file is missing) under the lock of the
+ * certificate's folder, which also holds the CA: instances starting
+ * together on an empty keys/ folder make one CA and one certificate. */
+static int
+issue_locked(const char *cert_path, const char *key_path, int if_missing,
+    char *err, size_t errlen)
+{
+	char	*dir = file_dir_new(cert_path);
+	int	 fd = -1, rc = -1;
+
+	if (file_mkdir_p(dir, 0755, err, errlen) != 0 ||
+	    (fd = file_lock(dir, err, errlen)) < 0)
+		goto out;
+	if (if_missing && file_exists(cert_path) && file_exists(key_path))
+		rc = 0;
+	else
+		rc = issue(cert_path, key_path, err, errlen);
+out:
+	file_unlock(fd);
+	free(dir);
+	return (rc);
+}
+
 int
 tlscert_ensure(const char *cert_path, const char *key_path,
     char *err, size_t errlen)
 {
 	if (file_exists(cert_path) && file_exists(key_path))
 		return (0);
-	return (tlscert_issue(cert_path, key_path, err, errlen));
+	return (issue_locked(cert_path, key_path, 1, err, errlen));
 }
 
 int
 tlscert_issue(const char *cert_path, const char *key_path,
     char *err, size_t errlen)
+{
+	return (issue_locked(cert_path, key_path, 0, err, errlen));
+}
+
+static int
+issue(const char *cert_path, const char *key_path, char *err, size_t errlen)
 {
 	char		*dir = NULL, *kdir = NULL;
 	char		*ca_crt = NULL, *ca_key = NULL;

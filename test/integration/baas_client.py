@@ -17,6 +17,7 @@ extra settings (e.g. BAAS_PRESENCE_LEASE=2).
 """
 
 import json
+import os
 import time
 import urllib.parse
 import uuid
@@ -27,7 +28,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from conftest import http, needs_own_server, new_keys_dir
+from conftest import external_base_url, http, needs_own_server, new_keys_dir
 
 DAUTH_KID = "test-dauth-1"
 DAUTH_ISS = "dauth-lp1.ndas.srv.nintendo.net"
@@ -39,10 +40,22 @@ _DAUTH_KEY = None
 def dauth_key():
     """One RSA-2048 key per test session (generation is slow)."""
     global _DAUTH_KEY
+    if _DAUTH_KEY is None and external_dauth_key():
+        _DAUTH_KEY = serialization.load_pem_private_key(
+            external_dauth_key().read_bytes(), None)
     if _DAUTH_KEY is None:
         _DAUTH_KEY = rsa.generate_private_key(public_exponent=65537,
                                               key_size=2048)
     return _DAUTH_KEY
+
+
+def external_dauth_key():
+    """With TEST_BASE_URL: the private half of a dauth key the running
+    server trusts, <TEST_KEYS_DIR>/dauth-private/<DAUTH_KID>.pem (what
+    scripts/test-cluster.sh writes), or None."""
+    k = os.environ.get("TEST_KEYS_DIR")
+    p = Path(k) / "dauth-private" / (DAUTH_KID + ".pem") if k else None
+    return p if external_base_url() and p and p.is_file() else None
 
 
 def install_dauth_key(keys_dir):
@@ -249,7 +262,9 @@ def baas_factory(start_server, workdir, pg):
 
 
 @pytest.fixture
-def baas(baas_factory):
+def baas(baas_factory, start_server):
+    if external_dauth_key():
+        return Baas(start_server(), None)   # the running server
     return baas_factory()
 
 

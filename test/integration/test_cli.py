@@ -17,7 +17,7 @@ import pytest
 
 from account_helpers import private_pem, rsa_key
 from baas_client import Baas, baas, baas_factory, form  # noqa: F401
-from conftest import ROOT, assert_problem, new_keys_dir
+from conftest import ROOT, assert_problem, needs_own_server, new_keys_dir
 from conftest import http as request
 
 ISSUER = "https://e0d67c509fb203858ebcb2fe3f88c2aa.baas.nintendo.com"
@@ -27,6 +27,7 @@ EXAMPLE = ROOT / "test" / "fixtures" / "example.json"
 
 @pytest.fixture(scope="module")
 def db(pg):
+    needs_own_server()
     url = pg.create_db()
     yield url
     pg.drop_db(url)

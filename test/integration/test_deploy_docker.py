@@ -3,6 +3,7 @@ config`, no daemon needed): HTTPS only unless the HTTP override file is
 added, and an image that runs as a non-root user. Skipped where
 docker-compose is not installed."""
 
+import re
 import shutil
 import subprocess
 
@@ -77,5 +78,63 @@ def test_compose_monitoring_profile_scrapes_the_server():
     if promtool is None:
         pytest.skip("promtool is not installed (Debian: prometheus)")
     r = subprocess.run([promtool, "check", "config", cfg],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_compose_scale_profile_two_instances_behind_haproxy(tmp_path):
+    """Profile `scale`: HAProxy (TLS ends there, on 443) in front of two
+    instances sharing the keys volume and the database."""
+    h = resolved("docker-compose.yml", service="haproxy", profile="scale")
+    assert h["profiles"] == ["scale"]
+    assert h["image"].startswith("haproxy:")
+    assert published(h) == {(443, 8443)}
+    mounts = {v.split(":")[1]: v.split(":")[0] for v in h["volumes"]}
+    cfg = mounts["/usr/local/etc/haproxy/haproxy.cfg"]
+    assert cfg == str(ROOT / "deploy" / "haproxy.cfg")
+    assert mounts["/keys"] == "keys"
+    single = resolved("docker-compose.yml")
+    names = sorted(h["depends_on"])
+    assert names == ["scale-a", "scale-b"]
+    for n in names:
+        s = resolved("docker-compose.yml", service=n, profile="scale")
+        assert s["profiles"] == ["scale"]
+        assert "keys:/app/keys:rw" in s["volumes"]
+        env = s["environment"]
+        assert env["BAAS_DATABASE_URL"] == \
+            single["environment"]["BAAS_DATABASE_URL"]
+        # HAProxy loads the key beside the certificate (<crt>.key).
+        assert env["BAAS_TLS_KEY"] == "keys/tls/server.crt.key"
+        assert env["BAAS_HTTP_ADDR"] == "0.0.0.0:8080"
+        assert not s.get("ports"), "instances are reached through HAProxy"
+
+    text = open(cfg).read()
+    servers = [l.split()[1:3] for l in text.splitlines()
+               if l.strip().startswith("server ")]
+    assert servers == [[n, n + ":8080"] for n in names]
+    assert "option httpchk GET /health" in text
+    assert "inter 200ms" in text
+    assert "crt /keys/tls/server.crt alpn http/1.1" in text
+    # The front keeps the instances' TLS 1.2 cipher list (server/tls.c).
+    c = (ROOT / "server" / "tls.c").read_text()
+    macro = c[c.index("#define TLS12_CIPHERS"):].split("\n\n")[0]
+    ciphers = "".join(re.findall(r'"([^"]*)"', macro))
+    assert "ssl-default-bind-ciphers %s\n" % ciphers in text
+    assert "ssl-default-bind-options ssl-min-ver TLSv1.2" in text
+
+    # Debian's haproxy accepts the file, given a certificate where the
+    # volume would hold it.
+    haproxy = shutil.which("haproxy")
+    if haproxy is None:
+        pytest.skip("haproxy is not installed (scripts/deps.sh)")
+    from conftest import server_bin
+    r = subprocess.run([server_bin(), "issue-tls-cert", str(tmp_path / "tls")],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    (tmp_path / "tls" / "server.key").rename(
+        tmp_path / "tls" / "server.crt.key")
+    local = tmp_path / "haproxy.cfg"
+    local.write_text(text.replace("/keys/", str(tmp_path) + "/"))
+    r = subprocess.run([haproxy, "-c", "-f", str(local)],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr

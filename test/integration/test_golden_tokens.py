@@ -20,7 +20,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from account_helpers import account_server, acct  # noqa: F401 (fixtures)
-from conftest import ROOT, server_bin
+from conftest import ROOT, needs_own_server, server_bin
 
 EXAMPLES = ROOT / "docs" / "examples"
 CASES = ["valid.jwt", "expired.jwt", "not-yet-valid.jwt", "wrong-aud.jwt",
@@ -39,6 +39,7 @@ LIVE_TITLE = "0100000000010000"
 def db(pg):
     """One database for the module's commands (golden-tokens never opens
     it, but run_bin would make one per call)."""
+    needs_own_server()
     url = pg.create_db()
     yield url
     pg.drop_db(url)

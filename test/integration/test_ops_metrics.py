@@ -23,7 +23,7 @@ import pytest
 
 from account_helpers import raw_http
 from baas_client import baas, baas_factory, form  # noqa: F401 (fixtures)
-from conftest import http, server_bin
+from conftest import http, needs_own_server, server_bin
 
 PROMTOOL = shutil.which("promtool")
 PROMETHEUS = shutil.which("prometheus")
@@ -39,6 +39,7 @@ LABEL_RE = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 
 
 def metrics_addr(server):
+    needs_own_server()      # read from the listening line of its log
     m = METRICS_RE.search(server.log())
     assert m, "no metrics address in the listening line:\n" + server.log()
     return m.group(1)

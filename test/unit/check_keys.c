@@ -4,6 +4,8 @@
  * folder removed after each test. */
 #include "keys.h"
 #include "b64.h"
+#include "file.h"
+#include "keyroll.h"
 #include "check_main.h"
 
 #include <openssl/bn.h>
@@ -20,6 +22,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static char	tmp[] = "/tmp/check_keys.XXXXXX";
@@ -161,7 +165,9 @@ START_TEST(test_generate)
 	ck_assert(ks.signer->has_private);
 	ck_assert_uint_eq(strlen(ks.signer->kid), 43);
 	ck_assert_uint_eq(mode_of(dir), 0700);
-	ck_assert_int_eq(count_matching(dir, "*"), 3);	/* ., .., key */
+	/* ., .., the key, and .lock (the creation lock, file_lock) */
+	ck_assert_int_eq(count_matching(dir, "*"), 4);
+	ck_assert_int_eq(count_matching(dir, ".lock"), 1);
 	ck_assert_int_eq(count_matching(dir,
 	    "[0-9][0-9][0-9][0-9][0-1][0-9][0-3][0-9]T[0-2][0-9][0-5][0-9]"
 	    "[0-6][0-9]Z.pem"), 1);
@@ -178,6 +184,41 @@ START_TEST(test_generate)
 	closedir(d);
 	keyset_free(&ks);
 	keyset_free(&ks);	/* a freed set is empty: freeing it is fine */
+	free(dir);
+}
+END_TEST
+
+/* Two processes starting on one empty folder: the second waits for the
+ * first's creation lock, then loads its key rather than making its own.
+ * The first writes its key more than a second after the second started
+ * (key file names are times), so without the lock there would be two. */
+START_TEST(test_generate_race)
+{
+	struct keyset	 ks = { 0 };
+	char		*dir = path_new("keys/id"), name[KEYROLL_NAME_LEN + 1];
+	char		*path;
+	int		 fd, status;
+	pid_t		 pid;
+
+	ck_assert_int_eq(file_mkdir_p(dir, 0700, err, sizeof err), 0);
+	ck_assert_int_ge(fd = file_lock(dir, err, sizeof err), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(fd);	/* ours shares the parent's lock */
+		_exit(keyset_load_private(&ks, dir, 1, err, sizeof err) != 0 ||
+		    ks.n != 1);
+	}
+	sleep(1);
+	usleep(200 * 1000);
+	keyroll_name((int64_t)time(NULL), name, sizeof name);
+	path = xasprintf("%s/%s", dir, name);
+	ck_assert_int_eq(key_generate_file(path, err, sizeof err), 0);
+	file_unlock(fd);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_int_eq(count_matching(dir, "*.pem"), 1);
+	free(path);
 	free(dir);
 }
 END_TEST
@@ -589,6 +630,7 @@ keys_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);	/* RSA generation under sanitizers */
 	tcase_add_test(tc, test_generate);
+	tcase_add_test(tc, test_generate_race);
 	tcase_add_test(tc, test_reload_stable);
 	tcase_add_test(tc, test_no_key);
 	tcase_add_test(tc, test_private_garbage);

@@ -1,0 +1,182 @@
+#!/bin/sh
+# cluster.sh: several instances behind HAProxy on loopback, no Docker.
+#
+#   scripts/cluster.sh start DIR [N] [BIN]   Postgres in DIR/pg (scripts/pg.sh),
+#                         N instances of BIN (default 2, build/baas-server)
+#                         started at the same moment on one keys folder
+#                         DIR/keys and one database, then Debian's haproxy in
+#                         front; prints the front URLs
+#   scripts/cluster.sh stop DIR              stops all of it, by PID
+#   scripts/cluster.sh env DIR               the front as shell settings:
+#                         CLUSTER_HTTP, CLUSTER_HTTPS, CLUSTER_KEYS,
+#                         CLUSTER_METRICS (the instances' metrics URLs)
+#
+# HAProxy checks GET /health on each instance's HTTP port every 200 ms (down
+# after two failures, up after two successes: the drain on SIGTERM answers
+# 503 first). Where TLS ends (CLUSTER_TLS):
+#   haproxy      (default) HAProxy holds the instances' certificate
+#                (DIR/keys/tls, made by the first instance) and speaks plain
+#                HTTP to them;
+#   passthrough  HAProxy forwards TLS untouched (mode tcp) to the instances'
+#                HTTPS listeners, which then need BAAS_TLS_TICKET_KEYS for
+#                session resumption across instances (not implemented yet).
+# Settings BAAS_* in the caller's environment reach every instance (e.g.
+# BAAS_RATE_LIMITS=off, BAAS_THREADS=1); the listeners and keys paths are
+# the script's. Logs: DIR/instance-I.log, DIR/haproxy.log.
+set -eu
+cd "$(dirname "$0")/.."
+. bench/lib.sh
+
+usage() {
+	echo "usage: $0 start DIR [N] [BIN] | stop DIR | env DIR" >&2
+	exit 2
+}
+
+[ $# -ge 2 ] || usage
+cmd=$1
+dir=$2
+
+# haproxy_cfg FRONT_HTTP FRONT_HTTPS: the configuration for the instances
+# listed in $dir/instances (name http https per line).
+haproxy_cfg() {
+	printf 'global\n\tmaxconn 4096\n'
+	# The front's TLS policy: the instances' own (see deploy/haproxy.cfg).
+	grep '^[[:space:]]*ssl-default-bind-' deploy/haproxy.cfg
+	cat <<CFG
+defaults
+	timeout connect 2s
+	timeout client 30s
+	timeout server 30s
+	timeout http-keep-alive 10s
+	timeout check 2s
+	retries 3
+	option redispatch
+	default-server inter 200ms fall 2 rise 2
+frontend http
+	mode http
+	bind 127.0.0.1:$1
+	default_backend plain
+backend plain
+	mode http
+	balance roundrobin
+	option httpchk GET /health
+	http-check expect status 200
+CFG
+	while read -r name h s m; do
+		printf '\tserver %s 127.0.0.1:%s check\n' "$name" "$h"
+	done <"$dir/instances"
+	if [ "$tls" = passthrough ]; then
+		cat <<CFG
+frontend https
+	mode tcp
+	bind 127.0.0.1:$2
+	default_backend tls
+backend tls
+	mode tcp
+	balance roundrobin
+	option httpchk GET /health
+	http-check expect status 200
+CFG
+		while read -r name h s m; do
+			printf '\tserver %s 127.0.0.1:%s check port %s\n' \
+			    "$name" "$s" "$h"
+		done <"$dir/instances"
+	else
+		cat <<CFG
+frontend https
+	mode http
+	bind 127.0.0.1:$2 ssl crt $dir/haproxy.pem alpn http/1.1
+	default_backend plain
+CFG
+	fi
+}
+
+start() {
+	n=${1:-2}
+	bin=${2:-build/baas-server}
+	tls=${CLUSTER_TLS:-haproxy}
+	case "$tls" in haproxy|passthrough) ;; *) usage ;; esac
+	[ -x "$bin" ] || { echo "cluster: $bin missing (make)" >&2; exit 1; }
+	command -v haproxy >/dev/null 2>&1 ||
+	    { echo "cluster: haproxy is missing (scripts/deps.sh)" >&2; exit 1; }
+	if [ -e "$dir/instances" ]; then
+		echo "cluster: $dir is running (stop it first)" >&2
+		exit 1
+	fi
+	scripts/pg.sh start "$dir/pg" >/dev/null
+	db=$(scripts/pg.sh url "$dir/pg")
+	k=$dir/keys
+	mkdir -p "$k"
+	: >"$dir/instances"
+	i=1
+	while [ "$i" -le "$n" ]; do
+		h=$(free_port) s=$(free_port) m=$(free_port)
+		[ "$tls" = passthrough ] || s=off
+		echo "i$i $h $s $m" >>"$dir/instances"
+		# All at once: the keys/ folder starts empty (see lib/file.h
+		# file_lock for why they end with one set).
+		BAAS_DATABASE_URL=$db BAAS_HTTP_ADDR=127.0.0.1:$h \
+		BAAS_HTTPS_ADDR=$([ "$s" = off ] && echo off || echo "127.0.0.1:$s") \
+		BAAS_METRICS_ADDR=127.0.0.1:$m BAAS_KEYS_DIR=$k \
+		BAAS_TRUSTED_ID_KEYS=$k/trusted-id \
+		BAAS_TLS_CERT=$k/tls/server.crt BAAS_TLS_KEY=$k/tls/server.key \
+		BAAS_DEVICE_TOKEN_KEYS=$k/dauth \
+		BAAS_NA_TOKEN_KEYS=$k/nintendo-account \
+		BAAS_APP_TOKEN_KEYS=$k/aauth \
+		    setsid "$bin" >"$dir/instance-$i.log" 2>&1 </dev/null &
+		echo $! >"$dir/instance-$i.pid"
+		i=$((i + 1))
+	done
+	while read -r name h s m; do
+		wait_http "http://127.0.0.1:$h/health" ||
+		    { tail -n 20 "$dir"/instance-*.log >&2; stop; exit 1; }
+	done <"$dir/instances"
+	if [ "$tls" = haproxy ]; then
+		# With HTTPS off the instances never made a certificate.
+		[ -s "$k/tls/server.crt" ] ||
+		    "$bin" issue-tls-cert "$k/tls" >/dev/null
+		(umask 077 && cat "$k/tls/server.crt" "$k/tls/server.key" \
+		    >"$dir/haproxy.pem")
+	fi
+	fh=$(free_port) fs=$(free_port)
+	haproxy_cfg "$fh" "$fs" >"$dir/haproxy.cfg"
+	setsid haproxy -f "$dir/haproxy.cfg" -db >"$dir/haproxy.log" 2>&1 \
+	    </dev/null &
+	echo $! >"$dir/haproxy.pid"
+	{
+		echo "CLUSTER_HTTP=http://127.0.0.1:$fh"
+		echo "CLUSTER_HTTPS=https://127.0.0.1:$fs"
+		echo "CLUSTER_KEYS=$k"
+		printf 'CLUSTER_METRICS="%s"\n' "$(awk \
+		    '{ print "http://127.0.0.1:" $4 "/metrics" }' \
+		    "$dir/instances" | tr '\n' ' ' | sed 's/ $//')"
+	} >"$dir/env"
+	wait_http "http://127.0.0.1:$fh/health" || { stop; exit 1; }
+	sleep 0.5	# two good checks of every instance
+	echo "cluster: $n instance(s) behind HAProxy, TLS: $tls"
+	echo "cluster: http://127.0.0.1:$fh https://127.0.0.1:$fs"
+}
+
+stop() {
+	for f in "$dir/haproxy.pid" "$dir"/instance-*.pid; do
+		[ -f "$f" ] || continue
+		stop_pid "$(cat "$f")"
+		rm -f "$f"
+	done
+	scripts/pg.sh stop "$dir/pg" >/dev/null 2>&1 || true
+	rm -f "$dir/instances" "$dir/env"
+}
+
+case "$cmd" in
+start)	mkdir -p "$dir"
+	dir=$(cd "$dir" && pwd -P)
+	shift 2
+	start "$@" ;;
+stop)	[ $# -eq 2 ] || usage
+	[ -d "$dir" ] || exit 0
+	dir=$(cd "$dir" && pwd -P)
+	stop ;;
+env)	[ $# -eq 2 ] || usage
+	cat "$dir/env" ;;
+*)	usage ;;
+esac
