@@ -27,18 +27,7 @@ DB=baas_bench_cleanup
 tmp=$(mktemp -d)
 pid=""
 admin_url=""
-cleanup() {
-	if [ -n "$pid" ]; then
-		stop_pid "$pid"
-	fi
-	if [ -n "$admin_url" ] && [ -z "${KEEP_DB:-}" ]; then
-		psql "$admin_url" -XAtq \
-		    -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" \
-		    >/dev/null 2>&1 || true
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 
 scripts/pg.sh start var/pg >/dev/null

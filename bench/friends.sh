@@ -42,19 +42,7 @@ command -v wrk >/dev/null 2>&1 || { echo "bench: wrk is missing" >&2; exit 1; }
 tmp=$(mktemp -d)
 pid=""
 admin_url=""
-cleanup() {
-	if [ -n "$pid" ]; then
-		stop_pid "$pid"
-	fi
-	if [ -n "$admin_url" ] && [ -z "${KEEP_DB:-}" ]; then
-		psql "$admin_url" -XAtq \
-		    -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" \
-		    >/dev/null 2>&1 || true
-	fi
-	[ -z "${KEEP_LOG:-}" ] || cp "$tmp/baas.log" "$KEEP_LOG"
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 
 

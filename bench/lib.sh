@@ -13,6 +13,24 @@ stop_pid() {
 }
 
 # free_port: a loopback port nothing listens on now.
+# bench_cleanup: the EXIT trap of the benchmarks that make a database $DB
+# on the private cluster: stops the server ($pid), drops $DB (unless
+# KEEP_DB is set; $admin_url names the cluster), copies the server's log to
+# $KEEP_LOG when asked, removes $tmp.
+bench_cleanup() {
+	if [ -n "${pid:-}" ]; then
+		stop_pid "$pid"
+	fi
+	if [ -n "${admin_url:-}" ] && [ -z "${KEEP_DB:-}" ]; then
+		psql "$admin_url" -XAtq \
+		    -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" \
+		    >/dev/null 2>&1 || true
+	fi
+	[ -z "${KEEP_LOG:-}" ] || [ ! -f "$tmp/baas.log" ] ||
+	    cp "$tmp/baas.log" "$KEEP_LOG"
+	rm -rf "$tmp"
+}
+
 free_port() {
 	/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
