@@ -369,6 +369,10 @@ static const struct config_var config_vars[] = {
 	  "TLS certificate (generated with a local CA when missing)" },
 	{ "BAAS_TLS_KEY", "keys/tls/server.key", NULL, config_parse_string,
 	  OFF(tls_key), 0, 0, 0, "TLS private key (generated when missing)" },
+	{ "BAAS_TLS_TICKET_KEYS", "", NULL, config_parse_string,
+	  OFF(tls_ticket_keys), 1, 0, 0,
+	  "80-byte session-ticket key file shared by all instances, chmod 600 "
+	  "(empty: random per process; read at start only)" },
 	{ "BAAS_DATABASE_URL", NULL, config_default_database_url,
 	  config_parse_string, OFF(database_url), 0, 0, 0,
 	  "libpq connection string (default: the private cluster)" },

@@ -35,6 +35,7 @@ struct config {
 	char			*internal_keys;		/* folder: one key a file */
 	char			*tls_cert;
 	char			*tls_key;
+	char			*tls_ticket_keys;	/* "": OpenSSL's own */
 	char			*database_url;
 	char			*keys_dir;
 	char			*trusted_id_keys;

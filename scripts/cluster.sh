@@ -18,8 +18,8 @@
 #                (DIR/keys/tls, made by the first instance) and speaks plain
 #                HTTP to them;
 #   passthrough  HAProxy forwards TLS untouched (mode tcp) to the instances'
-#                HTTPS listeners, which then need BAAS_TLS_TICKET_KEYS for
-#                session resumption across instances (not implemented yet).
+#                HTTPS listeners, which share DIR/ticket.key (made here,
+#                BAAS_TLS_TICKET_KEYS) so sessions resume across instances.
 # Settings BAAS_* in the caller's environment reach every instance (e.g.
 # BAAS_RATE_LIMITS=off, BAAS_THREADS=1); the listeners and keys paths are
 # the script's. Logs: DIR/instance-I.log, DIR/haproxy.log.
@@ -107,6 +107,11 @@ start() {
 	db=$(scripts/pg.sh url "$dir/pg")
 	k=$dir/keys
 	mkdir -p "$k"
+	tk=
+	if [ "$tls" = passthrough ]; then
+		tk=$dir/ticket.key
+		[ -s "$tk" ] || (umask 077; head -c 80 /dev/urandom >"$tk")
+	fi
 	: >"$dir/instances"
 	i=1
 	while [ "$i" -le "$n" ]; do
@@ -122,7 +127,7 @@ start() {
 		BAAS_TLS_CERT=$k/tls/server.crt BAAS_TLS_KEY=$k/tls/server.key \
 		BAAS_DEVICE_TOKEN_KEYS=$k/dauth \
 		BAAS_NA_TOKEN_KEYS=$k/nintendo-account \
-		BAAS_APP_TOKEN_KEYS=$k/aauth \
+		BAAS_APP_TOKEN_KEYS=$k/aauth BAAS_TLS_TICKET_KEYS=$tk \
 		    setsid "$bin" >"$dir/instance-$i.log" 2>&1 </dev/null &
 		echo $! >"$dir/instance-$i.pid"
 		i=$((i + 1))

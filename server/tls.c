@@ -3,10 +3,16 @@
  * for, so one offered anyway is simply ignored. */
 #include "tls.h"
 
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <event2/bufferevent_ssl.h>
+#include <fcntl.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tlscert.h"
 #include "util.h"
@@ -39,8 +45,53 @@ tls_alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 	return (SSL_TLSEXT_ERR_NOACK);
 }
 
+/*
+ * Session tickets (TLS 1.2 tickets and TLS 1.3 resumption) shared by every
+ * instance: the file is OpenSSL's own layout, 16-byte key name, 32-byte
+ * HMAC-SHA256 key, 32-byte AES-256 key. Read once at start; the key
+ * material goes to the SSL_CTX and is wiped here, never logged.
+ */
+#define TLS_TICKET_KEYS_LEN	80
+
+static int
+tls_load_ticket_keys(SSL_CTX *ctx, const char *path, char *err,
+    size_t errlen)
+{
+	unsigned char	 buf[TLS_TICKET_KEYS_LEN + 1];
+	struct stat	 st;
+	ssize_t		 n;
+	int		 fd, rc = -1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+		snprintf(err, errlen, "BAAS_TLS_TICKET_KEYS: cannot open %s: "
+		    "%s", path, strerror(errno));
+		return (-1);
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		snprintf(err, errlen, "BAAS_TLS_TICKET_KEYS: %s is not a "
+		    "regular file", path);
+	else if (st.st_mode & (S_IRWXG | S_IRWXO))
+		snprintf(err, errlen, "BAAS_TLS_TICKET_KEYS: %s has mode %03o, "
+		    "must be readable by its owner only (chmod 600)", path,
+		    (unsigned)(st.st_mode & 0777));
+	else if ((n = read(fd, buf, sizeof buf)) != TLS_TICKET_KEYS_LEN)
+		snprintf(err, errlen, "BAAS_TLS_TICKET_KEYS: %s must hold "
+		    "exactly %d bytes (head -c %d /dev/urandom)", path,
+		    TLS_TICKET_KEYS_LEN, TLS_TICKET_KEYS_LEN);
+	else if (SSL_CTX_set_tlsext_ticket_keys(ctx, buf,
+	    TLS_TICKET_KEYS_LEN) != 1)
+		snprintf(err, errlen, "BAAS_TLS_TICKET_KEYS: OpenSSL refused "
+		    "the ticket keys");
+	else
+		rc = 0;
+	OPENSSL_cleanse(buf, sizeof buf);
+	close(fd);
+	return (rc);
+}
+
 SSL_CTX *
-tls_ctx_new(const char *cert, const char *key, char *err, size_t errlen)
+tls_ctx_new(const char *cert, const char *key, const char *ticket_keys,
+    char *err, size_t errlen)
 {
 	SSL_CTX	*ctx;
 
@@ -65,6 +116,11 @@ tls_ctx_new(const char *cert, const char *key, char *err, size_t errlen)
 	    SSL_CTX_check_private_key(ctx) != 1) {
 		snprintf(err, errlen, "cannot load TLS certificate %s and key %s: %s",
 		    cert, key, ERR_reason_error_string(ERR_get_error()));
+		SSL_CTX_free(ctx);
+		return (NULL);
+	}
+	if (ticket_keys[0] != '\0' &&
+	    tls_load_ticket_keys(ctx, ticket_keys, err, errlen) != 0) {
 		SSL_CTX_free(ctx);
 		return (NULL);
 	}

@@ -72,6 +72,8 @@ check_config(const struct config *c)
 		FUZZ_CHECK(strs[i] != NULL && strs[i][0] != '\0' &&
 		    no_control(strs[i]));
 	FUZZ_CHECK(c->na_client_id != NULL && no_control(c->na_client_id));
+	FUZZ_CHECK(c->tls_ticket_keys != NULL &&
+	    no_control(c->tls_ticket_keys));
 	check_url(c->issuer);
 	check_url(c->image_base_url);
 	check_addr(&c->http_addr);

@@ -54,6 +54,7 @@ START_TEST(test_defaults)
 		ck_assert_int_eq(c.connection_test, 1);
 		ck_assert_str_eq(c.tls_cert, "keys/tls/server.crt");
 		ck_assert_str_eq(c.tls_key, "keys/tls/server.key");
+		ck_assert_str_eq(c.tls_ticket_keys, "");
 		ck_assert_str_eq(c.keys_dir, "keys");
 		ck_assert_str_eq(c.trusted_id_keys, "keys/trusted-id");
 		ck_assert_str_eq(c.issuer, "https://"
@@ -394,7 +395,7 @@ START_TEST(test_usage)
 		"BAAS_IDLE_TIMEOUT", "BAAS_DRAIN_DELAY", "BAAS_DRAIN_TIMEOUT",
 		"BAAS_LOG_LEVEL", "BAAS_KEY_PUBLISH_AHEAD", "BAAS_METRICS_ADDR",
 		"BAAS_LOG_FORMAT", "BAAS_CONNECTION_TEST", "BAAS_INTERNAL_ADDR",
-		"BAAS_INTERNAL_KEYS",
+		"BAAS_INTERNAL_KEYS", "BAAS_TLS_TICKET_KEYS",
 	};
 	char	*buf = NULL, *line, *save = NULL;
 	size_t	 len = 0;

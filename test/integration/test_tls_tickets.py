@@ -1,0 +1,100 @@
+"""Session resumption across instances (issue 13 part 1, TLS passed through
+to the instances): with BAAS_TLS_TICKET_KEYS naming one 80-byte file, a
+session ticket issued by one instance is accepted by another, for TLS 1.2
+tickets and TLS 1.3 resumption alike; an instance without the setting has
+its own random ticket keys and makes a full handshake. A file of the wrong
+size or readable by others refuses the start with one line."""
+
+import os
+import socket
+import ssl
+
+import pytest
+
+from conftest import needs_own_server, new_keys_dir
+
+VERSIONS = [ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3]
+
+
+def ticket_file(parent, name="ticket.key", size=80, mode=0o600):
+    path = parent / name
+    path.write_bytes(os.urandom(size))
+    os.chmod(path, mode)
+    return path
+
+
+def client_ctx(version):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.minimum_version = ctx.maximum_version = version
+    return ctx
+
+
+def health(ctx, port, session=None):
+    """GET /health over TLS, read to the end (so TLS 1.3 tickets have
+    arrived); returns (session, session_reused)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        with ctx.wrap_socket(s, session=session) as t:
+            t.sendall(b"GET /health HTTP/1.1\r\nHost: localhost\r\n"
+                      b"Connection: close\r\n\r\n")
+            data = b""
+            while True:
+                chunk = t.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+            assert data.startswith(b"HTTP/1.1 200"), data[:100]
+            return t.session, t.session_reused
+
+
+def test_ticket_resumes_on_another_instance(start_server, pg, workdir):
+    needs_own_server()
+    keys = new_keys_dir(workdir)
+    db = pg.create_db()
+    tickets = ticket_file(keys)
+    a = start_server(keys_dir=keys, db_url=db,
+                     BAAS_TLS_TICKET_KEYS=str(tickets))
+    b = start_server(keys_dir=keys, db_url=db,
+                     BAAS_TLS_TICKET_KEYS=str(tickets))
+    # Same keys folder and certificate, but its own ticket keys.
+    c = start_server(keys_dir=keys, db_url=db)
+
+    for version in VERSIONS:
+        ctx = client_ctx(version)
+        sess, reused = health(ctx, a.https_port)
+        assert not reused and sess is not None
+        assert sess.has_ticket, version
+        assert health(ctx, a.https_port, sess)[1], (version, "same instance")
+        assert health(ctx, b.https_port, sess)[1], (version, "A to B")
+        assert not health(ctx, c.https_port, sess)[1], (version, "A to C")
+        sess_c, _ = health(ctx, c.https_port)
+        assert not health(ctx, a.https_port, sess_c)[1], (version, "C to A")
+    for s in (a, b, c):
+        assert tickets.read_bytes().hex() not in s.log()
+
+
+@pytest.mark.parametrize("size,mode,want", [
+    (79, 0o600, "exactly 80 bytes"),
+    (81, 0o600, "exactly 80 bytes"),
+    (80, 0o644, "mode 644"),
+])
+def test_bad_ticket_file_refuses_start(run_bin, workdir, size, mode, want):
+    keys = new_keys_dir(workdir)
+    tickets = ticket_file(keys, size=size, mode=mode)
+    r = run_bin([], keys_dir=keys, BAAS_TLS_TICKET_KEYS=str(tickets),
+                timeout=20)
+    assert r.returncode != 0, r.stderr
+    lines = [ln for ln in (r.stdout + r.stderr).splitlines()
+             if "BAAS_TLS_TICKET_KEYS" in ln]
+    assert len(lines) == 1 and want in lines[0], r.stderr
+    assert "listening" not in r.stdout + r.stderr
+    assert tickets.read_bytes().hex() not in r.stdout + r.stderr
+
+
+def test_missing_ticket_file_refuses_start(run_bin, workdir):
+    keys = new_keys_dir(workdir)
+    r = run_bin([], keys_dir=keys,
+                BAAS_TLS_TICKET_KEYS=str(keys / "absent.key"), timeout=20)
+    assert r.returncode != 0
+    assert "BAAS_TLS_TICKET_KEYS: cannot open" in r.stderr, r.stderr
