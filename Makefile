@@ -126,7 +126,8 @@ db-stop:
 unit: $(UNIT_BIN)
 	@scripts/run-unit.sh $(UNIT_BIN)
 
-integration: all $(BUILD)/test/alloc_fail.so
+# docs-tools first: the guides' tests run the jose example.
+integration: all $(BUILD)/test/alloc_fail.so docs-tools
 	@scripts/run-integration.sh $(BUILD)/baas-server
 
 # The allocation-failure injector the suite preloads (test/support/), never

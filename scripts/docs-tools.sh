@@ -26,9 +26,15 @@ fi
 
 # npm ci writes node_modules/.package-lock.json last: present and newer
 # than the lock file means the tree is complete and current.
-if [ -f "$stamp" ] && [ ! "$dir/package-lock.json" -nt "$stamp" ]; then
-	exit 0
-fi
+current() {
+	[ -f "$stamp" ] && [ ! "$dir/package-lock.json" -nt "$stamp" ]
+}
+current && exit 0
+# Several test processes may ask at once (pytest-xdist): one installs under
+# a lock, the others wait for it and then find the tree current.
+exec 9>"$dir/.npm-install.lock"
+flock 9
+current && exit 0
 echo "docs-tools.sh: npm ci in docs" >&2
 cd "$dir"
 npm ci --no-audit --no-fund --loglevel=error >&2
