@@ -203,6 +203,18 @@ metrics_text_u64(struct metrics_text *t, const char *name,
 }
 
 void
+metrics_text_by_label(struct metrics_text *t, const char *name,
+    const char *label, const char *const *names, const uint64_t *values,
+    size_t n)
+{
+	char	labels[256];
+
+	for (size_t i = 0; i < n; i++)
+		metrics_text_u64(t, name, metrics_labels(labels, sizeof labels,
+		    label, names[i], NULL), values[i]);
+}
+
+void
 metrics_text_double(struct metrics_text *t, const char *name,
     const char *labels, double v)
 {

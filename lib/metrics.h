@@ -94,6 +94,11 @@ const char *metrics_labels(char *buf, size_t n, ...);
 /* One sample line; labels as metrics_labels renders them (or NULL). */
 void	 metrics_text_u64(struct metrics_text *t, const char *name,
 	    const char *labels, uint64_t v);
+/* One sample per value, told apart by one label: name{label="names[i]"}
+ * values[i], for i < n. */
+void	 metrics_text_by_label(struct metrics_text *t, const char *name,
+	    const char *label, const char *const *names,
+	    const uint64_t *values, size_t n);
 void	 metrics_text_double(struct metrics_text *t, const char *name,
 	    const char *labels, double v);
 /* A histogram's lines: name_bucket (cumulative, le in the base unit, +Inf

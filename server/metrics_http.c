@@ -145,10 +145,8 @@ mh_render_http(struct metrics_text *t, const struct stats *sum)
 	    (uint64_t)conn_total());
 	metrics_text_family(t, "baas_http_connections_refused_total",
 	    "counter", "Connections closed instead of served, by reason.");
-	for (int k = 0; k < STATS_REFUSALS; k++)
-		metrics_text_u64(t, "baas_http_connections_refused_total",
-		    metrics_labels(labels, sizeof labels, "reason",
-		    mh_refusal_names[k], NULL), sum->refused[k]);
+	metrics_text_by_label(t, "baas_http_connections_refused_total", "reason",
+	    mh_refusal_names, sum->refused, STATS_REFUSALS);
 	metrics_text_family(t, "baas_rate_limited_total", "counter",
 	    "Requests refused by BAAS_RATE_LIMITS (429), by route pattern.");
 	for (size_t r = 0; r + 1 < sum->nroutes; r++)
@@ -166,20 +164,16 @@ mh_render_app(struct metrics_text *t, const struct stats *sum)
 
 	metrics_text_family(t, "baas_db_connections", "gauge",
 	    "Postgres connections of every loop's pool, by state.");
-	for (int k = 0; k < DBC_STATES; k++)
-		metrics_text_u64(t, "baas_db_connections",
-		    metrics_labels(labels, sizeof labels, "state",
-		    db_conn_state_names[k], NULL), sum->db.conns[k]);
+	metrics_text_by_label(t, "baas_db_connections", "state",
+	    db_conn_state_names, sum->db.conns, DBC_STATES);
 	metrics_text_family(t, "baas_db_queue_length", "gauge",
 	    "Queries waiting for a pool connection.");
 	metrics_text_u64(t, "baas_db_queue_length", NULL, sum->db.queued);
 	metrics_text_family(t, "baas_db_errors_total", "counter",
 	    "Failed queries by kind (retried: a serialization failure or "
 	    "deadlock run again).");
-	for (int k = 0; k < DB_ERROR_KINDS; k++)
-		metrics_text_u64(t, "baas_db_errors_total",
-		    metrics_labels(labels, sizeof labels, "kind",
-		    db_error_kind_names[k], NULL), sum->db.errors[k]);
+	metrics_text_by_label(t, "baas_db_errors_total", "kind",
+	    db_error_kind_names, sum->db.errors, DB_ERROR_KINDS);
 	metrics_text_family(t, "baas_db_query_duration_seconds", "histogram",
 	    "Time from sending a statement to its whole result.");
 	metrics_text_hist(t, "baas_db_query_duration_seconds", NULL,
@@ -208,16 +202,12 @@ mh_render_app(struct metrics_text *t, const struct stats *sum)
 	metrics_text_family(t, "baas_cleanup_runs_total", "counter",
 	    "Clean-up runs by result (skipped: another instance held the "
 	    "lock).");
-	for (int k = 0; k < CLEANUP_RESULTS; k++)
-		metrics_text_u64(t, "baas_cleanup_runs_total",
-		    metrics_labels(labels, sizeof labels, "result",
-		    cleanup_result_names[k], NULL), sum->cleanup.runs[k]);
+	metrics_text_by_label(t, "baas_cleanup_runs_total", "result",
+	    cleanup_result_names, sum->cleanup.runs, CLEANUP_RESULTS);
 	metrics_text_family(t, "baas_tokens_issued_total", "counter",
 	    "Tokens signed, by kind.");
-	for (int k = 0; k < STATS_TOKENS; k++)
-		metrics_text_u64(t, "baas_tokens_issued_total",
-		    metrics_labels(labels, sizeof labels, "kind",
-		    mh_token_names[k], NULL), sum->tokens[k]);
+	metrics_text_by_label(t, "baas_tokens_issued_total", "kind",
+	    mh_token_names, sum->tokens, STATS_TOKENS);
 	metrics_text_family(t, "baas_build_info", "gauge",
 	    "The version and git commit this binary was built from.");
 	metrics_text_u64(t, "baas_build_info", metrics_labels(labels,

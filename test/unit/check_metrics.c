@@ -109,6 +109,16 @@ START_TEST(test_text)
 	    "z 0.82352\n");
 	metrics_text_free(&t);
 
+	{
+		static const char *const names[] = { "down", "idle" };
+		const uint64_t		 values[] = { 0, 7 };
+
+		metrics_text_by_label(&t, "c", "state", names, values, 2);
+		ck_assert_str_eq(t.buf, "c{state=\"down\"} 0\n"
+		    "c{state=\"idle\"} 7\n");
+		metrics_text_free(&t);
+	}
+
 	metrics_hist_observe(&h, &metrics_seconds, 700);
 	metrics_hist_observe(&h, &metrics_seconds, 9000000);
 	metrics_text_hist(&t, "d_seconds", "r=\"/\"", &metrics_seconds, &h);
