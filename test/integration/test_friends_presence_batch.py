@@ -122,7 +122,14 @@ def held_then_batched(baas, calls):
     time.sleep(0.5)     # the rest reach the server and queue
     lock.release()
     results = join_first() + join_rest()
-    return results, batch_sizes(baas.server.log(mark))
+    # Every patch went out in some batch; the server's log is read by a
+    # thread of its own, so its last lines may still be on the way.
+    deadline = time.time() + 5
+    sizes = batch_sizes(baas.server.log(mark))
+    while sum(sizes) < len(calls) and time.time() < deadline:
+        time.sleep(0.05)
+        sizes = batch_sizes(baas.server.log(mark))
+    return results, sizes
 
 
 def test_batched_patches_each_get_their_own_reply(baas_factory):
