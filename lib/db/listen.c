@@ -22,6 +22,12 @@
 
 #define LISTEN_RETRY_MIN_MS	50
 #define LISTEN_RETRY_MAX_MS	1000
+/* A fence waits at most this long for the other listeners' acks. */
+#define LISTEN_FENCE_MS		50
+#define LISTEN_MAX_PEERS	64
+/* application_name of the listening connections, by which a fence finds
+ * the other instances' (pg_stat_activity). */
+#define LISTEN_APP_NAME		"baas-listen"
 
 struct db_listen_stats db_listen_stats;
 
@@ -99,7 +105,11 @@ listen_set_live(int live)
 static PGconn *
 listen_connect(char *err, size_t errlen)
 {
-	PGconn			*pg = PQconnectStart(ls.conninfo);
+	/* Named so, whatever the operator's conninfo says: fences find the
+	 * other instances' listeners by the name. */
+	const char		*keys[] = { "dbname", "application_name", NULL };
+	const char		*vals[] = { ls.conninfo, LISTEN_APP_NAME, NULL };
+	PGconn			*pg = PQconnectStartParams(keys, vals, 1);
 	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
 
 	if (pg == NULL) {
@@ -126,112 +136,243 @@ listen_connect(char *err, size_t errlen)
 	return (pg);
 }
 
-/* Reads every result of the command sent. 1: all in, 0: more to come,
+/* One listening connection's state, on the thread's stack. */
+struct listen_conn {
+	PGconn		*pg;
+	int		 self;		/* its backend's pid */
+	enum { LQ_NONE, LQ_LISTEN, LQ_FENCE, LQ_ACK } q;	/* out now */
+	/* The fence out (0: none): when sent, whether we heard it, and the
+	 * other listeners at that moment, which must each ack it. */
+	uint64_t	 fence;
+	int64_t		 fence_ms;
+	int		 self_heard, peers_known;
+	int		 peers[LISTEN_MAX_PEERS], npeers;
+	int		 acked[LISTEN_MAX_PEERS], nacked;
+	/* Other listeners' fences heard: acks to send. */
+	int		 ack_pid[LISTEN_MAX_PEERS];
+	uint64_t	 ack_n[LISTEN_MAX_PEERS];
+	int		 nacks;
+};
+
+static int
+listen_has(const int *pids, int n, int pid)
+{
+	for (int i = 0; i < n; i++)
+		if (pids[i] == pid)
+			return (1);
+	return (0);
+}
+
+/* The fence query's second column: {pid,pid,...}. */
+static void
+listen_parse_peers(struct listen_conn *lc, const char *text)
+{
+	const char	*p = text;
+	char		*end;
+	long		 pid;
+
+	lc->npeers = 0;
+	while (*p != '\0' && lc->npeers < LISTEN_MAX_PEERS) {
+		if (*p == '{' || *p == ',' || *p == '}') {
+			p++;
+			continue;
+		}
+		pid = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		lc->peers[lc->npeers++] = (int)pid;
+		p = end;
+	}
+	lc->peers_known = 1;
+}
+
+/* Reads every result of the command out. 1: all in, 0: more to come,
  * -1: the connection or the command failed. */
 static int
-listen_results(PGconn *pg, char *err, size_t errlen)
+listen_results(struct listen_conn *lc, char *err, size_t errlen)
 {
 	PGresult	*r;
 	int		 failed = 0;
 
-	while (!PQisBusy(pg)) {
-		if ((r = PQgetResult(pg)) == NULL)
+	while (!PQisBusy(lc->pg)) {
+		if ((r = PQgetResult(lc->pg)) == NULL)
 			return (failed ? -1 : 1);
-		if (PQresultStatus(r) != PGRES_COMMAND_OK &&
+		if (PQresultStatus(r) == PGRES_TUPLES_OK && lc->q == LQ_FENCE &&
+		    PQntuples(r) == 1 && PQnfields(r) == 2)
+			listen_parse_peers(lc, PQgetvalue(r, 0, 1));
+		else if (PQresultStatus(r) != PGRES_COMMAND_OK &&
 		    PQresultStatus(r) != PGRES_TUPLES_OK && !failed) {
 			snprintf(err, errlen, "%s", PQresultErrorMessage(r));
 			failed = 1;
 		}
 		PQclear(r);
 	}
-	return (PQstatus(pg) == CONNECTION_BAD ? -1 : 0);
+	return (PQstatus(lc->pg) == CONNECTION_BAD ? -1 : 0);
 }
 
-/* Hands on what arrived; returns the last of our own fences heard, or 0. */
-static uint64_t
-listen_notices(PGconn *pg)
+/* Another listener's fence: ack it once we have handed on everything
+ * before it (the notices are handled in order). */
+static void
+listen_queue_ack(struct listen_conn *lc, int pid, uint64_t n)
 {
-	PGnotify	*n;
-	uint64_t	 fence = 0;
-	int		 self = PQbackendPID(pg);
+	for (int i = 0; i < lc->nacks; i++) {
+		if (lc->ack_pid[i] == pid) {
+			if (n > lc->ack_n[i])
+				lc->ack_n[i] = n;
+			return;
+		}
+	}
+	if (lc->nacks < LISTEN_MAX_PEERS) {
+		lc->ack_pid[lc->nacks] = pid;
+		lc->ack_n[lc->nacks++] = n;
+	}
+}
 
-	while ((n = PQnotifies(pg)) != NULL) {
+/* Hands on what arrived and notes fences and acks. */
+static void
+listen_notices(struct listen_conn *lc)
+{
+	PGnotify		*n;
+	const char		*x;
+	char			*end;
+	unsigned long long	 v;
+	long			 origin;
+
+	while ((n = PQnotifies(lc->pg)) != NULL) {
 		metrics_add(&db_listen_stats.notices, 1);
-		if (strncmp(n->extra, "f:", 2) == 0) {
-			/* Our fences; other instances' mean nothing here. */
-			if (n->be_pid == self)
-				fence = strtoull(n->extra + 2, NULL, 10);
+		x = n->extra;
+		if (strncmp(x, "f:", 2) == 0) {
+			v = strtoull(x + 2, NULL, 10);
+			if (n->be_pid != lc->self)
+				listen_queue_ack(lc, n->be_pid, v);
+			else if (v == lc->fence)
+				lc->self_heard = 1;
+		} else if (strncmp(x, "a:", 2) == 0) {
+			/* a:<the fence's listener>:<its number> */
+			origin = strtol(x + 2, &end, 10);
+			v = *end == ':' ? strtoull(end + 1, NULL, 10) : 0;
+			if (origin == lc->self && v == lc->fence &&
+			    lc->fence != 0 && lc->nacked < LISTEN_MAX_PEERS &&
+			    !listen_has(lc->acked, lc->nacked, n->be_pid))
+				lc->acked[lc->nacked++] = n->be_pid;
 		} else
-			ls.hooks.notice(n->extra);
+			ls.hooks.notice(x);
 		PQfreemem(n);
 	}
-	return (fence);
 }
 
-/* Sends the next fence when one is wanted and none is out. */
-static int
-listen_send_fence(PGconn *pg, int *busy)
+/* The fence out is done when we and every other listener heard it, or
+ * when it has waited long enough (a listener gone, or stuck: the replies
+ * waiting for it have timed out already). */
+static void
+listen_check_fence(struct listen_conn *lc, int64_t now_ms)
 {
-	uint64_t	n = 0;
-	char		sql[256];
+	uint64_t	done = lc->fence;
+	int		all = lc->self_heard && lc->peers_known;
 
+	if (done == 0)
+		return;
+	for (int i = 0; all && i < lc->npeers; i++)
+		all = listen_has(lc->acked, lc->nacked, lc->peers[i]);
+	if (!all && now_ms - lc->fence_ms < LISTEN_FENCE_MS)
+		return;
+	if (!all)
+		log_debug("fence %llu: not every listener acked within %d ms",
+		    (unsigned long long)done, LISTEN_FENCE_MS);
+	lc->fence = 0;
 	pthread_mutex_lock(&ls.lock);
-	if (!*busy && ls.done == ls.sent && ls.want > ls.sent)
+	if (done > ls.done)
+		ls.done = done;
+	pthread_mutex_unlock(&ls.lock);
+	ls.hooks.fence(done);
+}
+
+/* Sends what is due when nothing is out: acks first (others wait on
+ * them), then the next fence when one is wanted and none is out. */
+static int
+listen_send(struct listen_conn *lc)
+{
+	char		 sql[LISTEN_MAX_PEERS * 64 + 256];
+	size_t		 len = 0;
+	uint64_t	 n = 0;
+
+	if (lc->q != LQ_NONE)
+		return (0);
+	if (lc->nacks > 0) {
+		len = (size_t)snprintf(sql, sizeof sql, "SELECT 1");
+		for (int i = 0; i < lc->nacks; i++)
+			len += (size_t)snprintf(sql + len, sizeof sql - len,
+			    ", pg_notify('%s', 'a:%d:%llu')", ls.channel,
+			    lc->ack_pid[i], (unsigned long long)lc->ack_n[i]);
+		lc->nacks = 0;
+		lc->q = LQ_ACK;
+		return (PQsendQuery(lc->pg, sql) ? 0 : -1);
+	}
+	pthread_mutex_lock(&ls.lock);
+	if (lc->fence == 0 && ls.want > ls.sent)
 		n = ++ls.sent;
 	pthread_mutex_unlock(&ls.lock);
 	if (n == 0)
 		return (0);
-	/* Not waiting for its commit record to reach disk: a fence orders,
-	 * it stores nothing. */
-	snprintf(sql, sizeof sql, "BEGIN; SET LOCAL synchronous_commit TO off; "
-	    "SELECT pg_notify('%s', 'f:%llu'); COMMIT", ls.channel,
-	    (unsigned long long)n);
-	if (!PQsendQuery(pg, sql))
-		return (-1);
-	*busy = 1;
-	return (0);
+	lc->fence = n;
+	lc->fence_ms = now_mono_ms();
+	lc->self_heard = lc->peers_known = 0;
+	lc->npeers = lc->nacked = 0;
+	/* The other listeners now, by the name listen_connect gives them. */
+	snprintf(sql, sizeof sql, "SELECT pg_notify('%s', 'f:%llu'), "
+	    "ARRAY(SELECT pid FROM pg_stat_activity WHERE datname = "
+	    "current_database() AND application_name = '%s' AND pid <> "
+	    "pg_backend_pid())", ls.channel, (unsigned long long)n,
+	    LISTEN_APP_NAME);
+	lc->q = LQ_FENCE;
+	return (PQsendQuery(lc->pg, sql) ? 0 : -1);
 }
 
 /* Listens on pg until it fails or the thread stops. */
 static void
 listen_serve(PGconn *pg)
 {
-	char		 err[512] = "", sql[128], esc[512];
-	int		 busy = 1, rc;
-	uint64_t	 fence;
+	struct listen_conn	 lc = { .pg = pg, .self = PQbackendPID(pg) };
+	char			 err[512] = "", sql[128], esc[512];
+	int			 rc, wait_ms;
 
-	snprintf(sql, sizeof sql, "LISTEN %s", ls.channel);
+	/* Fences and acks order, they store nothing: no wait for the disk. */
+	snprintf(sql, sizeof sql, "SET synchronous_commit TO off; LISTEN %s",
+	    ls.channel);
 	if (!PQsendQuery(pg, sql))
 		goto lost;
+	lc.q = LQ_LISTEN;
 	for (;;) {
 		if (PQflush(pg) < 0)
 			goto lost;
-		listen_poll(PQsocket(pg), POLLIN, -1);
+		wait_ms = -1;
+		if (lc.fence != 0) {
+			wait_ms = (int)(lc.fence_ms + LISTEN_FENCE_MS -
+			    now_mono_ms());
+			if (wait_ms < 0)
+				wait_ms = 0;
+		}
+		listen_poll(PQsocket(pg), POLLIN, wait_ms);
 		if (atomic_load(&ls.stop))
 			return;
 		if (!PQconsumeInput(pg))
 			goto lost;
-		if (busy) {
-			if ((rc = listen_results(pg, err, sizeof err)) < 0)
+		if (lc.q != LQ_NONE) {
+			if ((rc = listen_results(&lc, err, sizeof err)) < 0)
 				goto lost;
 			if (rc == 1) {
-				busy = 0;
-				if (!ls.live) {
+				if (lc.q == LQ_LISTEN) {
 					listen_set_live(1);
 					log_info("listening to %s", ls.channel);
 				}
+				lc.q = LQ_NONE;
 			}
 		}
-		if ((fence = listen_notices(pg)) != 0) {
-			pthread_mutex_lock(&ls.lock);
-			if (fence > ls.done)
-				ls.done = fence;
-			pthread_mutex_unlock(&ls.lock);
-			ls.hooks.fence(fence);
-		}
+		listen_notices(&lc);
+		listen_check_fence(&lc, now_mono_ms());
 		if (PQstatus(pg) == CONNECTION_BAD)
 			goto lost;
-		if (ls.live && listen_send_fence(pg, &busy) != 0)
+		if (ls.live && listen_send(&lc) != 0)
 			goto lost;
 	}
 lost:
