@@ -26,6 +26,7 @@
 #include "listener.h"
 #include "log.h"
 #include "metrics.h"
+#include "notices.h"
 #include "router.h"
 #include "stats.h"
 
@@ -197,6 +198,11 @@ mh_render_app(struct metrics_text *t, const struct stats *sum)
 	    "serve nothing.");
 	metrics_text_u64(t, "baas_cache_listener_up", NULL,
 	    metrics_read(&db_listen_stats.up));
+	metrics_text_family(t, "baas_cache_replies_late_total", "counter",
+	    "Write replies sent at the end of their wait (50 ms), before "
+	    "every instance's listener had acknowledged the write.");
+	metrics_text_u64(t, "baas_cache_replies_late_total", NULL,
+	    metrics_read(&notices_late));
 	metrics_text_family(t, "baas_presence_batch_size", "histogram",
 	    "Presence patches per batch statement.");
 	metrics_text_hist(t, "baas_presence_batch_size", NULL, &metrics_sizes,

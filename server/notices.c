@@ -15,6 +15,7 @@
 #include "http.h"
 #include "listen.h"
 #include "log.h"
+#include "metrics.h"
 #include "util.h"
 
 #define NOTICES_MAX_LOOPS	256
@@ -40,6 +41,7 @@ static pthread_mutex_t		 notices_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct notices_loop	*notices_loops[NOTICES_MAX_LOOPS];
 static _Atomic uint64_t		 notices_done;	/* last fence heard */
 static __thread struct notices_loop *notices_self;
+uint64_t			 notices_late;
 
 /* ------------------------------------------------------- listener hooks */
 
@@ -129,6 +131,7 @@ notices_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	rlog_debug(h->r, "no fence within %d ms: replying", NOTICES_WAIT_MS);
+	metrics_add(&notices_late, 1);
 	notices_release(notices_self, h);
 }
 

@@ -9,11 +9,16 @@
 #define BAAS_NOTICES_H
 
 #include <event2/event.h>
+#include <stdint.h>
 
 struct req;
 struct evbuffer;
 
 #define NOTICES_WAIT_MS	50
+
+/* Replies that left at the end of the wait, before every listener had
+ * acknowledged (/metrics; relaxed reads). */
+extern uint64_t notices_late;
 
 /* Caches serve nothing until the listener listens. Before the loops. */
 void	 notices_start(void);

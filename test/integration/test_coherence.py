@@ -105,6 +105,8 @@ class Pair:
             self.a.srv.log()).group(1)
         self.b_metrics = "http://" + METRICS_RE.search(
             self.b.srv.log()).group(1)
+        self.a_metrics = "http://" + METRICS_RE.search(
+            self.a.srv.log()).group(1)
         self.ca, self.cb = Conn(self.a.http), Conn(self.b.http)
         self.ci = Conn(self.internal)
         self.wait_listening(self.a.srv)
@@ -159,12 +161,13 @@ def spread(ms):
         statistics.median(q), q[min(len(q) - 1, int(len(q) * 0.99))], q[-1])
 
 
-def report(kind, stale, writes):
+def report(kind, stale, writes, late):
     line = "coherence %-22s %d/%d reads after A's reply served the old " \
            "answer" % (kind, len(stale), ITERATIONS)
     if stale:
         line += " (ms until new: %s)" % spread(stale)
-    line += "; A's write, client ms: %s" % spread(writes)
+    line += "; A's write, client ms: %s; A's replies late: %d" % (
+        spread(writes), late)
     print(line)
     return line
 
@@ -174,7 +177,9 @@ def run(kind, setup_round, write, read_b, is_new, cache):
     through A, a read through B. Asserts that B never served the old
     answer and that B really served the warm reads from its cache."""
     stale, writes = [], []
-    hits0 = cache_hits(POOL["pair"].b_metrics, cache)
+    p = POOL["pair"]
+    hits0 = cache_hits(p.b_metrics, cache)
+    late0 = metric(p.a_metrics, "baas_cache_replies_late_total")
     for i in range(ITERATIONS):
         state = setup_round(i)
         read_b(state)           # served from the cache (counted below)
@@ -184,11 +189,15 @@ def run(kind, setup_round, write, read_b, is_new, cache):
         s = stale_ms(lambda: read_b(state), lambda v: is_new(v, expect))
         if s is not None:
             stale.append(s)
-    hits = cache_hits(POOL["pair"].b_metrics, cache) - hits0
-    line = report(kind, stale, writes)
+    hits = cache_hits(p.b_metrics, cache) - hits0
+    late = metric(p.a_metrics, "baas_cache_replies_late_total") - late0
+    line = report(kind, stale, writes, late)
     assert hits >= ITERATIONS * 0.9, "B's %s cache served %d of %d warm " \
         "reads: the test would prove nothing" % (cache, hits, ITERATIONS)
-    assert not stale, line
+    # Only a reply that left at the end of its wait (the machine too busy
+    # for B's listener to ack within 50 ms) may be followed by an old
+    # answer; with none late (the usual case) B never serves one.
+    assert len(stale) <= late, line
 
 
 POOL = {}
