@@ -70,7 +70,6 @@ static void	req_send_now(struct req *, int, struct evbuffer *);
 static void
 req_send(struct req *r, int status, struct evbuffer *body)
 {
-
 	if (r->replied)
 		fatal("second reply to request %s", r->id);
 	r->replied = 1;
