@@ -53,7 +53,7 @@ UNIT_BIN   := $(UNIT_SRC:test/unit/%.c=$(BUILD)/test/%)
 
 .PHONY: all run test check unit integration asan clean migrate deps db-start \
 	db-stop bench hardening fault soak docs lint-docs docs-tools \
-	cluster-start cluster-stop test-cluster
+	cluster-start cluster-stop test-cluster coherence
 # The C example verifier too, where docs/ is (the Docker build copies only
 # lib/ and server/).
 all: $(BUILD)/baas-server $(if $(wildcard docs/examples/verify.c),\
@@ -188,15 +188,25 @@ cluster-stop:
 test-cluster: all
 	@scripts/test-cluster.sh $(N) $(BUILD)/baas-server
 
+# Caches coherent across instances (test/integration/test_coherence.py):
+# the full measurement, 1000 rounds of each kind of cached read (the suite
+# runs 200); prints how often, and how long, B served the old answer.
+COHERENCE_ITERATIONS ?= 1000
+coherence: all
+	@COHERENCE_ITERATIONS=$(COHERENCE_ITERATIONS) TEST_JOBS=1 \
+	    scripts/run-integration.sh $(BUILD)/baas-server -k test_coherence -s
+
 # The whole suite again under AddressSanitizer and UBSan.
 asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 check
 
-# Everything: the suite, the suite under sanitizers, the short fault scripts.
+# Everything: the suite, the suite under sanitizers, the short fault
+# scripts, the suite through HAProxy with two instances.
 test: deps
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory fault
+	@$(MAKE) --no-print-directory test-cluster
 	@$(MAKE) --no-print-directory fuzz-short
 
 # Each script starts what it measures and prints req/s and latencies.

@@ -24,6 +24,8 @@ struct usergen_rec {
 struct usergen {
 	pthread_mutex_t		 lock;
 	uint64_t		 seq;
+	uint64_t		 floor;	/* reads begun before: stale */
+	int			 live;
 	struct usergen_rec	*recs;
 	size_t			 cap;	/* a power of two */
 	size_t			 used;
@@ -52,6 +54,7 @@ usergen_new(void)
 	struct usergen	*g = xcalloc(1, sizeof *g);
 
 	pthread_mutex_init(&g->lock, NULL);
+	g->live = 1;
 	g->cap = USERGEN_MIN_CAP;
 	g->recs = xcalloc(g->cap, sizeof *g->recs);
 	return (g);
@@ -129,7 +132,9 @@ usergen_unchanged(struct usergen *g, uint64_t seq, const uint64_t *ids,
 	int	unchanged = 1;
 
 	pthread_mutex_lock(&g->lock);
-	if (g->seq != seq) {
+	if (!g->live || seq < g->floor)
+		unchanged = 0;
+	else if (g->seq != seq) {
 		for (size_t i = 0; i < n && unchanged; i++) {
 			const struct usergen_rec *rec =
 			    usergen_find(g->recs, g->cap, ids[i]);
@@ -140,6 +145,35 @@ usergen_unchanged(struct usergen *g, uint64_t seq, const uint64_t *ids,
 	}
 	pthread_mutex_unlock(&g->lock);
 	return (unchanged);
+}
+
+void
+usergen_set_live(struct usergen *g, int live)
+{
+	pthread_mutex_lock(&g->lock);
+	if (live && !g->live)
+		g->floor = ++g->seq;
+	g->live = live;
+	pthread_mutex_unlock(&g->lock);
+}
+
+void
+usergen_forget(struct usergen *g)
+{
+	pthread_mutex_lock(&g->lock);
+	g->floor = ++g->seq;
+	pthread_mutex_unlock(&g->lock);
+}
+
+int
+usergen_live(struct usergen *g)
+{
+	int	live;
+
+	pthread_mutex_lock(&g->lock);
+	live = g->live;
+	pthread_mutex_unlock(&g->lock);
+	return (live);
 }
 
 size_t

@@ -7,7 +7,8 @@
  * keeps the number with what it read, and serves it only while none of the
  * users it depends on was touched after that number (usergen_unchanged) and
  * for at most the window: the bound on staleness for writes this process
- * cannot see (another instance on the same database). Taking the number
+ * cannot see (another instance on the same database) should its
+ * announcement be lost. Taking the number
  * before the read closes the race with a write that commits during it.
  * Thread-safe: one per process, shared by the workers. */
 #ifndef BAAS_USERGEN_H
@@ -32,6 +33,13 @@ void		 usergen_touch(struct usergen *, uint64_t user_id,
 /* 1 when none of the n ids was touched after seq, else 0. */
 int		 usergen_unchanged(struct usergen *, uint64_t seq,
 		    const uint64_t *ids, size_t n);
+/* Whether the process hears every other instance's writes (lib/db/
+ * listen.c): while not, usergen_unchanged answers 0 for every read, so the
+ * caches serve nothing. Becoming live, and usergen_forget, also make every
+ * read begun before it stale: changes announced in between were missed. */
+void		 usergen_set_live(struct usergen *, int live);
+void		 usergen_forget(struct usergen *);
+int		 usergen_live(struct usergen *);
 /* How many users are remembered (tests). */
 size_t		 usergen_size(struct usergen *);
 

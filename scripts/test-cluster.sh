@@ -2,7 +2,8 @@
 # test-cluster.sh [N] [BIN] [PYTEST ARGS...]: the integration suite through
 # HAProxy with N instances behind it (scripts/cluster.sh, TLS at HAProxy):
 # TEST_BASE_URL is the front, so tests that need their own server process
-# or settings are skipped (test/integration/conftest.py). Stopped after.
+# or settings, or a direct connection (malformed HTTP, which HAProxy
+# answers itself), are skipped (test/integration/conftest.py). Stopped after.
 set -eu
 cd "$(dirname "$0")/.."
 n=${1:-2}
@@ -23,6 +24,6 @@ openssl pkey -in "$dir/keys/dauth-private/test-dauth-1.pem" -pubout \
 BAAS_RATE_LIMITS=off scripts/cluster.sh start "$dir" "$n" "$bin"
 . "$dir/env"
 rc=0
-TEST_BASE_URL=$CLUSTER_HTTP TEST_HTTPS_PORT=${CLUSTER_HTTPS##*:} \
+TEST_BASE_URL=$CLUSTER_HTTP TEST_HTTPS_PORT=${CLUSTER_HTTPS##*:} TEST_THROUGH_PROXY=1 \
 TEST_KEYS_DIR=$CLUSTER_KEYS scripts/run-integration.sh "$bin" "$@" || rc=$?
 exit "$rc"

@@ -16,6 +16,7 @@
 #include "db.h"
 #include "ids.h"
 #include "log.h"
+#include "notices.h"
 #include "router.h"
 #include "sqlerr.h"
 #include "stats.h"
@@ -62,9 +63,34 @@ req_free(struct req *r)
 	free(r);
 }
 
-/* Sends the reply, writes the access line, frees r. */
+static void	req_send_now(struct req *, int, struct evbuffer *);
+
+/* Marks what the request changed, then sends the reply (see
+ * req_send_now), after notices.h's wait for a write's. */
 static void
 req_send(struct req *r, int status, struct evbuffer *body)
+{
+	if (r->replied)
+		fatal("second reply to request %s", r->id);
+	r->replied = 1;
+	/* A 4xx changed nothing (each write is one transaction): touching
+	 * would let any caller empty the caches of users it names. */
+	if ((status < 400 || status >= 500) && r->ntouched > 0) {
+		for (int i = 0; i < r->ntouched; i++)
+			usergen_touch(app.usergen, r->touched[i], now_mono_ms());
+		for (int i = 0; i < r->nrevoked; i++)
+			usergen_touch(app.revocations, r->revoked[i],
+			    now_mono_ms());
+		/* Other instances hear of the write before its reply. */
+		if (notices_hold(r, status, body, req_send_now))
+			return;
+	}
+	req_send_now(r, status, body);
+}
+
+/* Sends the reply, writes the access line, frees r. */
+static void
+req_send_now(struct req *r, int status, struct evbuffer *body)
 {
 	struct evkeyvalq	*out = evhttp_request_get_output_headers(r->ev);
 	char			 path[256];
@@ -72,18 +98,6 @@ req_send(struct req *r, int status, struct evbuffer *body)
 	struct worker		*w = r->w;
 	int64_t			 us;
 
-	if (r->replied)
-		fatal("second reply to request %s", r->id);
-	r->replied = 1;
-	/* A 4xx changed nothing (each write is one transaction): touching
-	 * would let any caller empty the caches of users it names. */
-	if (status < 400 || status >= 500) {
-		for (int i = 0; i < r->ntouched; i++)
-			usergen_touch(app.usergen, r->touched[i], now_mono_ms());
-		for (int i = 0; i < r->nrevoked; i++)
-			usergen_touch(app.revocations, r->revoked[i],
-			    now_mono_ms());
-	}
 	evhttp_add_header(out, "X-Request-Id", r->id);
 	if (worker_draining() || worker_is_stopping(w))
 		evhttp_add_header(out, "Connection", "close");

@@ -20,6 +20,7 @@
 #include "sign_limit.h"
 #include "listener.h"
 #include "log.h"
+#include "notices.h"
 #include "metrics_http.h"
 #include "routes.h"
 #include "stats.h"
@@ -252,6 +253,7 @@ main_serve(void)
 		fatal("evthread_use_pthreads failed");
 
 	main_check_nofile();
+	notices_start();
 	listener_open(&http, &app.cfg.http_addr, app.cfg.threads);
 	listener_open(&https, &app.cfg.https_addr, app.cfg.threads);
 	listener_open(&metrics, &app.cfg.metrics_addr, 1);
@@ -278,6 +280,7 @@ main_serve(void)
 	main_drain(workers, &set, sig);
 	for (int i = 0; i < app.cfg.threads; i++)
 		worker_join(workers[i]);
+	notices_stop();
 	/* Scrapes read the loops' stats until here. */
 	metrics_http_stop();
 	for (int i = 0; i < app.cfg.threads; i++)

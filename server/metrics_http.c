@@ -22,9 +22,11 @@
 
 #include "conn.h"
 #include "db.h"
+#include "listen.h"
 #include "listener.h"
 #include "log.h"
 #include "metrics.h"
+#include "notices.h"
 #include "router.h"
 #include "stats.h"
 
@@ -186,6 +188,21 @@ mh_render_app(struct metrics_text *t, const struct stats *sum)
 			    metrics_labels(labels, sizeof labels, "cache",
 			    mh_cache_names[c], "result", h ? "hit" : "miss",
 			    NULL), sum->cache[c][h]);
+	metrics_text_family(t, "baas_cache_notifications_total", "counter",
+	    "Change notifications heard from the database (every "
+	    "instance's writes, and this one's fences).");
+	metrics_text_u64(t, "baas_cache_notifications_total", NULL,
+	    metrics_read(&db_listen_stats.notices));
+	metrics_text_family(t, "baas_cache_listener_up", "gauge",
+	    "1 while listening to change notifications; 0: the caches "
+	    "serve nothing.");
+	metrics_text_u64(t, "baas_cache_listener_up", NULL,
+	    metrics_read(&db_listen_stats.up));
+	metrics_text_family(t, "baas_cache_replies_late_total", "counter",
+	    "Write replies sent at the end of their wait (50 ms), before "
+	    "every instance's listener had acknowledged the write.");
+	metrics_text_u64(t, "baas_cache_replies_late_total", NULL,
+	    metrics_read(&notices_late));
 	metrics_text_family(t, "baas_presence_batch_size", "histogram",
 	    "Presence patches per batch statement.");
 	metrics_text_hist(t, "baas_presence_batch_size", NULL, &metrics_sizes,

@@ -26,6 +26,7 @@
 #include "keyring.h"
 #include "listener.h"
 #include "log.h"
+#include "notices.h"
 #include "presence_batch.h"
 #include "router.h"
 #include "stats.h"
@@ -262,6 +263,7 @@ worker_main(void *arg)
 
 	keyring_adopt();
 	stats_bind(w->stats);
+	notices_loop_begin(w->base);
 	event_base_dispatch(w->base);
 	/* The pool first: its callbacks may still reply through evhttp.
 	 * Presence patches still waiting go to it first, to be failed. */
@@ -269,6 +271,7 @@ worker_main(void *arg)
 	db_pool_free(w->db);
 	presence_batch_free(w->presence);
 	cleanup_free(w->cleanup);
+	notices_loop_end();	/* replies held for a fence leave now */
 	if (w->http != NULL)
 		evhttp_free(w->http);
 	if (w->https != NULL)
