@@ -25,6 +25,8 @@
 /* A fence waits at most this long for the other listeners' acks. */
 #define LISTEN_FENCE_MS		50
 #define LISTEN_MAX_PEERS	64
+/* Our own fences unheard this long: the connection is dead. */
+#define LISTEN_DEAD_MS		2000
 /* application_name of the listening connections, by which a fence finds
  * the other instances' (pg_stat_activity). */
 #define LISTEN_APP_NAME		"baas-listen"
@@ -148,6 +150,7 @@ struct listen_conn {
 	int		 self_heard, peers_known;
 	int		 peers[LISTEN_MAX_PEERS], npeers;
 	int		 acked[LISTEN_MAX_PEERS], nacked;
+	int64_t		 unheard_ms;	/* since when our fences go unheard */
 	/* Other listeners' fences heard: acks to send. */
 	int		 ack_pid[LISTEN_MAX_PEERS];
 	uint64_t	 ack_n[LISTEN_MAX_PEERS];
@@ -245,8 +248,11 @@ listen_notices(struct listen_conn *lc)
 			v = strtoull(x + 2, NULL, 10);
 			if (n->be_pid != lc->self)
 				listen_queue_ack(lc, n->be_pid, v);
-			else if (v == lc->fence)
-				lc->self_heard = 1;
+			else {
+				/* Late or not, ours: the connection lives. */
+				lc->unheard_ms = 0;
+				lc->self_heard |= v == lc->fence;
+			}
 		} else if (strncmp(x, "a:", 2) == 0) {
 			/* a:<the fence's listener>:<its number> */
 			origin = strtol(x + 2, &end, 10);
@@ -261,21 +267,30 @@ listen_notices(struct listen_conn *lc)
 	}
 }
 
-/* The fence out is done when we and every other listener heard it, or
- * when it has waited long enough (a listener gone, or stuck: the replies
- * waiting for it have timed out already). */
-static void
+/* The fence out is done when every other listener acked it, or when it
+ * has waited long enough (a listener gone, or stuck: the replies waiting
+ * for it have timed out already). With no other listener it is done as
+ * soon as the fence query answers: this process marks its own writes
+ * itself, and a listener that starts later reads after the write. A
+ * fence of our own still unheard after LISTEN_DEAD_MS means the
+ * connection is dead without having said so: -1, to listen again. */
+static int
 listen_check_fence(struct listen_conn *lc, int64_t now_ms)
 {
 	uint64_t	done = lc->fence;
-	int		all = lc->self_heard && lc->peers_known;
+	int		alone = lc->peers_known && lc->npeers == 0;
+	int		all = lc->peers_known && (lc->self_heard || alone);
 
 	if (done == 0)
-		return;
+		return (0);
 	for (int i = 0; all && i < lc->npeers; i++)
 		all = listen_has(lc->acked, lc->nacked, lc->peers[i]);
 	if (!all && now_ms - lc->fence_ms < LISTEN_FENCE_MS)
-		return;
+		return (0);
+	if (lc->self_heard || alone)
+		lc->unheard_ms = 0;
+	else if (lc->unheard_ms == 0)
+		lc->unheard_ms = lc->fence_ms;
 	if (!all)
 		log_debug("fence %llu: not every listener acked within %d ms",
 		    (unsigned long long)done, LISTEN_FENCE_MS);
@@ -285,28 +300,36 @@ listen_check_fence(struct listen_conn *lc, int64_t now_ms)
 		ls.done = done;
 	pthread_mutex_unlock(&ls.lock);
 	ls.hooks.fence(done);
+	return (lc->unheard_ms != 0 &&
+	    now_ms - lc->unheard_ms > LISTEN_DEAD_MS ? -1 : 0);
 }
 
 /* Sends what is due when nothing is out: acks first (others wait on
- * them), then the next fence when one is wanted and none is out. */
+ * them), then the next fence when one is wanted and none is out. Every
+ * value goes as a parameter. */
 static int
 listen_send(struct listen_conn *lc)
 {
-	char		 sql[LISTEN_MAX_PEERS * 64 + 256];
+	char		 acks[LISTEN_MAX_PEERS * 48 + 4], fence[32];
+	const char	*params[3] = { ls.channel, acks, LISTEN_APP_NAME };
 	size_t		 len = 0;
 	uint64_t	 n = 0;
 
 	if (lc->q != LQ_NONE)
 		return (0);
 	if (lc->nacks > 0) {
-		len = (size_t)snprintf(sql, sizeof sql, "SELECT 1");
+		/* A text[] literal: {"a:<pid>:<n>",...} */
+		acks[len++] = '{';
 		for (int i = 0; i < lc->nacks; i++)
-			len += (size_t)snprintf(sql + len, sizeof sql - len,
-			    ", pg_notify('%s', 'a:%d:%llu')", ls.channel,
+			len += (size_t)snprintf(acks + len, sizeof acks - len,
+			    "%s\"a:%d:%llu\"", i > 0 ? "," : "",
 			    lc->ack_pid[i], (unsigned long long)lc->ack_n[i]);
+		snprintf(acks + len, sizeof acks - len, "}");
 		lc->nacks = 0;
 		lc->q = LQ_ACK;
-		return (PQsendQuery(lc->pg, sql) ? 0 : -1);
+		return (PQsendQueryParams(lc->pg, "SELECT pg_notify($1, a) "
+		    "FROM unnest($2::text[]) a", 2, NULL, params, NULL, NULL,
+		    0) ? 0 : -1);
 	}
 	pthread_mutex_lock(&ls.lock);
 	if (lc->fence == 0 && ls.want > ls.sent)
@@ -318,14 +341,14 @@ listen_send(struct listen_conn *lc)
 	lc->fence_ms = now_mono_ms();
 	lc->self_heard = lc->peers_known = 0;
 	lc->npeers = lc->nacked = 0;
+	snprintf(fence, sizeof fence, "f:%llu", (unsigned long long)n);
+	params[1] = fence;
 	/* The other listeners now, by the name listen_connect gives them. */
-	snprintf(sql, sizeof sql, "SELECT pg_notify('%s', 'f:%llu'), "
-	    "ARRAY(SELECT pid FROM pg_stat_activity WHERE datname = "
-	    "current_database() AND application_name = '%s' AND pid <> "
-	    "pg_backend_pid())", ls.channel, (unsigned long long)n,
-	    LISTEN_APP_NAME);
 	lc->q = LQ_FENCE;
-	return (PQsendQuery(lc->pg, sql) ? 0 : -1);
+	return (PQsendQueryParams(lc->pg, "SELECT pg_notify($1, $2), "
+	    "ARRAY(SELECT pid FROM pg_stat_activity WHERE datname = "
+	    "current_database() AND application_name = $3 AND pid <> "
+	    "pg_backend_pid())", 3, NULL, params, NULL, NULL, 0) ? 0 : -1);
 }
 
 /* Listens on pg until it fails or the thread stops. */
@@ -336,9 +359,15 @@ listen_serve(PGconn *pg)
 	char			 err[512] = "", sql[128], esc[512];
 	int			 rc, wait_ms;
 
+	char			*channel;
+
 	/* Fences and acks order, they store nothing: no wait for the disk. */
+	if ((channel = PQescapeIdentifier(pg, ls.channel,
+	    strlen(ls.channel))) == NULL)
+		goto lost;
 	snprintf(sql, sizeof sql, "SET synchronous_commit TO off; LISTEN %s",
-	    ls.channel);
+	    channel);
+	PQfreemem(channel);
 	if (!PQsendQuery(pg, sql))
 		goto lost;
 	lc.q = LQ_LISTEN;
@@ -369,7 +398,11 @@ listen_serve(PGconn *pg)
 			}
 		}
 		listen_notices(&lc);
-		listen_check_fence(&lc, now_mono_ms());
+		if (listen_check_fence(&lc, now_mono_ms()) != 0) {
+			snprintf(err, sizeof err, "our own fences did not come "
+			    "back for %d ms", LISTEN_DEAD_MS);
+			goto lost;
+		}
 		if (PQstatus(pg) == CONNECTION_BAD)
 			goto lost;
 		if (ls.live && listen_send(&lc) != 0)
