@@ -146,7 +146,8 @@ db_count_error(struct db_pool *pool, enum db_status status,
 
 	if (status == DB_OK)
 		return;
-	if (status == DB_ERR_UNAVAILABLE || sqlstate == NULL)
+	if (status == DB_ERR_UNAVAILABLE || sqlstate == NULL ||
+	    sqlerr_server_unavailable(sqlstate))
 		kind = DB_ERROR_UNAVAILABLE;
 	else if (strcmp(sqlstate, "55P03") == 0 ||
 	    strcmp(sqlstate, "57014") == 0)
@@ -317,6 +318,20 @@ db_conn_reset(struct db_conn *c, const char *why)
 	}
 }
 
+/* A statement found the server read-only: a standby, or a primary fenced
+ * or demoted during a switchover. Every idle connection is most likely on
+ * that server too: close them all, so that the reconnects (in the
+ * background) go where target_session_attrs=read-write finds a primary,
+ * rather than each failing one more write first. */
+static void
+db_pool_leave_read_only(struct db_pool *pool)
+{
+	for (int i = 0; i < pool->nconns; i++)
+		if (pool->conns[i].state == DBC_IDLE)
+			db_conn_reset(&pool->conns[i],
+			    "the server is read-only (SQLSTATE 25006)");
+}
+
 static void
 db_conn_watch(struct db_conn *c, short what)
 {
@@ -476,6 +491,8 @@ db_conn_read(struct db_conn *c)
 	if (c->state == DBC_BUSY) {
 		struct db_query	*q = c->q;
 		ExecStatusType	 st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+		int		 read_only = r != NULL && sqlerr_read_only(
+				    PQresultErrorField(r, PG_DIAG_SQLSTATE));
 
 		evtimer_del(c->timer);
 		c->q = NULL;
@@ -502,6 +519,10 @@ db_conn_read(struct db_conn *c)
 			PQclear(r);
 		if (PQstatus(c->pg) == CONNECTION_BAD) {
 			db_conn_reset(c, PQerrorMessage(c->pg));
+			return;
+		}
+		if (read_only) {
+			db_pool_leave_read_only(c->pool);
 			return;
 		}
 		db_conn_next(c);
