@@ -60,7 +60,8 @@ def main():
     signer = faultlib.Signer(keys_dir)
     stop = faultlib.Stopper()
     acked, replies, lock = [], [], threading.Lock()
-    threads = [threading.Thread(target=writer, daemon=True,
+    threads = [threading.Thread(target=faultlib.register_writer,
+                                daemon=True,
                                 args=(base, signer, stop, acked, replies,
                                       lock))
                for _ in range(WRITERS)]
