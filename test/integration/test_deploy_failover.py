@@ -7,6 +7,7 @@ a read-write server. test/fault/failover.sh crashes a primary and promotes
 its standby under load."""
 
 import os
+import socket
 import time
 import urllib.parse
 
@@ -69,6 +70,32 @@ def test_multi_host_conninfo(make_cluster, workdir, form):
         assert SECRET not in a.srv.log()
     finally:
         close(a)
+
+
+def test_silent_first_host(make_cluster, workdir):
+    """A first host that takes the TCP connection and never answers (a
+    machine gone behind something that still accepts, a hung server): the
+    pool's non-blocking attempt hangs there until its 5 s timeout, then the
+    connection's next attempt starts at the next host. connect_timeout
+    bounds the blocking connection of the migrations at start."""
+    needs_own_server()
+    c = make_cluster()
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(64)       # the kernel completes handshakes; nobody reads
+    db_url = ("host=127.0.0.1,%s port=%d,5432 dbname=baas user=postgres "
+              "connect_timeout=2 target_session_attrs=read-write"
+              % (c.dir, silent.getsockname()[1]))
+    try:
+        a = serve(c, workdir, db_url)
+        try:
+            assert until(lambda: http("GET", a.url("/health")).status == 200,
+                         timeout=20)
+            a.register()
+        finally:
+            close(a)
+    finally:
+        silent.close()
 
 
 def test_read_only_session_is_left(make_cluster, workdir):
