@@ -69,6 +69,22 @@ config_parse_string(const struct config_var *v, const char *value, void *dst,
 	return (0);
 }
 
+/* A libpq connection string (key=value or URL, one host or several):
+ * checked as a string, but never echoed in the error, for it may hold a
+ * password. */
+static int
+config_parse_conninfo(const struct config_var *v, const char *value,
+    void *dst, char *err, size_t errlen)
+{
+	if (value[0] == '\0' || has_control(value)) {
+		snprintf(err, errlen, "%s: expected a libpq connection string "
+		    "without control characters (the value is not shown: it "
+		    "may hold a password)", v->name);
+		return (-1);
+	}
+	return (config_parse_string(v, value, dst, err, errlen));
+}
+
 /* http(s)://something, stored without trailing slashes so callers can
  * append "/path". */
 static int
@@ -374,7 +390,7 @@ static const struct config_var config_vars[] = {
 	  "80-byte session-ticket key file shared by all instances, chmod 600 "
 	  "(empty: random per process; read at start only)" },
 	{ "BAAS_DATABASE_URL", NULL, config_default_database_url,
-	  config_parse_string, OFF(database_url), 0, 0, 0,
+	  config_parse_conninfo, OFF(database_url), 0, 0, 0,
 	  "libpq connection string (default: the private cluster)" },
 	{ "BAAS_KEYS_DIR", "keys", NULL, config_parse_string,
 	  OFF(keys_dir), 0, 0, 0,

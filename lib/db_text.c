@@ -20,6 +20,29 @@ db_text_id(char buf[DB_TEXT_INT], uint64_t id)
 }
 
 char *
+db_text_list_rotate_new(const char *list, unsigned k)
+{
+	size_t		 n = 1, len = strlen(list), head;
+	const char	*p = list;
+	char		*out;
+
+	for (const char *c = list; *c != '\0'; c++)
+		n += *c == ',';
+	k %= n;
+	for (unsigned i = 0; i < k; i++)
+		p = strchr(p, ',') + 1;
+	if (k == 0)
+		return (xstrdup(list));
+	head = (size_t)(p - list);	/* the first k items and their comma */
+	out = xmalloc(len + 1);
+	memcpy(out, p, len - head);
+	out[len - head] = ',';
+	memcpy(out + len - head + 1, list, head - 1);
+	out[len] = '\0';
+	return (out);
+}
+
+char *
 db_text_id_array_new(const uint64_t *ids, size_t n)
 {
 	char	*s = xmalloc(n * DB_TEXT_INT + 3), *o = s;

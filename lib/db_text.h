@@ -17,5 +17,9 @@ const char	*db_text_int(char buf[DB_TEXT_INT], int64_t v);
  * ("{"a","b\\"c"}"): one parameter for many values. Free them. */
 char		*db_text_id_array_new(const uint64_t *ids, size_t n);
 char		*db_text_array_new(const char *const *v, size_t n);
+/* A libpq comma-separated list (host, hostaddr, port) with its first k
+ * items (k modulo their number) moved to the end: "a,b,c" by 1 is
+ * "b,c,a". Free it. */
+char		*db_text_list_rotate_new(const char *list, unsigned k);
 
 #endif

@@ -12,6 +12,20 @@ sqlerr_retryable(const char *sqlstate)
 	    strcmp(sqlstate, "40P01") == 0));
 }
 
+int
+sqlerr_read_only(const char *sqlstate)
+{
+	return (sqlstate != NULL && strcmp(sqlstate, "25006") == 0);
+}
+
+int
+sqlerr_server_unavailable(const char *sqlstate)
+{
+	return (sqlstate != NULL && (sqlerr_read_only(sqlstate) ||
+	    strcmp(sqlstate, "57P01") == 0 || strcmp(sqlstate, "57P02") == 0 ||
+	    strcmp(sqlstate, "57P03") == 0 || strncmp(sqlstate, "08", 2) == 0));
+}
+
 enum problem_code
 sqlerr_contract_code(const char *primary)
 {
@@ -43,7 +57,8 @@ sqlerr_problem(int unavailable, const char *st, const char *primary,
 	enum problem_code	 code;
 
 	p->detail[0] = '\0';
-	if (unavailable || sqlerr_retryable(st)) {
+	if (unavailable || sqlerr_retryable(st) ||
+	    sqlerr_server_unavailable(st)) {
 		p->code = PROBLEM_UNDER_MAINTENANCE;
 	} else if (strcmp(st, "55P03") == 0 || strcmp(st, "57014") == 0) {
 		/* lock_not_available, query_canceled: BAAS_DB_TIMEOUT ran out

@@ -22,6 +22,16 @@ int	 sqlerr_problem(int unavailable, const char *sqlstate,
 /* Whether a SQLSTATE is worth one retry (40001, 40P01). */
 int	 sqlerr_retryable(const char *sqlstate);
 
+/* Whether a SQLSTATE says this server cannot take the statement now, not
+ * that the statement is wrong: 25006 (read-only: a standby, or a primary
+ * fenced during a switchover), 57P01..57P03 (shutting down, crashed, still
+ * starting) and class 08 (connection exceptions). 503 under_maintenance. */
+int	 sqlerr_server_unavailable(const char *sqlstate);
+
+/* Whether a SQLSTATE says the session is read-only (25006): a connection
+ * worth dropping, so that the next one finds the read-write host. */
+int	 sqlerr_read_only(const char *sqlstate);
+
 /* The errorCode a contract error's primary message names (the message is
  * exactly the code), or PROBLEM_NONE. Exposed for tests. */
 enum problem_code sqlerr_contract_code(const char *primary);

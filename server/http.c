@@ -324,8 +324,12 @@ req_fail_db(struct req *r, const struct db_result *res)
 		req_fail_internal(r, db_result_message(res));
 		return;
 	}
-	if (status == 503)
+	if (status == 503) {
 		rlog_warn(r, "database: %s", db_result_message(res));
+		/* A failover or restart takes seconds: say when to come back,
+		 * as HAProxy's own 503 does (deploy/haproxy-503.http). */
+		req_add_header(r, "Retry-After", "1");
+	}
 	req_reply_problem(r);
 }
 

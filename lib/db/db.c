@@ -24,6 +24,7 @@
 #include <sys/queue.h>
 #include <time.h>
 
+#include "db_text.h"
 #include "log.h"
 #include "sqlerr.h"
 
@@ -80,6 +81,7 @@ struct db_conn {
 	struct event		*timer;		/* query timeout; a reserve's idle time */
 	int			 reserve;	/* opened only when the others are taken */
 	size_t			 prep_next;	/* next statement to prepare */
+	unsigned		 host_shift;	/* attempts that timed out: db_connect_start */
 	uint64_t		 sent_us;	/* when q was sent */
 	struct db_query		*q;		/* in flight */
 	PGresult		*result;	/* kept result of q (the first error, or the last) */
@@ -146,7 +148,8 @@ db_count_error(struct db_pool *pool, enum db_status status,
 
 	if (status == DB_OK)
 		return;
-	if (status == DB_ERR_UNAVAILABLE || sqlstate == NULL)
+	if (status == DB_ERR_UNAVAILABLE || sqlstate == NULL ||
+	    sqlerr_server_unavailable(sqlstate))
 		kind = DB_ERROR_UNAVAILABLE;
 	else if (strcmp(sqlstate, "55P03") == 0 ||
 	    strcmp(sqlstate, "57014") == 0)
@@ -174,32 +177,75 @@ db_set_session_timeout(int seconds)
 	    "-c lock_timeout=%ds -c statement_timeout=%ds", seconds, seconds);
 }
 
-/* Starts a connection to conninfo with the session options added to any
- * the operator's conninfo (or PGOPTIONS) gives. */
-static PGconn *
-db_connect_start(const char *conninfo)
+/* The value of a parsed option, rotated by shift when it is one of a
+ * multi-host string's lists; NULL when unchanged. */
+static char *
+db_rotated(const PQconninfoOption *o, unsigned shift)
 {
-	const char	*keys[] = { "dbname", "options", NULL };
-	const char	*vals[] = { conninfo, NULL, NULL };
-	PQconninfoOption *opts, *o;
-	char		*merged = NULL;
-	PGconn		*pg;
+	if (shift == 0 || o->val == NULL || strchr(o->val, ',') == NULL ||
+	    (strcmp(o->keyword, "host") != 0 &&
+	    strcmp(o->keyword, "hostaddr") != 0 &&
+	    strcmp(o->keyword, "port") != 0))
+		return (NULL);
+	return (db_text_list_rotate_new(o->val, shift));
+}
 
-	if (db_session_options == NULL ||
+/* Starts a connection to conninfo with the session options added to any
+ * the operator's conninfo (or PGOPTIONS) gives, and its hosts rotated by
+ * shift: libpq tries a multi-host string's hosts in order and moves on when
+ * one refuses, but a host that does not answer at all (a machine gone) holds
+ * the whole non-blocking attempt until DB_CONNECT_TIMEOUT_SECS (libpq
+ * ignores connect_timeout there); the next attempt must start elsewhere. */
+static PGconn *
+db_connect_start(const char *conninfo, unsigned shift)
+{
+	PQconninfoOption *opts, *o;
+	const char	**keys, **vals;
+	char		**owned, *merged = NULL;
+	int		  n = 0, has_options = 0;
+	PGconn		 *pg;
+
+	if ((db_session_options == NULL && shift == 0) ||
 	    (opts = PQconninfoParse(conninfo, NULL)) == NULL)
-		return (PQconnectStart(conninfo));
+		return (PQconnectStart(conninfo));	/* libpq says what is wrong */
 	for (o = opts; o->keyword != NULL; o++)
-		if (strcmp(o->keyword, "options") == 0)
-			break;
-	if (o->keyword != NULL && o->val != NULL && o->val[0] != '\0')
-		merged = xasprintf("%s %s", o->val, db_session_options);
-	else if (getenv("PGOPTIONS") != NULL)
-		merged = xasprintf("%s %s", getenv("PGOPTIONS"),
-		    db_session_options);
-	PQconninfoFree(opts);
-	vals[1] = merged != NULL ? merged : db_session_options;
-	pg = PQconnectStartParams(keys, vals, 1);
+		n++;
+	keys = xcalloc((size_t)n + 2, sizeof *keys);
+	vals = xcalloc((size_t)n + 2, sizeof *vals);
+	owned = xcalloc((size_t)n + 1, sizeof *owned);
+	n = 0;
+	for (o = opts; o->keyword != NULL; o++) {
+		const char *v = o->val;
+
+		if (strcmp(o->keyword, "options") == 0 &&
+		    db_session_options != NULL) {
+			has_options = 1;
+			if (v != NULL && v[0] != '\0')
+				v = merged = xasprintf("%s %s", v,
+				    db_session_options);
+			else
+				v = db_session_options;
+		} else if (v == NULL)
+			continue;
+		else if ((owned[n] = db_rotated(o, shift)) != NULL)
+			v = owned[n];
+		keys[n] = o->keyword;
+		vals[n++] = v;
+	}
+	if (db_session_options != NULL && !has_options) {
+		keys[n] = "options";
+		vals[n++] = getenv("PGOPTIONS") == NULL ? db_session_options :
+		    (merged = xasprintf("%s %s", getenv("PGOPTIONS"),
+		    db_session_options));
+	}
+	pg = PQconnectStartParams(keys, vals, 0);
+	for (int i = 0; i < n; i++)
+		free(owned[i]);
+	free(owned);
 	free(merged);
+	free(keys);
+	free(vals);
+	PQconninfoFree(opts);
 	return (pg);
 }
 
@@ -317,6 +363,20 @@ db_conn_reset(struct db_conn *c, const char *why)
 	}
 }
 
+/* A statement found the server read-only: a standby, or a primary fenced
+ * or demoted during a switchover. Every idle connection is most likely on
+ * that server too: close them all, so that the reconnects (in the
+ * background) go where target_session_attrs=read-write finds a primary,
+ * rather than each failing one more write first. */
+static void
+db_pool_leave_read_only(struct db_pool *pool)
+{
+	for (int i = 0; i < pool->nconns; i++)
+		if (pool->conns[i].state == DBC_IDLE)
+			db_conn_reset(&pool->conns[i],
+			    "the server is read-only (SQLSTATE 25006)");
+}
+
 static void
 db_conn_watch(struct db_conn *c, short what)
 {
@@ -333,7 +393,7 @@ db_conn_connect(struct db_conn *c)
 {
 	struct timeval tv = { DB_CONNECT_TIMEOUT_SECS, 0 };
 
-	c->pg = db_connect_start(c->pool->conninfo);
+	c->pg = db_connect_start(c->pool->conninfo, c->host_shift);
 	if (c->pg == NULL)
 		fatal("out of memory (PQconnectStart)");
 	if (PQstatus(c->pg) == CONNECTION_BAD) {
@@ -476,6 +536,8 @@ db_conn_read(struct db_conn *c)
 	if (c->state == DBC_BUSY) {
 		struct db_query	*q = c->q;
 		ExecStatusType	 st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+		int		 read_only = r != NULL && sqlerr_read_only(
+				    PQresultErrorField(r, PG_DIAG_SQLSTATE));
 
 		evtimer_del(c->timer);
 		c->q = NULL;
@@ -502,6 +564,10 @@ db_conn_read(struct db_conn *c)
 			PQclear(r);
 		if (PQstatus(c->pg) == CONNECTION_BAD) {
 			db_conn_reset(c, PQerrorMessage(c->pg));
+			return;
+		}
+		if (read_only) {
+			db_pool_leave_read_only(c->pool);
 			return;
 		}
 		db_conn_next(c);
@@ -555,6 +621,13 @@ db_conn_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	if (c->state == DBC_IDLE && c->reserve) {
 		log_debug("closing an idle reserve database connection");
 		db_conn_close(c);
+		return;
+	}
+	if (c->state == DBC_CONNECTING) {
+		/* A host that does not answer: start the next attempt at the
+		 * next host of a multi-host string. */
+		c->host_shift++;
+		db_conn_reset(c, "connection attempt timed out");
 		return;
 	}
 	db_conn_reset(c, "query timed out");

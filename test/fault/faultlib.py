@@ -214,6 +214,59 @@ def pg_ready(pg_dir):
     return r.returncode == 0
 
 
+def register_writer(base, signer, stop, acked, replies, lock, pause=0.0):
+    """A console creating users (POST /1.0.0/users: a user row and its
+    device account row in one transaction) until stop: every reply goes
+    into replies as (t0, t1, status, errorCode, error), the ids of every
+    201 into acked. pause: seconds to wait after a reply that is not 201."""
+    c = Client(base, timeout=30)
+    anon = None
+    while not stop.stopped():
+        if anon is None:
+            anon = c.anonymous(signer)
+            if anon is None:
+                time.sleep(0.05)
+                continue
+        r = c.register(anon)
+        with lock:
+            replies.append((r.t0, r.t1, r.status, r.code, r.error))
+            if r.status == 201:
+                u = r.body
+                acked.append((u["id"], u["deviceAccounts"][0]["id"]))
+        if r.status != 201 and pause:
+            time.sleep(pause)
+    c.close()
+
+
+def psql(db_url, sql):
+    # On stdin: tens of thousands of ids do not fit in one argument.
+    r = subprocess.run(["psql", db_url, "-XAtq", "-v", "ON_ERROR_STOP=1"],
+                       input=sql, capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        sys.exit("psql failed: %s" % r.stderr)
+    return r.stdout.strip()
+
+
+def acked_lost(db_url, acked):
+    """How many of the acknowledged (user id, device account id) rows the
+    database lacks: users and device accounts counted apart."""
+    if not acked:
+        return 0
+    uids = ",".join(str(signed_id(u)) for u, _ in acked)
+    dids = ",".join(str(signed_id(d)) for _, d in acked)
+    have_u = int(psql(db_url, "SELECT count(*) FROM users WHERE id = ANY("
+                      "'{%s}'::bigint[])" % uids))
+    have_d = int(psql(db_url, "SELECT count(*) FROM device_accounts WHERE "
+                      "id = ANY('{%s}'::bigint[])" % dids))
+    return (len(acked) - have_u) + (len(acked) - have_d)
+
+
+def unexpected(replies):
+    """The replies that are neither 201 nor 503 under_maintenance."""
+    return [r for r in replies if r[2] != 201 and
+            (r[2] != 503 or r[3] != "under_maintenance")]
+
+
 def percentile(values, p):
     if not values:
         return 0.0

@@ -37,24 +37,6 @@ MAX_OUTAGE_MS = float(os.environ.get("MAX_OUTAGE_MS", "1000"))
 RETURN_LIMIT_S = 2.0
 
 
-def writer(base, signer, stop, acked, replies, lock):
-    c = faultlib.Client(base, timeout=30)
-    anon = None
-    while not stop.stopped():
-        if anon is None:
-            anon = c.anonymous(signer)
-            if anon is None:
-                time.sleep(0.05)
-                continue
-        r = c.register(anon)
-        with lock:
-            replies.append((r.t0, r.t1, r.status, r.code, r.error))
-            if r.status == 201:
-                u = r.body
-                acked.append((u["id"], u["deviceAccounts"][0]["id"]))
-    c.close()
-
-
 def postmaster_pid(pg_dir):
     with open(os.path.join(pg_dir, "data", "postmaster.pid")) as f:
         return int(f.readline())
@@ -73,21 +55,13 @@ def restart(pg_dir, log):
     return False
 
 
-def psql(db_url, sql):
-    # On stdin: tens of thousands of ids do not fit in one argument.
-    r = subprocess.run(["psql", db_url, "-XAtq", "-v", "ON_ERROR_STOP=1"],
-                       input=sql, capture_output=True, text=True, timeout=60)
-    if r.returncode != 0:
-        sys.exit("pg_kill: psql failed: %s" % r.stderr)
-    return r.stdout.strip()
-
-
 def main():
     base, pg_dir, db_url, keys_dir = sys.argv[1:5]
     signer = faultlib.Signer(keys_dir)
     stop = faultlib.Stopper()
     acked, replies, lock = [], [], threading.Lock()
-    threads = [threading.Thread(target=writer, daemon=True,
+    threads = [threading.Thread(target=faultlib.register_writer,
+                                daemon=True,
                                 args=(base, signer, stop, acked, replies,
                                       lock))
                for _ in range(WRITERS)]
@@ -122,13 +96,7 @@ def main():
         t.join(40)
 
     # What the database kept of what was acknowledged.
-    uids = ",".join(str(faultlib.signed_id(u)) for u, _ in acked)
-    dids = ",".join(str(faultlib.signed_id(d)) for _, d in acked)
-    have_u = int(psql(db_url, "SELECT count(*) FROM users WHERE id = ANY("
-                      "'{%s}'::bigint[])" % uids)) if acked else 0
-    have_d = int(psql(db_url, "SELECT count(*) FROM device_accounts WHERE "
-                      "id = ANY('{%s}'::bigint[])" % dids)) if acked else 0
-    lost = (len(acked) - have_u) + (len(acked) - have_d)
+    lost = faultlib.acked_lost(db_url, acked)
 
     ok = True
     print("pg_kill: %d writers, %d kill(s), outage %.1f s each"
@@ -137,8 +105,7 @@ def main():
           % (len(acked), len(acked)))
     print("acknowledged writes lost: %d" % lost)
     ok &= lost == 0
-    bad = [r for r in replies if r[2] != 201 and
-           (r[2] != 503 or r[3] != "under_maintenance")]
+    bad = faultlib.unexpected(replies)
     n503 = sum(1 for r in replies if r[2] == 503)
     print("replies: %d, 201: %d, 503 under_maintenance: %d, other: %d"
           % (len(replies), sum(1 for r in replies if r[2] == 201), n503,

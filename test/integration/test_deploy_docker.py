@@ -3,6 +3,7 @@ config`, no daemon needed): HTTPS only unless the HTTP override file is
 added, and an image that runs as a non-root user. Skipped where
 docker-compose is not installed."""
 
+import json
 import re
 import shutil
 import subprocess
@@ -93,6 +94,20 @@ def test_compose_scale_profile_two_instances_behind_haproxy(tmp_path):
     cfg = mounts["/usr/local/etc/haproxy/haproxy.cfg"]
     assert cfg == str(ROOT / "deploy" / "haproxy.cfg")
     assert mounts["/keys"] == "keys"
+    # With no instance up, HAProxy's own 503 is the contract's problem.
+    err = mounts["/usr/local/etc/haproxy/errors/503.http"]
+    assert err == str(ROOT / "deploy" / "haproxy-503.http")
+    head, body = open(err, "rb").read().split(b"\r\n\r\n", 1)
+    lines = head.decode().split("\r\n")
+    assert lines[0] == "HTTP/1.1 503 Service Unavailable"
+    fields = dict(l.split(": ", 1) for l in lines[1:])
+    assert fields["Content-Type"] == "application/problem+json"
+    assert fields["Retry-After"] == "1"
+    assert int(fields["Content-Length"]) == len(body)
+    problem = json.loads(body)
+    assert problem["errorCode"] == "under_maintenance"
+    assert problem["type"].endswith("/503/under_maintenance")
+    assert problem["status"] == 503
     single = resolved("docker-compose.yml")
     names = sorted(h["depends_on"])
     assert names == ["scale-a", "scale-b"]
@@ -134,7 +149,8 @@ def test_compose_scale_profile_two_instances_behind_haproxy(tmp_path):
     (tmp_path / "tls" / "server.key").rename(
         tmp_path / "tls" / "server.crt.key")
     local = tmp_path / "haproxy.cfg"
-    local.write_text(text.replace("/keys/", str(tmp_path) + "/"))
+    local.write_text(text.replace("/keys/", str(tmp_path) + "/").replace(
+        "/usr/local/etc/haproxy/errors/503.http", err))
     r = subprocess.run([haproxy, "-c", "-f", str(local)],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr

@@ -376,6 +376,30 @@ START_TEST(test_free_zeroed)
 }
 END_TEST
 
+/* A conninfo may hold a password: a bad one is refused without an echo.
+ * Several hosts (a primary and its standby) are one value like any other. */
+START_TEST(test_database_url_secret)
+{
+	static const char *const bad[] = {
+		"BAAS_DATABASE_URL", "host=db password=hunter2\n", NULL,
+	};
+	static const char *const multi[] = {
+		"BAAS_DATABASE_URL", "host=pg-a,pg-b port=5432,5433 dbname=baas "
+		"target_session_attrs=read-write", NULL,
+	};
+	struct config	c;
+	char		err[256];
+
+	ck_assert_int_eq(load(&c, err, sizeof err, bad), -1);
+	ck_assert_ptr_nonnull(strstr(err, "BAAS_DATABASE_URL"));
+	ck_assert_ptr_null(strstr(err, "hunter2"));
+	config_free(&c);
+	ck_assert_int_eq(load(&c, err, sizeof err, multi), 0);
+	ck_assert_str_eq(c.database_url, multi[1]);
+	config_free(&c);
+}
+END_TEST
+
 START_TEST(test_usage)
 {
 	static const char *names[] = {
@@ -437,6 +461,7 @@ config_suite(void)
 	tc = tcase_create("config_load");
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_database_url_quoting);
+	tcase_add_test(tc, test_database_url_secret);
 	tcase_add_test(tc, test_values);
 	tcase_add_test(tc, test_addresses);
 	tcase_add_test(tc, test_limits);

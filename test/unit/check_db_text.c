@@ -41,6 +41,28 @@ START_TEST(test_arrays)
 }
 END_TEST
 
+START_TEST(test_list_rotate)
+{
+	static const struct {
+		const char	*list;
+		unsigned	 k;
+		const char	*want;
+	} cases[] = {
+		{ "a,b,c", 0, "a,b,c" }, { "a,b,c", 1, "b,c,a" },
+		{ "a,b,c", 2, "c,a,b" }, { "a,b,c", 3, "a,b,c" },
+		{ "pg-a,pg-b", 1, "pg-b,pg-a" }, { "5432", 7, "5432" },
+		{ "", 1, "" }, { "x,", 1, ",x" }, { "/s/a,/s/bb", 5, "/s/bb,/s/a" },
+	};
+
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		char *r = db_text_list_rotate_new(cases[i].list, cases[i].k);
+
+		ck_assert_str_eq(r, cases[i].want);
+		free(r);
+	}
+}
+END_TEST
+
 static Suite *
 db_text_suite(void)
 {
@@ -49,6 +71,7 @@ db_text_suite(void)
 
 	tcase_add_test(tc, test_ids);
 	tcase_add_test(tc, test_arrays);
+	tcase_add_test(tc, test_list_rotate);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -44,6 +44,30 @@ START_TEST(test_retryable)
 }
 END_TEST
 
+START_TEST(test_server_unavailable)
+{
+	static const char *const yes[] = {
+		"25006", "57P01", "57P02", "57P03", "08006", "08000",
+	};
+	static const char *const no[] = {
+		"25001", "57014", "57P04", "23505", "XX000", "", "0", "8",
+	};
+	struct problem	p;
+
+	for (size_t i = 0; i < NELEM(yes); i++) {
+		ck_assert_msg(sqlerr_server_unavailable(yes[i]), "%s", yes[i]);
+		ck_assert_int_eq(sqlerr_problem(0, yes[i], "", "", &p), 503);
+		ck_assert_int_eq(p.code, PROBLEM_UNDER_MAINTENANCE);
+	}
+	for (size_t i = 0; i < NELEM(no); i++)
+		ck_assert_msg(!sqlerr_server_unavailable(no[i]), "%s", no[i]);
+	ck_assert(!sqlerr_server_unavailable(NULL));
+	ck_assert(sqlerr_read_only("25006"));
+	ck_assert(!sqlerr_read_only("57P01"));
+	ck_assert(!sqlerr_read_only(NULL));
+}
+END_TEST
+
 /* The whole mapping, now that it takes the error's fields, not a result. */
 START_TEST(test_problem)
 {
@@ -80,6 +104,7 @@ sqlerr_suite(void)
 
 	tcase_add_test(tc, test_contract_code);
 	tcase_add_test(tc, test_retryable);
+	tcase_add_test(tc, test_server_unavailable);
 	tcase_add_test(tc, test_problem);
 	suite_add_tcase(s, tc);
 	return (s);
