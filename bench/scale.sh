@@ -13,7 +13,8 @@
 # pg_stat_statements (mean ms, calls, shared blocks read per call).
 #
 #   bench/scale.sh 10000          # load (once) and measure
-#   SCALE_DURATION=3s bench/scale.sh 2000   # the short form make bench runs
+#   RELOAD=1 SCALE_STOP=1 SCALE_DURATION=3s bench/scale.sh 10000
+#                                 # the short form `make bench` runs
 #
 # The cluster is its own (SCALE_PG, default var/scale-pg: pg_stat_statements
 # preloaded, shared_buffers 1GB), left running; the database
@@ -25,7 +26,8 @@
 # most 6000), HUBS (users at the cap driven, at most 2000), ROUTES (any of
 # "login user lookup presence friends50 friends300 send accept"),
 # BAAS_THREADS (server loops, nproc), KEEP_LOG=FILE, SCALE_LOAD_ONLY=1
-# (load, print the size, stop there), SCALE_NICE (the load's niceness,
+# (load, print the size, stop there), SCALE_STOP=1 (stop the cluster on
+# exit), SCALE_NICE (the load's niceness,
 # 10). `make` first.
 set -eu
 
@@ -59,7 +61,14 @@ command -v wrk >/dev/null 2>&1 || { echo "bench: wrk is missing" >&2; exit 1; }
 
 tmp=$(mktemp -d)
 pid=""
-trap 'stop_pid "$pid"; [ -z "${KEEP_LOG:-}" ] || cp "$tmp/baas.log" "$KEEP_LOG" || true; rm -rf "$tmp"' EXIT
+scale_cleanup() {
+	stop_pid "$pid"
+	[ -z "${KEEP_LOG:-}" ] || cp "$tmp/baas.log" "$KEEP_LOG" || true
+	rm -rf "$tmp"
+	[ -z "${SCALE_STOP:-}" ] || scripts/pg.sh stop "$PGDIR" >/dev/null 2>&1 ||
+	    true
+}
+trap scale_cleanup EXIT
 trap 'exit 130' INT TERM
 
 # The cluster, with pg_stat_statements (first start only: the settings).
