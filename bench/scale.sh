@@ -27,7 +27,7 @@
 # "login user lookup presence friends50 friends300 send accept"),
 # BAAS_THREADS (server loops, nproc), KEEP_LOG=FILE, SCALE_LOAD_ONLY=1
 # (load, print the size, stop there), SCALE_STOP=1 (stop the cluster on
-# exit), SCALE_NICE (the load's niceness,
+# exit), SCALE_EXPLAIN=RATE (see below), SCALE_NICE (the load's niceness,
 # 10). `make` first.
 set -eu
 
@@ -124,6 +124,22 @@ sql -F ' ' -c "SELECT 'bench: database of $SIZE users loaded in ' ||
     pg_total_relation_size('friendships')) || ' with indexes)'
     FROM scale_loaded" >&2
 
+# SCALE_EXPLAIN=RATE: auto_explain logs the plans (ANALYZE, BUFFERS) of
+# that share of all statements, nested ones too, into the cluster's log;
+# the plans' scan nodes are summed up at the end.
+if [ -n "${SCALE_EXPLAIN:-}" ]; then
+	sql -c "ALTER DATABASE $DB SET session_preload_libraries = 'auto_explain'" \
+	    -c "ALTER DATABASE $DB SET auto_explain.log_min_duration = 0" \
+	    -c "ALTER DATABASE $DB SET auto_explain.sample_rate = $SCALE_EXPLAIN" \
+	    -c "ALTER DATABASE $DB SET auto_explain.log_nested_statements = on" \
+	    -c "ALTER DATABASE $DB SET auto_explain.log_analyze = on" \
+	    -c "ALTER DATABASE $DB SET auto_explain.log_buffers = on" \
+	    -c "ALTER DATABASE $DB SET auto_explain.log_timing = off"
+	log_at=$(wc -c <"$PGDIR/log")
+else
+	sql -c "ALTER DATABASE $DB RESET ALL"
+fi
+
 /usr/bin/python3 bench/friends_setup.py keygen "$tmp/keys"
 port=$(free_port)
 BAAS_DATABASE_URL=$db_url BAAS_HTTP_ADDR=127.0.0.1:$port BAAS_HTTPS_ADDR=off \
@@ -213,5 +229,19 @@ for r in $ROUTES; do
 	echo "$r:"
 	sed 's/^/  /' "$tmp/$r.pgss"
 done
+if [ -n "${SCALE_EXPLAIN:-}" ]; then
+	sql -c "ALTER DATABASE $DB RESET ALL"
+	echo "auto_explain: plans logged, and their scan nodes (kind, relation):"
+	tail -c +"$((log_at + 1))" "$PGDIR/log" | awk '
+	/plan:$/ { plans++ }
+	/(Seq|Index|Index Only|Bitmap Heap|Bitmap Index) Scan/ {
+		sub(/^.*-> */, ""); sub(/^[ \t]*/, ""); sub(/  \(.*$/, "")
+		n[$0]++
+	}
+	END {
+		printf "  %d plans\n", plans
+		for (k in n) printf "  %7d  %s\n", n[k], k
+	}' | sort -k1,1nr
+fi
 echo "(wrk -t$THREADS -c$CONNECTIONS -d$DURATION on $(nproc) cores, sharing them with the server and Postgres;"
 echo " CPU: microseconds of CPU per request in the server and in its Postgres backends)"
