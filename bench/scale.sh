@@ -17,7 +17,7 @@
 #                                 # the short form `make bench` runs
 #
 # The cluster is its own (SCALE_PG, default var/scale-pg: pg_stat_statements
-# preloaded, shared_buffers 1GB), left running; the database
+# preloaded, shared_buffers SCALE_SHARED_BUFFERS, 4GB), left running; the database
 # baas_scale_SIZE is kept and reused by the next run of the same SIZE
 # (RELOAD=1 loads it again; `scripts/pg.sh stop var/scale-pg` stops the
 # cluster; dropping the database frees the disk). A load prints its time
@@ -79,10 +79,17 @@ if ! grep -q '^# bench/scale.sh' "$conf"; then
 # bench/scale.sh
 shared_preload_libraries = 'pg_stat_statements'
 pg_stat_statements.track = all
-shared_buffers = 1GB
 maintenance_work_mem = 512MB
 max_wal_size = 8GB
 CONF
+	scripts/pg.sh restart "$PGDIR" >/dev/null
+fi
+# shared_buffers: a quarter of a machine that holds the database, as
+# usually advised (SCALE_SHARED_BUFFERS, default 4GB).
+sb=${SCALE_SHARED_BUFFERS:-4GB}
+if [ "$(psql "$(scripts/pg.sh url "$PGDIR")" -XAtq -c 'SHOW shared_buffers')" != "$sb" ]; then
+	psql "$(scripts/pg.sh url "$PGDIR")" -XAtq \
+	    -c "ALTER SYSTEM SET shared_buffers = '$sb'" >/dev/null
 	scripts/pg.sh restart "$PGDIR" >/dev/null
 fi
 base_url=$(scripts/pg.sh url "$PGDIR")
@@ -123,6 +130,15 @@ sql -F ' ' -c "SELECT 'bench: database of $SIZE users loaded in ' ||
     current_database())) || ' (friendships ' || pg_size_pretty(
     pg_total_relation_size('friendships')) || ' with indexes)'
     FROM scale_loaded" >&2
+
+# The relations every route probes by key, in shared buffers from the
+# start, as on a server that has been running (SCALE_PREWARM=0: cold).
+if [ "${SCALE_PREWARM:-1}" = 1 ]; then
+	sql -c "CREATE EXTENSION IF NOT EXISTS pg_prewarm" \
+	    -c "SELECT sum(pg_prewarm(r)) FROM unnest(ARRAY['users',
+	    'users_pkey', 'device_accounts', 'device_accounts_pkey',
+	    'friend_codes_pkey', 'friendships_pkey']::regclass[]) r" >/dev/null
+fi
 
 # SCALE_EXPLAIN=RATE: auto_explain logs the plans (ANALYZE, BUFFERS) of
 # that share of all statements, nested ones too, into the cluster's log;
