@@ -34,6 +34,7 @@ set -eu
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 SIZE=${1:?usage: bench/scale.sh SIZE}
+case $SIZE in ''|*[!0-9]*) echo "bench: SIZE is a number" >&2; exit 2 ;; esac
 DURATION=${SCALE_DURATION:-10s}
 ROUTES=${ROUTES:-login user lookup presence friends50 friends300 send accept}
 CONNECTIONS=${CONNECTIONS:-32}
@@ -53,9 +54,10 @@ HASH=$(/usr/bin/python3 -c 'import hashlib, sys
 s = bytes(range(16))
 print("sha256$" + s.hex() + "$" + hashlib.sha256(s + sys.argv[1].encode()).hexdigest())' "$PASSWORD")
 
-case $SIZE in *[!0-9]*) echo "bench: SIZE is a number" >&2; exit 2 ;; esac
-[ $((SIZE % 100)) -eq 0 ] && [ "$SIZE" -ge 1000 ] ||
-    { echo "bench: SIZE must be a multiple of 100, at least 1000" >&2; exit 2; }
+if [ $((SIZE % 100)) -ne 0 ] || [ "$SIZE" -lt 1000 ]; then
+	echo "bench: SIZE must be a multiple of 100, at least 1000" >&2
+	exit 2
+fi
 command -v wrk >/dev/null 2>&1 || { echo "bench: wrk is missing" >&2; exit 1; }
 [ -x "$BIN" ] || { echo "bench: $BIN missing (make)" >&2; exit 1; }
 
