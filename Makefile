@@ -213,6 +213,7 @@ test: deps
 bench: all
 	@for b in bench/run.sh bench/account.sh bench/friends.sh; do \
 		[ -x $$b ] && $$b || exit 1; done
+	RELOAD=1 SCALE_STOP=1 SCALE_DURATION=3s bench/scale.sh 10000
 
 # ---------------------------------------------------------------- fuzzing
 # libFuzzer targets (test/fuzz/fuzz_*.c), one per parser that takes bytes

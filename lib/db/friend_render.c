@@ -153,8 +153,6 @@ friend_render_list(const struct db_result *res, struct friends_list *fl)
 	for (int i = 0; i < n; i++) {
 		int64_t	expires = db_int64(res, i, "presence_expires_at");
 
-		if (db_value(res, i, "friend_id") == NULL)
-			continue;	/* the empty list's one row */
 		friend_render(res, i,
 		    friends_list_item(fl, (uint64_t)db_int64(res, i,
 		    "friend_id")));
@@ -164,5 +162,6 @@ friend_render_list(const struct db_result *res, struct friends_list *fl)
 		if (expires > db_int64(res, i, "now"))
 			friends_list_expire_at(fl, expires);
 	}
-	friends_list_set_total(fl, n > 0 ? (int)db_int64(res, 0, "total") : 0);
+	/* The whole list: a user has at most FRIENDS_MAX friends. */
+	friends_list_set_total(fl, n);
 }

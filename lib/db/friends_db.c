@@ -27,14 +27,13 @@ static const struct db_stmt friends_stmts[] = {
 	  "b->>'receiverId' AS receiver_id "
 	  "FROM friends_answer_request($1::bigint, $2::bigint, $3::text, "
 	  "$4::boolean) AS t(b)" },
+	/* The whole list (at most FRIENDS_MAX rows: its count is its
+	 * length), from the covering index of migration 0013. */
 	{ "friends_list",
-	  "SELECT f.*, t.total, $3::integer AS per_page "
-	  "FROM (SELECT count(*) AS total FROM friendships "
-	  "WHERE owner_id = $1::bigint) t "
-	  "LEFT JOIN LATERAL (SELECT " FRIEND_COLUMNS " FROM friend_view v "
+	  "SELECT " FRIEND_COLUMNS " FROM friend_view v "
 	  "WHERE v.owner_id = $1::bigint "
 	  "ORDER BY v.created_at DESC, v.friend_id DESC "
-	  "OFFSET $2::integer LIMIT $3::integer) f ON true" },
+	  "OFFSET $2::integer LIMIT $3::integer" },
 	{ "friends_patch",
 	  "SELECT " FRIEND_COLUMNS " FROM friends_patch($1::bigint, "
 	  "$2::bigint, $3::boolean, $4::text, $5::boolean, $6::boolean)" },

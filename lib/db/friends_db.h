@@ -29,8 +29,8 @@ void	 friends_db_answer(struct db_pool *, uint64_t request_id,
 	    void *);
 
 /* The whole list (at most FRIENDS_MAX), newest first, for the cache: rows
- * of FRIEND_COLUMNS (friend_render.h), each with "total" and "now"; one
- * row with a NULL friend_id when the list is empty. */
+ * of FRIEND_COLUMNS (friend_render.h), each with "now"; none when the list
+ * is empty. */
 void	 friends_db_list_all(struct db_pool *, uint64_t user_id, db_cb,
 	    void *);
 /* The patched friend as one row of friend columns (404 when not friends). */
