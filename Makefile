@@ -200,9 +200,15 @@ test: deps
 	@$(MAKE) --no-print-directory fuzz-short
 
 # Each script starts what it measures and prints req/s and latencies.
-bench: all
+# bench/tlsload: a new (resumed) TLS connection a request, what wrk lacks.
+bench: all $(BUILD)/bench/tlsload
 	@for b in bench/run.sh bench/account.sh bench/friends.sh; do \
 		[ -x $$b ] && $$b || exit 1; done
+
+$(BUILD)/bench/tlsload: bench/tlsload.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $< \
+	    $$(pkg-config --cflags --libs openssl) -lpthread
 
 # ---------------------------------------------------------------- fuzzing
 # libFuzzer targets (test/fuzz/fuzz_*.c), one per parser that takes bytes

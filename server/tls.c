@@ -160,6 +160,10 @@ tls_session_setup(SSL_CTX *ctx)
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
 	SSL_CTX_sess_set_cache_size(ctx, TLS_SESSION_CACHE_SIZE);
 	SSL_CTX_set_timeout(ctx, TLS_SESSION_TIMEOUT);
+	/* TLS 1.3: one ticket a handshake, not OpenSSL's two (one more
+	 * encryption and write per connection; a client opening parallel
+	 * connections may use one ticket for all of them). */
+	(void)SSL_CTX_set_num_tickets(ctx, 1);
 	(void)SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof sid_ctx - 1);
 }
 
