@@ -6,8 +6,9 @@
 #
 #   plain HTTP keep-alive, HTTPS keep-alive                        (wrk)
 #   new connection a request: plain, HTTPS full handshake with the RSA
-#   certificate, with the ECDSA one, resumed by ticket (TLS 1.3), resumed
-#   from the session-id cache (TLS 1.2, no ticket)      (build/bench/tlsload)
+#   certificate, with the ECDSA one (TLS 1.3), resumed by ticket (TLS 1.3,
+#   then TLS 1.2), resumed from the session-id cache (TLS 1.2, no ticket)
+#                                                       (build/bench/tlsload)
 #
 #   make bench                    # builds, then runs this
 #   BASE_URL=http://h:p bench/run.sh    # measure a server already running
@@ -137,8 +138,9 @@ if [ -n "$tbase" ]; then
 	newconn tls_rsa "$tbase$jwks" "$bpid" -s RSA+SHA256:RSA-PSS+SHA256
 	newconn tls_ecdsa "$tbase$jwks" "$bpid" -s ECDSA+SHA256
 	newconn tls_resumed "$tbase$jwks" "$bpid" -r
+	newconn tls_resumed12 "$tbase$jwks" "$bpid" -r -v 1.2
 	newconn tls_cached "$tbase$jwks" "$bpid" -r -n -v 1.2
-	rows="$rows tls tls_rsa tls_ecdsa tls_resumed tls_cached"
+	rows="$rows tls tls_rsa tls_ecdsa tls_resumed tls_resumed12 tls_cached"
 fi
 
 # 3. Summary.
@@ -151,7 +153,8 @@ label() {
 	tls_rsa) echo "HTTPS new conn, full, RSA cert" ;;
 	tls_ecdsa) echo "HTTPS new conn, full, ECDSA cert" ;;
 	tls_resumed) echo "HTTPS new conn, resumed (ticket)" ;;
-	tls_cached) echo "HTTPS new conn, resumed (cache)" ;;
+	tls_resumed12) echo "HTTPS new conn, resumed (1.2 ticket)" ;;
+	tls_cached) echo "HTTPS new conn, resumed (1.2 cache)" ;;
 	esac
 }
 echo
@@ -170,7 +173,8 @@ ratio() {
 ratio "baas/trivial req/s" baas trivial
 ratio "HTTPS/plain keep-alive (goal >= 0.8)" tls baas
 ratio "HTTPS resumed/plain new conn (goal >= 0.5)" tls_resumed plain_new
-ratio "HTTPS cache-resumed/plain new conn" tls_cached plain_new
+ratio "HTTPS 1.2 ticket-resumed/plain new conn" tls_resumed12 plain_new
+ratio "HTTPS 1.2 cache-resumed/plain new conn" tls_cached plain_new
 ratio "HTTPS full RSA/plain new conn" tls_rsa plain_new
 ratio "HTTPS full ECDSA/plain new conn" tls_ecdsa plain_new
 for n in trivial $rows; do
