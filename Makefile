@@ -210,10 +210,16 @@ test: deps
 	@$(MAKE) --no-print-directory fuzz-short
 
 # Each script starts what it measures and prints req/s and latencies.
-bench: all
+# bench/tlsload: a new (resumed) TLS connection a request, what wrk lacks.
+bench: all $(BUILD)/bench/tlsload
 	@for b in bench/run.sh bench/account.sh bench/friends.sh; do \
 		[ -x $$b ] && $$b || exit 1; done
 	RELOAD=1 SCALE_STOP=1 SCALE_DURATION=3s bench/scale.sh 10000
+
+$(BUILD)/bench/tlsload: bench/tlsload.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $< \
+	    $$(pkg-config --cflags --libs openssl) -lpthread
 
 # ---------------------------------------------------------------- fuzzing
 # libFuzzer targets (test/fuzz/fuzz_*.c), one per parser that takes bytes

@@ -6,7 +6,12 @@
 #   application/token req/s / sign/s          (one RS256 signature a token)
 #   login req/s / (sign/s / 2)                 (two: access token + ID token)
 #
-# plus GET /1.0.0/users/<id> (one database round trip, no signing).
+# plus GET /1.0.0/users/<id> (one database round trip, no signing). The
+# login body carries naCountry, as a console's does. Token and login run
+# over plain HTTP and over HTTPS (keep-alive; SCHEMES="http" or "https"
+# for one). With pg_stat_statements loaded in the cluster
+# (shared_preload_libraries), it also prints the Postgres execution time of
+# each login statement per call, the figure least moved by a busy machine.
 #
 #   bench/account.sh                 # builds nothing: run `make` first
 #
@@ -27,6 +32,7 @@ DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-1}
 POOL=${POOL:-200}
+SCHEMES=${SCHEMES:-http https}
 BIN=${BAAS_SERVER_BIN:-build/baas-server}
 CORES=$(nproc)
 LOOPS=${BAAS_THREADS:-$CORES}
@@ -86,8 +92,9 @@ psql "$admin_url" -XAtq -c "CREATE DATABASE $dbname" >/dev/null
 db_url=$(echo "$BAAS_DATABASE_URL" | sed 's/dbname=[^ ]*//')" dbname=$dbname"
 
 port=$(free_port)
+sport=$(free_port)
 export BAAS_DATABASE_URL="$db_url" BAAS_HTTP_ADDR="127.0.0.1:$port" \
-    BAAS_HTTPS_ADDR=off BAAS_KEYS_DIR="$tmp/keys" \
+    BAAS_HTTPS_ADDR="127.0.0.1:$sport" BAAS_KEYS_DIR="$tmp/keys" \
     BAAS_METRICS_ADDR="${BAAS_METRICS_ADDR:-127.0.0.1:0}" \
     BAAS_TRUSTED_ID_KEYS="$tmp/keys/trusted-id" \
     BAAS_TLS_CERT="$tmp/keys/tls/server.crt" \
@@ -108,6 +115,7 @@ done
 "$BIN" 2>"$tmp/baas.log" &
 pid=$!
 base=http://127.0.0.1:$port
+sbase=https://127.0.0.1:$sport
 i=0
 until curl -s -o /dev/null --max-time 1 "$base/health"; do
 	i=$((i + 1))
@@ -118,7 +126,7 @@ done
 anon=$(curl -s -d "grantType=public_client&assertion=$(head -n 1 "$tmp/tokens")" \
     "$base/1.0.0/application/token" | json accessToken)
 read -r uid da pw <"$tmp/accounts"
-curl -s -H "Authorization: Bearer $anon" -d "id=$da&password=$pw" \
+curl -s -H "Authorization: Bearer $anon" -d "id=$da&password=$pw&naCountry=US" \
     "$base/1.0.0/login" >"$tmp/login.json"
 utok=$(json accessToken <"$tmp/login.json")
 
@@ -144,7 +152,8 @@ function init(args)
 	anon = args[2]
 	for line in io.lines(args[1]) do
 		local u, d, p = line:match("(%x+) (%x+) (%w+)")
-		pool[#pool + 1] = "id=" .. d .. "&password=" .. p
+		pool[#pool + 1] = "id=" .. d .. "&password=" .. p ..
+		    "&naCountry=US"
 	end
 	math.randomseed(os.time() * 1000 + math.floor(os.clock() * 1000000))
 end
@@ -196,14 +205,39 @@ run() {
 	    "${steal}ms" >&2
 }
 
-run token "POST /1.0.0/application/token" -s "$tmp/token.lua" \
-    "$base/1.0.0/application/token" -- "$tmp/tokens"
-token_rps=$rps token_p99=$p99 token_errs=${errs:-0} token_sign=$sign
-token_cpu="$srv_us+$pg_us" token_steal=$steal
-run login "POST /1.0.0/login" -s "$tmp/login.lua" "$base/1.0.0/login" -- \
-    "$tmp/accounts" "$anon"
-login_rps=$rps login_p99=$p99 login_errs=${errs:-0} login_sign=$sign
-login_cpu="$srv_us+$pg_us" login_steal=$steal
+# pgss SQL: a query on pg_stat_statements in our database ("" when the
+# module is not loaded).
+pgss() {
+	psql "$db_url" -XAtq -c "$1" 2>/dev/null || true
+}
+pgss "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
+
+# runs SCHEME BASE: token and login over one scheme; sets <scheme>_*.
+runs() {
+	run token "POST $2/1.0.0/application/token" -s "$tmp/token.lua" \
+	    "$2/1.0.0/application/token" -- "$tmp/tokens"
+	eval "${1}_token_rps=\$rps ${1}_token_p99=\$p99 ${1}_token_sign=\$sign"
+	eval "${1}_token_errs=\${errs:-0} ${1}_token_cpu=\$srv_us+\$pg_us"
+	eval "${1}_token_steal=\$steal"
+	pgss "SELECT pg_stat_statements_reset()" >/dev/null
+	run login "POST $2/1.0.0/login" -s "$tmp/login.lua" "$2/1.0.0/login" -- \
+	    "$tmp/accounts" "$anon"
+	eval "${1}_login_rps=\$rps ${1}_login_p99=\$p99 ${1}_login_sign=\$sign"
+	eval "${1}_login_errs=\${errs:-0} ${1}_login_cpu=\$srv_us+\$pg_us"
+	eval "${1}_login_steal=\$steal"
+	eval "${1}_login_pgss=\$(pgss \"SELECT string_agg(format('%s x%s %sus', \
+	    CASE WHEN query LIKE '%account_login(%' THEN 'account_login' \
+	    ELSE 'lookup' END, calls, round((mean_exec_time * 1000)::numeric)), \
+	    ', ') FROM pg_stat_statements WHERE query LIKE '%password_hash%' \
+	    AND query LIKE 'SELECT dev.%' OR query LIKE 'SELECT account_login(%'\")"
+}
+for scheme in $SCHEMES; do
+	case $scheme in
+	http) runs http "$base" ;;
+	https) runs https "$sbase" ;;
+	*) echo "bench: SCHEMES: http or https, not $scheme" >&2; exit 2 ;;
+	esac
+done
 run user "GET /1.0.0/users/<id>" -H "Authorization: Bearer $utok" \
     "$base/1.0.0/users/$uid"
 user_rps=$rps user_p99=$p99 user_errs=${errs:-0}
@@ -212,24 +246,38 @@ user_cpu="$srv_us+$pg_us" user_steal=$steal
 # 3. Summary. The CPU ratio compares the CPU time a request costs (server
 # and Postgres, from /proc) with what its signatures alone cost (from
 # openssl speed): less sensitive to a noisy neighbour than req/s.
+row() {
+	printf '%-38s %8s %10s %8s %16s %9s\n' "$@"
+}
 echo
-printf '%-32s %8s %10s %8s %16s %9s\n' "route ($LOOPS loops, $CORES cores)" \
-    "req/s" "p99" "non-2xx" "CPU us srv+pg" "steal ms"
-printf '%-32s %8s %10s %8s %16s %9s\n' "POST /1.0.0/application/token" \
-    "$token_rps" "$token_p99" "$token_errs" "$token_cpu" "$token_steal"
-printf '%-32s %8s %10s %8s %16s %9s\n' "POST /1.0.0/login" "$login_rps" \
-    "$login_p99" "$login_errs" "$login_cpu" "$login_steal"
-printf '%-32s %8s %10s %8s %16s %9s\n' "GET /1.0.0/users/<id>" "$user_rps" \
-    "$user_p99" "$user_errs" "$user_cpu" "$user_steal"
-awk -v ts="$token_sign" -v ls="$login_sign" -v t="$token_rps" \
-    -v l="$login_rps" -v tc="$token_cpu" -v lc="$login_cpu" -v c="$CORES" '
-function total(x,   a) { split(x, a, "+"); return a[1] + a[2] }
-BEGIN {
-	printf "token req/s / sign/s:        %.2f (sign/s %.0f; goal >= 0.6)\n", \
-	    t / ts, ts
-	printf "login req/s / (sign/s / 2):  %.2f (sign/s %.0f; goal >= 0.6)\n", \
-	    l / (ls / 2), ls
-	printf "CPU ratios (signing / all):  token %.2f, login %.2f\n", \
-	    (1e6 * c / ts) / total(tc), 2 * (1e6 * c / ls) / total(lc)
-}'
+row "route ($LOOPS loops, $CORES cores)" "req/s" "p99" "non-2xx" \
+    "CPU us srv+pg" "steal ms"
+for scheme in $SCHEMES; do
+	for r in token login; do
+		eval "row \"POST /1.0.0/\$( [ $r = token ] && echo application/token || echo login) ($scheme)\" \
+		    \"\$${scheme}_${r}_rps\" \"\$${scheme}_${r}_p99\" \
+		    \"\$${scheme}_${r}_errs\" \"\$${scheme}_${r}_cpu\" \
+		    \"\$${scheme}_${r}_steal\""
+	done
+done
+row "GET /1.0.0/users/<id> (http)" "$user_rps" "$user_p99" "$user_errs" \
+    "$user_cpu" "$user_steal"
+for scheme in $SCHEMES; do
+	eval "ts=\$${scheme}_token_sign ls=\$${scheme}_login_sign"
+	eval "t=\$${scheme}_token_rps l=\$${scheme}_login_rps"
+	eval "tc=\$${scheme}_token_cpu lc=\$${scheme}_login_cpu"
+	eval "pg=\$${scheme}_login_pgss"
+	awk -v ts="$ts" -v ls="$ls" -v t="$t" -v l="$l" -v tc="$tc" \
+	    -v lc="$lc" -v c="$CORES" -v s="$scheme" '
+	function total(x,   a) { split(x, a, "+"); return a[1] + a[2] }
+	BEGIN {
+		printf "%-5s token req/s / sign/s:        %.2f (sign/s %.0f; goal >= 0.8)\n", \
+		    s, t / ts, ts
+		printf "%-5s login req/s / (sign/s / 2):  %.2f (sign/s %.0f; goal >= 0.7)\n", \
+		    s, l / (ls / 2), ls
+		printf "%-5s CPU ratios (signing / all):  token %.2f, login %.2f\n", \
+		    s, (1e6 * c / ts) / total(tc), 2 * (1e6 * c / ls) / total(lc)
+	}'
+	[ -z "$pg" ] || echo "$scheme  login statements in Postgres (calls, mean execution): $pg"
+done
 echo "(wrk -t$THREADS -c$CONNECTIONS -d$DURATION sharing the $CORES cores with the server and Postgres)"

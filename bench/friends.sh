@@ -9,6 +9,8 @@
 # during the run (a shared machine's noise shows in p99), and the CPU
 # microseconds a request cost in the server and in Postgres.
 # ROUTES="presence" (or any of "friends inbox presence") runs only those;
+# SCHEME=https measures them over HTTPS (keep-alive; the seeding still
+# goes over plain HTTP);
 # KEEP_LOG=FILE keeps the server's log (BAAS_LOG_LEVEL=info: one line per
 # request with the time the server spent on it, to tell its tail from the
 # client's).
@@ -35,6 +37,8 @@ CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 BIN=${BAAS_SERVER_BIN:-build/baas-server}
 DB=baas_bench_friends
+SCHEME=${SCHEME:-http}
+case "$SCHEME" in http|https) ;; *) echo "bench: SCHEME: http or https" >&2; exit 2 ;; esac
 
 command -v wrk >/dev/null 2>&1 || { echo "bench: wrk is missing" >&2; exit 1; }
 [ -x "$BIN" ] || { echo "bench: $BIN missing (make)" >&2; exit 1; }
@@ -80,7 +84,9 @@ psql "$admin_url" -XAtq -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" \
     -c "CREATE DATABASE $DB" >/dev/null 2>&1
 /usr/bin/python3 bench/friends_setup.py keygen "$tmp/keys"
 port=$(free_port)
-BAAS_DATABASE_URL=$db_url BAAS_HTTP_ADDR=127.0.0.1:$port BAAS_HTTPS_ADDR=off \
+sport=$(free_port)
+BAAS_DATABASE_URL=$db_url BAAS_HTTP_ADDR=127.0.0.1:$port \
+BAAS_HTTPS_ADDR=127.0.0.1:$sport \
 BAAS_METRICS_ADDR=${BAAS_METRICS_ADDR:-127.0.0.1:0} \
 BAAS_KEYS_DIR=$tmp/keys BAAS_TRUSTED_ID_KEYS=$tmp/keys/trusted-id \
 BAAS_TLS_CERT=$tmp/keys/tls/server.crt BAAS_TLS_KEY=$tmp/keys/tls/server.key \
@@ -103,6 +109,7 @@ n=$(curl -s -H "Authorization: Bearer $TOKEN" \
     "$base/2.0.0/users/$UID/friends?count=300" |
     /usr/bin/python3 -c 'import json, sys; d = json.load(sys.stdin); print(len([f for f in d["items"] if f["friend"]["presence"]["state"] == "PLAYING"]), d["count"])')
 echo "bench: friends list: $n (visible PLAYING, count)" >&2
+[ "$SCHEME" = http ] || base=https://127.0.0.1:$sport
 
 bench friends "$base/2.0.0/users/$UID/friends?count=300" \
     -H "Authorization: Bearer $TOKEN"
@@ -111,7 +118,7 @@ bench inbox "$base/2.0.0/users/$UID/friend_requests/inbox?offset=0&count=100&sor
 bench presence "$base/" -s "$tmp/presence.lua"
 
 echo
-printf '%-52s %8s %8s %8s %9s %13s\n' "route (32 connections)" "req/s" \
+printf '%-52s %8s %8s %8s %9s %13s\n' "route (32 connections, $SCHEME)" "req/s" \
     "p50 ms" "p99 ms" "steal ms" "CPU us srv+pg"
 for n in $ROUTES; do
 	case $n in

@@ -385,6 +385,14 @@ static const struct config_var config_vars[] = {
 	  "TLS certificate (generated with a local CA when missing)" },
 	{ "BAAS_TLS_KEY", "keys/tls/server.key", NULL, config_parse_string,
 	  OFF(tls_key), 0, 0, 0, "TLS private key (generated when missing)" },
+	{ "BAAS_TLS_EC_CERT", "", NULL, config_parse_string,
+	  OFF(tls_ec_cert), 1, 0, 0,
+	  "ECDSA P-256 certificate served beside the RSA one to clients that "
+	  "offer ECDSA (empty: server-ec.crt in BAAS_TLS_CERT's folder, "
+	  "generated when the RSA one comes from the local CA; off: none)" },
+	{ "BAAS_TLS_EC_KEY", "", NULL, config_parse_string,
+	  OFF(tls_ec_key), 1, 0, 0,
+	  "its private key (empty: server-ec.key in BAAS_TLS_KEY's folder)" },
 	{ "BAAS_TLS_TICKET_KEYS", "", NULL, config_parse_string,
 	  OFF(tls_ticket_keys), 1, 0, 0,
 	  "80-byte session-ticket key file shared by all instances, chmod 600 "

@@ -35,6 +35,8 @@ struct config {
 	char			*internal_keys;		/* folder: one key a file */
 	char			*tls_cert;
 	char			*tls_key;
+	char			*tls_ec_cert;		/* "": beside tls_cert */
+	char			*tls_ec_key;
 	char			*tls_ticket_keys;	/* "": OpenSSL's own */
 	char			*database_url;
 	char			*keys_dir;

@@ -61,24 +61,29 @@ static const struct ext ca_exts[] = {
 	{ NID_authority_key_identifier, "keyid:always" },
 };
 
-#define SERVER_EXTS_COMMON						\
+/* An ECDSA key only signs: keyEncipherment is for RSA key transport. */
+#define KU_RSA	"critical,digitalSignature,keyEncipherment"
+#define KU_EC	"critical,digitalSignature"
+
+#define SERVER_EXTS_COMMON(ku)						\
 	{ NID_basic_constraints, "critical,CA:FALSE" },			\
-	{ NID_key_usage, "critical,digitalSignature,keyEncipherment" },	\
+	{ NID_key_usage, ku },						\
 	{ NID_ext_key_usage, "serverAuth" },				\
 	{ NID_subject_key_identifier, "hash" },				\
 	{ NID_authority_key_identifier, "keyid:always" }
 
-static const struct ext server_exts[] = {
-	SERVER_EXTS_COMMON,
-	{ NID_subject_alt_name, SERVER_SANS },
-};
-
-/* For a CA made before the connection-test names joined SERVER_SANS: its
- * name constraints refuse them, and one refused name fails the whole
- * certificate, so it gets the names it permits. */
-static const struct ext server_exts_baas[] = {
-	SERVER_EXTS_COMMON,
-	{ NID_subject_alt_name, SERVER_SANS_BAAS },
+/* Indexed [ec][all names]. A CA made before the connection-test names
+ * joined SERVER_SANS has name constraints that refuse them, and one refused
+ * name fails the whole certificate, so it gets the names it permits. */
+static const struct ext server_exts[2][2][6] = {
+	{ { SERVER_EXTS_COMMON(KU_RSA),
+	    { NID_subject_alt_name, SERVER_SANS_BAAS } },
+	  { SERVER_EXTS_COMMON(KU_RSA),
+	    { NID_subject_alt_name, SERVER_SANS } } },
+	{ { SERVER_EXTS_COMMON(KU_EC),
+	    { NID_subject_alt_name, SERVER_SANS_BAAS } },
+	  { SERVER_EXTS_COMMON(KU_EC),
+	    { NID_subject_alt_name, SERVER_SANS } } },
 };
 
 /* Replaces path with the PEM in mem, with mode, atomically. */
@@ -266,13 +271,13 @@ fail:
 /* The server certificate with every name of SERVER_SANS the CA's name
  * constraints (if any) permit. */
 static X509 *
-server_cert_new(EVP_PKEY *pkey, X509 *ca, EVP_PKEY *ca_pkey)
+server_cert_new(EVP_PKEY *pkey, int ec, X509 *ca, EVP_PKEY *ca_pkey)
 {
 	NAME_CONSTRAINTS	*nc;
 	X509			*crt;
 
-	crt = cert_new(pkey, SERVER_CN, SERVER_DAYS, ca, ca_pkey, server_exts,
-	    NELEM(server_exts));
+	crt = cert_new(pkey, SERVER_CN, SERVER_DAYS, ca, ca_pkey,
+	    server_exts[ec][1], NELEM(server_exts[ec][1]));
 	nc = X509_get_ext_d2i(ca, NID_name_constraints, NULL, NULL);
 	/* The flags call caches crt's parsed SANs, which the check reads. */
 	if (crt != NULL)
@@ -281,20 +286,54 @@ server_cert_new(EVP_PKEY *pkey, X509 *ca, EVP_PKEY *ca_pkey)
 	    NAME_CONSTRAINTS_check(crt, nc) != X509_V_OK) {
 		X509_free(crt);
 		crt = cert_new(pkey, SERVER_CN, SERVER_DAYS, ca, ca_pkey,
-		    server_exts_baas, NELEM(server_exts_baas));
+		    server_exts[ec][0], NELEM(server_exts[ec][0]));
 	}
 	NAME_CONSTRAINTS_free(nc);
 	return (crt);
 }
 
-static int	issue(const char *, const char *, char *, size_t);
+/* What issue_locked does: issue always, only when a file is missing, or
+ * (the ECDSA pair) only when missing and the RSA certificate beside it
+ * comes from the local CA in the folder. */
+enum issue_when { ISSUE_ALWAYS, ISSUE_IF_MISSING, ISSUE_IF_LOCAL_CA };
 
-/* issue (if_missing: only when a file is missing) under the lock of the
- * certificate's folder, which also holds the CA: instances starting
- * together on an empty keys/ folder make one CA and one certificate. */
+static int	issue(const char *, const char *, int, char *, size_t);
+
+/* 1 when rsa_cert was signed by dir's ca.crt and ca.key is there too. */
 static int
-issue_locked(const char *cert_path, const char *key_path, int if_missing,
-    char *err, size_t errlen)
+from_local_ca(const char *dir, const char *rsa_cert)
+{
+	char	*ca_crt = xasprintf("%s/ca.crt", dir);
+	char	*ca_key = xasprintf("%s/ca.key", dir);
+	X509	*ca = NULL, *crt = NULL;
+	BIO	*bio;
+	int	 ok = 0;
+
+	if (file_exists(ca_key) && (bio = BIO_new_file(ca_crt, "r")) != NULL) {
+		ca = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+		BIO_free(bio);
+	}
+	if (ca != NULL && (bio = BIO_new_file(rsa_cert, "r")) != NULL) {
+		crt = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+		BIO_free(bio);
+	}
+	if (crt != NULL)
+		ok = X509_check_issued(ca, crt) == X509_V_OK;
+	ERR_clear_error();
+	X509_free(ca);
+	X509_free(crt);
+	free(ca_crt);
+	free(ca_key);
+	return (ok);
+}
+
+/* issue under the lock of the certificate's folder, which also holds the
+ * CA: instances starting together on an empty keys/ folder make one CA
+ * and one certificate of each kind. Returns 1 when ISSUE_IF_LOCAL_CA found
+ * no local CA behind rsa_cert (nothing issued). */
+static int
+issue_locked(const char *cert_path, const char *key_path, int ec,
+    enum issue_when when, const char *rsa_cert, char *err, size_t errlen)
 {
 	char	*dir = file_dir_new(cert_path);
 	int	 fd = -1, rc = -1;
@@ -302,10 +341,13 @@ issue_locked(const char *cert_path, const char *key_path, int if_missing,
 	if (file_mkdir_p(dir, 0755, err, errlen) != 0 ||
 	    (fd = file_lock(dir, err, errlen)) < 0)
 		goto out;
-	if (if_missing && file_exists(cert_path) && file_exists(key_path))
+	if (when != ISSUE_ALWAYS && file_exists(cert_path) &&
+	    file_exists(key_path))
 		rc = 0;
+	else if (when == ISSUE_IF_LOCAL_CA && !from_local_ca(dir, rsa_cert))
+		rc = 1;
 	else
-		rc = issue(cert_path, key_path, err, errlen);
+		rc = issue(cert_path, key_path, ec, err, errlen);
 out:
 	file_unlock(fd);
 	free(dir);
@@ -318,18 +360,49 @@ tlscert_ensure(const char *cert_path, const char *key_path,
 {
 	if (file_exists(cert_path) && file_exists(key_path))
 		return (0);
-	return (issue_locked(cert_path, key_path, 1, err, errlen));
+	return (issue_locked(cert_path, key_path, 0, ISSUE_IF_MISSING, NULL,
+	    err, errlen));
 }
 
 int
 tlscert_issue(const char *cert_path, const char *key_path,
     char *err, size_t errlen)
 {
-	return (issue_locked(cert_path, key_path, 0, err, errlen));
+	return (issue_locked(cert_path, key_path, 0, ISSUE_ALWAYS, NULL, err,
+	    errlen));
+}
+
+int
+tlscert_ensure_ec(const char *cert_path, const char *key_path,
+    const char *rsa_cert, char *err, size_t errlen)
+{
+	if (file_exists(cert_path) && file_exists(key_path))
+		return (0);
+	return (issue_locked(cert_path, key_path, 1, ISSUE_IF_LOCAL_CA,
+	    rsa_cert, err, errlen));
+}
+
+int
+tlscert_issue_ec(const char *cert_path, const char *key_path,
+    char *err, size_t errlen)
+{
+	return (issue_locked(cert_path, key_path, 1, ISSUE_ALWAYS, NULL, err,
+	    errlen));
+}
+
+char *
+tlscert_beside_new(const char *path, const char *name)
+{
+	char	*dir = file_dir_new(path), *p;
+
+	p = xasprintf("%s/%s", dir, name);
+	free(dir);
+	return (p);
 }
 
 static int
-issue(const char *cert_path, const char *key_path, char *err, size_t errlen)
+issue(const char *cert_path, const char *key_path, int ec, char *err,
+    size_t errlen)
 {
 	char		*dir = NULL, *kdir = NULL;
 	char		*ca_crt = NULL, *ca_key = NULL;
@@ -350,9 +423,14 @@ issue(const char *cert_path, const char *key_path, char *err, size_t errlen)
 	} else if (ca_create(ca_crt, ca_key, &ca, &ca_pkey, err, errlen) != 0)
 		goto out;
 
-	if ((pkey = key_rsa_generate(err, errlen)) == NULL)
+	if (ec) {
+		if ((pkey = EVP_EC_gen("P-256")) == NULL) {
+			ossl_err(err, errlen, "P-256 key generation failed");
+			goto out;
+		}
+	} else if ((pkey = key_rsa_generate(err, errlen)) == NULL)
 		goto out;
-	if ((crt = server_cert_new(pkey, ca, ca_pkey)) == NULL) {
+	if ((crt = server_cert_new(pkey, ec, ca, ca_pkey)) == NULL) {
 		ossl_err(err, errlen, "cannot create the server certificate");
 		goto out;
 	}

@@ -24,4 +24,22 @@ int	 tlscert_ensure(const char *cert_path, const char *key_path,
 int	 tlscert_issue(const char *cert_path, const char *key_path,
 	    char *err, size_t errlen) WUR;
 
+/* The ECDSA P-256 certificate served beside the RSA one (OpenSSL picks per
+ * client by the signature algorithms it offers): when cert_path or
+ * key_path is missing, issues them from the local CA in cert_path's folder,
+ * but only when rsa_cert was issued by that CA too (a certificate the
+ * operator brought gets no local ECDSA twin). Returns 0 when the pair
+ * exists or was issued, 1 when it is missing and was not issued, -1 with a
+ * message in err. */
+int	 tlscert_ensure_ec(const char *cert_path, const char *key_path,
+	    const char *rsa_cert, char *err, size_t errlen) WUR;
+
+/* tlscert_issue for the ECDSA pair. */
+int	 tlscert_issue_ec(const char *cert_path, const char *key_path,
+	    char *err, size_t errlen) WUR;
+
+/* The file name in path's folder (caller frees): where the ECDSA pair
+ * lives by default, server-ec.crt and server-ec.key. */
+char	*tlscert_beside_new(const char *path, const char *name);
+
 #endif

@@ -196,22 +196,28 @@ int
 cmd_issue_tls_cert(int argc, char **argv)
 {
 	const char	*dir = argv[1];
-	char		 err[512], *crt, *key;
+	char		 err[512], *crt, *key, *ec_crt, *ec_key;
 	int		 rc = 0;
 
 	if (argc != 2)
 		return (cmd_usage(argv[0], "one folder expected"));
 	crt = xasprintf("%s/server.crt", dir);
 	key = xasprintf("%s/server.key", dir);
-	if (tlscert_issue(crt, key, err, sizeof err) != 0) {
+	ec_crt = xasprintf("%s/server-ec.crt", dir);
+	ec_key = xasprintf("%s/server-ec.key", dir);
+	if (tlscert_issue(crt, key, err, sizeof err) != 0 ||
+	    tlscert_issue_ec(ec_crt, ec_key, err, sizeof err) != 0) {
 		(void)cmd_fail(argv[0], "%s", err);
 		rc = 1;
 	} else
 		printf("CA:          %s/ca.crt (keep ca.key here)\n"
 		    "certificate: %s\nkey:         %s\n"
-		    "copy the certificate, the key and ca.crt to the server's "
-		    "keys/tls/\n", dir, crt, key);
+		    "ECDSA:       %s\nkey:         %s\n"
+		    "copy the certificates, the keys and ca.crt to the "
+		    "server's keys/tls/\n", dir, crt, key, ec_crt, ec_key);
 	free(crt);
 	free(key);
+	free(ec_crt);
+	free(ec_key);
 	return (rc);
 }

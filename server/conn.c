@@ -201,7 +201,10 @@ conn_free(struct conn *c)
 static void
 conn_closed_cb(struct evhttp_connection *evcon, void *arg)
 {
-	conn_free(arg);
+	struct conn	*c = arg;
+
+	tls_close_notify(c->bev);
+	conn_free(c);
 }
 
 /* Closes c now; c is freed (through conn_closed_cb). */

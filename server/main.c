@@ -223,8 +223,11 @@ main_serve(void)
 	main_log_policies();
 	main_check_internal_keys();
 	if (app.cfg.https_addr.enabled) {
-		app.ssl_ctx = tls_ctx_new(app.cfg.tls_cert, app.cfg.tls_key,
-		    app.cfg.tls_ticket_keys, err, sizeof err);
+		struct tls_files f = { app.cfg.tls_cert, app.cfg.tls_key,
+		    app.cfg.tls_ec_cert, app.cfg.tls_ec_key,
+		    app.cfg.tls_ticket_keys };
+
+		app.ssl_ctx = tls_ctx_new(&f, err, sizeof err);
 		if (app.ssl_ctx == NULL)
 			fatal("%s", err);
 	}

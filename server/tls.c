@@ -11,9 +11,11 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "tlscert.h"
 #include "util.h"
 
@@ -89,13 +91,88 @@ tls_load_ticket_keys(SSL_CTX *ctx, const char *path, char *err,
 	return (rc);
 }
 
+/* Loads one certificate chain and its key into ctx: OpenSSL keeps one per
+ * key type, so RSA and ECDSA pairs sit side by side. */
+static int
+tls_use_pair(SSL_CTX *ctx, const char *cert, const char *key, char *err,
+    size_t errlen)
+{
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert) == 1 &&
+	    SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) == 1 &&
+	    SSL_CTX_check_private_key(ctx) == 1)
+		return (0);
+	snprintf(err, errlen, "cannot load TLS certificate %s and key %s: %s",
+	    cert, key, ERR_reason_error_string(ERR_get_error()));
+	return (-1);
+}
+
+/*
+ * The ECDSA P-256 pair, for clients whose signature algorithms include
+ * ECDSA (a full handshake then costs a P-256 signature, not an RSA-2048
+ * one); the others keep the RSA pair. Set explicitly, it must exist; by
+ * default (beside the RSA pair) it is issued from the local CA, or skipped
+ * when the RSA certificate did not come from there.
+ */
+static int
+tls_use_ec(SSL_CTX *ctx, const char *rsa_cert, const char *rsa_key,
+    const char *ec_cert, const char *ec_key, char *err, size_t errlen)
+{
+	char	*crt, *key;
+	int	 rc;
+
+	if (strcmp(ec_cert, "off") == 0)
+		return (0);
+	crt = ec_cert[0] != '\0' ? xstrdup(ec_cert) :
+	    tlscert_beside_new(rsa_cert, "server-ec.crt");
+	key = ec_key[0] != '\0' ? xstrdup(ec_key) :
+	    tlscert_beside_new(rsa_key, "server-ec.key");
+	if (ec_cert[0] != '\0' || ec_key[0] != '\0')
+		rc = 0;
+	else
+		rc = tlscert_ensure_ec(crt, key, rsa_cert, err, errlen);
+	if (rc == 0)
+		rc = tls_use_pair(ctx, crt, key, err, errlen);
+	else if (rc == 1) {
+		log_info("tls: no ECDSA certificate (%s is not from the local "
+		    "CA; set BAAS_TLS_EC_CERT and BAAS_TLS_EC_KEY to serve "
+		    "one)", rsa_cert);
+		rc = 0;
+	}
+	free(crt);
+	free(key);
+	return (rc);
+}
+
+/*
+ * Resumption, so a console that reconnects skips the certificate signature
+ * of a full handshake: session tickets (stateless, any instance with the
+ * same ticket keys) and, for clients that send no ticket, OpenSSL's
+ * in-process session-id cache.
+ */
+#define TLS_SESSION_CACHE_SIZE	20480	/* about 20 MB at most */
+#define TLS_SESSION_TIMEOUT	(2 * 3600)	/* seconds */
+
+static void
+tls_session_setup(SSL_CTX *ctx)
+{
+	static const unsigned char sid_ctx[] = "baas";
+
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
+	SSL_CTX_sess_set_cache_size(ctx, TLS_SESSION_CACHE_SIZE);
+	SSL_CTX_set_timeout(ctx, TLS_SESSION_TIMEOUT);
+	/* TLS 1.3: one ticket a handshake, not OpenSSL's two (one more
+	 * encryption and write per connection; a client opening parallel
+	 * connections may use one ticket for all of them). */
+	(void)SSL_CTX_set_num_tickets(ctx, 1);
+	(void)SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof sid_ctx - 1);
+}
+
 SSL_CTX *
-tls_ctx_new(const char *cert, const char *key, const char *ticket_keys,
-    char *err, size_t errlen)
+tls_ctx_new(const struct tls_files *f, char *err, size_t errlen)
 {
 	SSL_CTX	*ctx;
 
-	if (tlscert_ensure(cert, key, err, errlen) != 0)
+	if (tlscert_ensure(f->cert, f->key, err, errlen) != 0)
 		return (NULL);
 	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
 		snprintf(err, errlen, "SSL_CTX_new failed");
@@ -111,16 +188,12 @@ tls_ctx_new(const char *cert, const char *key, const char *ticket_keys,
 	    SSL_OP_CIPHER_SERVER_PREFERENCE);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
 	SSL_CTX_set_alpn_select_cb(ctx, tls_alpn_cb, NULL);
-	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 ||
-	    SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
-	    SSL_CTX_check_private_key(ctx) != 1) {
-		snprintf(err, errlen, "cannot load TLS certificate %s and key %s: %s",
-		    cert, key, ERR_reason_error_string(ERR_get_error()));
-		SSL_CTX_free(ctx);
-		return (NULL);
-	}
-	if (ticket_keys[0] != '\0' &&
-	    tls_load_ticket_keys(ctx, ticket_keys, err, errlen) != 0) {
+	tls_session_setup(ctx);
+	if (tls_use_pair(ctx, f->cert, f->key, err, errlen) != 0 ||
+	    tls_use_ec(ctx, f->cert, f->key, f->ec_cert, f->ec_key, err,
+	    errlen) != 0 ||
+	    (f->ticket_keys[0] != '\0' &&
+	    tls_load_ticket_keys(ctx, f->ticket_keys, err, errlen) != 0)) {
 		SSL_CTX_free(ctx);
 		return (NULL);
 	}
@@ -136,4 +209,22 @@ tls_bev_cb(struct event_base *base, void *arg)
 		return (NULL);
 	return (bufferevent_openssl_socket_new(base, -1, ssl,
 	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE));
+}
+
+/*
+ * Sends close_notify before evhttp closes the socket. Without it OpenSSL
+ * drops the session from its cache when the SSL is freed (a session that
+ * ended without a clean shutdown is not resumed), and clients see the
+ * close as a truncation. Non-blocking: when the alert does not fit in the
+ * socket buffer, the connection closes without it, as before.
+ */
+void
+tls_close_notify(struct bufferevent *bev)
+{
+	SSL	*ssl = bufferevent_openssl_get_ssl(bev);
+
+	if (ssl == NULL || !SSL_is_init_finished(ssl))
+		return;
+	(void)SSL_shutdown(ssl);
+	ERR_clear_error();
 }

@@ -3,6 +3,8 @@
  * whether the link is in the object. */
 #include "user_render.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "friends.h"
@@ -54,22 +56,29 @@ field_json(struct jsonw *w, const char *key, const struct db_result *res,
 		jsonw_lit(w, "{}");
 }
 
-/* "id1,id2" -> [{"id":"id1"},{"id":"id2"}] (ids are hex: no escaping). */
+/* "{1,2}" (a bigint[] as text) -> [{"id":"<hex>"},{"id":"<hex>"}], each
+ * id 16 lowercase hex digits as baas_id_hex() writes it (two's complement
+ * for a negative one, as to_hex does). */
 static void
 render_device_accounts(struct jsonw *w, const char *ids)
 {
-	jsonw_lit(w, ",\"deviceAccounts\":[");
-	while (ids != NULL && *ids != '\0') {
-		size_t	len = strcspn(ids, ",");
+	char		 hex[17], *end;
+	long long	 id;
+	int		 first = 1;
 
-		jsonw_lit(w, "{\"id\":\"");
-		jsonw_raw(w, ids, len);
+	jsonw_lit(w, ",\"deviceAccounts\":[");
+	if (ids != NULL && *ids == '{')
+		ids++;
+	while (ids != NULL && *ids != '\0' && *ids != '}') {
+		id = strtoll(ids, &end, 10);
+		if (end == ids)
+			break;
+		snprintf(hex, sizeof hex, "%016llx", (unsigned long long)id);
+		jsonw_lit(w, first ? "{\"id\":\"" : ",{\"id\":\"");
+		jsonw_raw(w, hex, 16);
 		jsonw_lit(w, "\"}");
-		ids += len;
-		if (*ids == ',') {
-			ids++;
-			jsonw_lit(w, ",");
-		}
+		first = 0;
+		ids = *end == ',' ? end + 1 : end;
 	}
 	jsonw_lit(w, "]");
 }

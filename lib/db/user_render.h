@@ -2,7 +2,9 @@
  * columns, for the hot routes (GET /1.0.0/users/<id>, presence PATCHes):
  * the same object as user_json() in 0001_create_schema.sql, without the
  * cost of building jsonb in the database. A statement selects
- * USER_COLUMNS from users u joined by USER_JOINS. */
+ * USER_COLUMNS from users u joined by USER_JOINS. The device account ids
+ * come from users.device_account_ids (0012, kept by a trigger), as an
+ * array of decimal ids rendered in hex here. */
 #ifndef BAAS_USER_RENDER_H
 #define BAAS_USER_RENDER_H
 
@@ -13,9 +15,7 @@
 	"u.id, u.etag, u.nickname, u.nickname_updated_at, u.country, " \
 	"u.birthday, u.thumbnail_url, u.thumbnail2_url, " \
 	"u.thumbnail_uploaded_at, " \
-	"(SELECT string_agg(baas_id_hex(d.id), ',' " \
-	"ORDER BY d.created_at, d.id) FROM device_accounts d " \
-	"WHERE d.user_id = u.id) AS device_account_ids, " \
+	"u.device_account_ids::text AS device_account_ids, " \
 	"n.na_id, n.created_at AS na_created_at, " \
 	"n.updated_at AS na_updated_at, f.code AS fc_code, " \
 	"f.regenerable_at AS fc_regenerable_at, " \

@@ -65,3 +65,48 @@ def test_login_reply_matches_user_json(baas):
                   ctype="application/x-www-form-urlencoded")
     assert r.status == 200, r
     assert r.body["user"] == sql_user(baas, a)
+
+
+def test_device_account_list_follows_every_change(baas):
+    # users.device_account_ids (0012) is kept by a trigger: added, removed,
+    # reordered (created_at, then id) and moved device accounts show in the
+    # C rendering exactly as user_json's subquery sees device_accounts.
+    a = baas.user(nickname="Devices")
+    b = baas.user(nickname="Other")
+    for _ in range(3):
+        r = baas.call("POST", "/1.0.0/users/%s/device_accounts" % a.id, a)
+        assert r.status == 201, r
+    got = assert_same(baas, a)
+    assert len(got["deviceAccounts"]) == 4
+    ids = [int(d["id"], 16) for d in got["deviceAccounts"]]
+    # The same created_at for all: the order falls back to the id.
+    baas.sql("UPDATE device_accounts SET created_at = 7 WHERE user_id = %d"
+             % a.int_id)
+    got = assert_same(baas, a)
+    assert [int(d["id"], 16) for d in got["deviceAccounts"]] == sorted(ids)
+    # The newest first by created_at.
+    baas.sql("UPDATE device_accounts SET created_at = 1 WHERE id = %d"
+             % max(ids))
+    got = assert_same(baas, a)
+    assert int(got["deviceAccounts"][0]["id"], 16) == max(ids)
+    # Removed through the API (not the one a's token belongs to).
+    others = [i for i in ids if "%016x" % i != a.da]
+    gone = "%016x" % others[0]
+    r = baas.call("DELETE", "/1.0.0/users/%s/device_accounts/%s" %
+                  (a.id, gone), a)
+    assert r.status in (200, 204), r
+    got = assert_same(baas, a)
+    assert gone not in [d["id"] for d in got["deviceAccounts"]]
+    assert len(got["deviceAccounts"]) == 3
+    # Moved to another user (what federation's import does).
+    moved = others[1]
+    baas.sql("UPDATE device_accounts SET user_id = %d WHERE id = %d" %
+             (b.int_id, moved))
+    assert "%016x" % moved not in [d["id"] for d in
+                                    assert_same(baas, a)["deviceAccounts"]]
+    assert "%016x" % moved in [d["id"] for d in
+                                assert_same(baas, b)["deviceAccounts"]]
+    # A device account's login writes (device_id) leave the list alone.
+    baas.sql("UPDATE device_accounts SET device_id = 'x', updated_at = 9 "
+             "WHERE user_id = %d" % a.int_id)
+    assert_same(baas, a)

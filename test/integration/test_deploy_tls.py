@@ -174,7 +174,8 @@ def test_certificate_issued_elsewhere_needs_no_ca_key(run_bin, start_server,
     ca_machine = tmp_path / "ca-machine"
     r = run_bin(["issue-tls-cert", str(ca_machine)])
     assert r.returncode == 0, r.stderr
-    for f in ("ca.crt", "ca.key", "server.crt", "server.key"):
+    for f in ("ca.crt", "ca.key", "server.crt", "server.key",
+              "server-ec.crt", "server-ec.key"):
         assert (ca_machine / f).exists(), f
     # Again: a new certificate from the same CA (renewal).
     first = (ca_machine / "server.crt").read_bytes()
@@ -201,3 +202,81 @@ def test_certificate_issued_elsewhere_needs_no_ca_key(run_bin, start_server,
 def test_issue_tls_cert_usage(run_bin):
     r = run_bin(["issue-tls-cert"])
     assert r.returncode == 2 and "usage" in r.stderr
+
+
+# ---------------------------------------------------------- RSA and ECDSA
+
+def peer_key(out):
+    """(key type, bits) of the certificate s_client was shown."""
+    m = re.search(r"Server public key is (\d+) bit", out)
+    bits = int(m.group(1)) if m else None
+    m = re.search(r"a:PKEY: (\w+), (\d+)", out)
+    kind = m.group(1) if m else None
+    return kind, bits
+
+
+# An ECDSA-only client gets the P-256 certificate, an RSA-only one the RSA
+# certificate: one SSL_CTX holds both, OpenSSL picks by the client's
+# signature algorithms (TLS 1.3) or suites and sigalgs (TLS 1.2).
+@pytest.mark.parametrize("args,bits", [
+    (["-tls1_2", "-sigalgs", "ECDSA+SHA256"], 256),
+    (["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"], 256),
+    (["-tls1_3", "-sigalgs", "ecdsa_secp256r1_sha256"], 256),
+    (["-tls1_2", "-sigalgs", "RSA+SHA256:RSA-PSS+SHA256"], 2048),
+    (["-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"], 2048),
+    (["-tls1_2", "-cipher", "ECDHE-RSA-AES128-SHA"], 2048),
+    (["-tls1_3", "-sigalgs", "rsa_pss_rsae_sha256"], 2048),
+])
+def test_certificate_follows_client_signature_algorithms(tls_port, args, bits):
+    rc, out = s_client(tls_port, *args)
+    assert rc == 0, out
+    assert peer_key(out)[1] == bits, out
+
+
+def test_ecdsa_certificate_verifies_like_the_rsa_one(server):
+    if server.keys_dir is None or server.https_port is None:
+        pytest.skip("keys folder of the server unknown")
+    tls = server.keys_dir / "tls"
+    ec = load_cert(tls / "server-ec.crt")
+    assert ec.public_key().curve.name == "secp256r1"
+    rsa_crt = load_cert(tls / "server.crt")
+    names = x509.SubjectAlternativeName
+    assert (ec.extensions.get_extension_for_class(names).value ==
+            rsa_crt.extensions.get_extension_for_class(names).value)
+    ku = ec.extensions.get_extension_for_class(x509.KeyUsage).value
+    assert ku.digital_signature and not ku.key_encipherment
+    for host in BAAS_HOSTS:
+        rc, out = s_client(server.https_port, "-tls1_2", "-sigalgs",
+                           "ECDSA+SHA256", "-CAfile", str(tls / "ca.crt"),
+                           "-verify_return_error", "-verify_hostname", host)
+        assert rc == 0 and "Verify return code: 0 (ok)" in out, out
+        assert peer_key(out)[1] == 256, out
+
+
+def test_operator_certificate_gets_no_local_ecdsa_twin(run_bin, start_server,
+                                                       workdir, tmp_path):
+    # An RSA pair not issued by the local CA beside it (here: a CA of its
+    # own elsewhere, no ca.key in the folder) is served alone; setting
+    # BAAS_TLS_EC_CERT/KEY serves the operator's ECDSA pair beside it.
+    ca_machine = tmp_path / "ca-machine"
+    keys = Path(workdir) / ("keys-op-" + tmp_path.name)
+    (keys / "tls").mkdir(parents=True)
+    r = run_bin(["issue-tls-cert", str(ca_machine)])
+    assert r.returncode == 0, r.stderr
+    for f in ("ca.crt", "server.crt", "server.key"):
+        shutil.copy2(ca_machine / f, keys / "tls" / f)
+    srv = start_server(keys_dir=keys)
+    assert not (keys / "tls" / "server-ec.crt").exists()
+    assert "no ECDSA certificate" in srv.log()
+    rc, out = s_client(srv.https_port, "-tls1_2", "-sigalgs", "ECDSA+SHA256")
+    assert rc != 0, out
+    srv.stop()
+    srv = start_server(keys_dir=keys,
+                       BAAS_TLS_EC_CERT=str(ca_machine / "server-ec.crt"),
+                       BAAS_TLS_EC_KEY=str(ca_machine / "server-ec.key"))
+    rc, out = s_client(srv.https_port, "-tls1_2", "-sigalgs", "ECDSA+SHA256",
+                       "-CAfile", str(keys / "tls" / "ca.crt"),
+                       "-verify_return_error")
+    assert rc == 0 and peer_key(out)[1] == 256, out
+    rc, out = s_client(srv.https_port, "-tls1_2", "-sigalgs", "RSA+SHA256")
+    assert rc == 0 and peer_key(out)[1] == 2048, out

@@ -133,7 +133,8 @@ def test_private_key_files_are_private(start_server):
     k = srv.keys_dir
     files = (list((k / "internal").glob("*.pem")) +
              list((k / "id").glob("*.pem")) +
-             [k / "tls" / "server.key", k / "tls" / "ca.key"])
+             [k / "tls" / "server.key", k / "tls" / "server-ec.key",
+              k / "tls" / "ca.key"])
     assert list((k / "internal").glob("*.pem")), "no key in internal/"
     assert list((k / "id").glob("*.pem")), "no key in id/"
     for f in files:

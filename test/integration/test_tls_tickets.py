@@ -8,6 +8,7 @@ size or readable by others refuses the start with one line."""
 import os
 import socket
 import ssl
+import subprocess
 
 import pytest
 
@@ -98,3 +99,37 @@ def test_missing_ticket_file_refuses_start(run_bin, workdir):
                 BAAS_TLS_TICKET_KEYS=str(keys / "absent.key"), timeout=20)
     assert r.returncode != 0
     assert "BAAS_TLS_TICKET_KEYS: cannot open" in r.stderr, r.stderr
+
+
+def s_client(port, *args):
+    r = subprocess.run(
+        ["openssl", "s_client", "-connect", "127.0.0.1:%d" % port,
+         "-servername", "m-lp1.baas.nintendo.com", "-ign_eof"] + list(args),
+        input="GET /health HTTP/1.1\r\nHost: localhost\r\n"
+              "Connection: close\r\n\r\n",
+        capture_output=True, text=True, timeout=20)
+    return r.returncode, r.stdout + r.stderr
+
+
+# A console that reconnects resumes (no certificate signature): with a
+# ticket, and with the session-id cache when it sends none (-no_ticket),
+# on the RSA and on the ECDSA certificate alike. s_client -sess_out saves
+# the session, -sess_in offers it on a new connection.
+@pytest.mark.parametrize("ticket", [True, False], ids=["ticket", "cache"])
+@pytest.mark.parametrize("sigalgs", ["RSA+SHA256", "ECDSA+SHA256"])
+def test_reconnect_resumes(server, tmp_path, ticket, sigalgs):
+    if server.https_port is None:
+        pytest.skip("HTTPS side of the server unknown")
+    sess = str(tmp_path / "session.pem")
+    args = ["-tls1_2", "-sigalgs", sigalgs] + ([] if ticket else
+                                               ["-no_ticket"])
+    rc, out = s_client(server.https_port, "-sess_out", sess, *args)
+    assert rc == 0 and "\nNew, TLSv1.2" in out, out
+    assert ("TLS session ticket:" in out) == ticket, out
+    for _ in range(2):
+        rc, out = s_client(server.https_port, "-sess_in", sess, *args)
+        assert rc == 0 and "\nReused, TLSv1.2" in out, out
+        assert "HTTP/1.1 200" in out, out
+    # Without the saved session: a full handshake again.
+    rc, out = s_client(server.https_port, *args)
+    assert rc == 0 and "\nNew, TLSv1.2" in out, out

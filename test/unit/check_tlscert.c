@@ -327,6 +327,76 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* The ECDSA twin: P-256, signing only, the RSA certificate's names, from
+ * the same CA; issued only when the RSA certificate beside it is the local
+ * CA's, and then left alone. */
+START_TEST(test_ecdsa_twin)
+{
+	char	*crt_path = xasprintf("%s/a/server.crt", tmp);
+	char	*key_path = xasprintf("%s/a/server.key", tmp);
+	char	*ec_crt = tlscert_beside_new(crt_path, "server-ec.crt");
+	char	*ec_key = tlscert_beside_new(key_path, "server-ec.key");
+	char	*other_crt = xasprintf("%s/b/server.crt", tmp);
+	char	*other_key = xasprintf("%s/b/server.key", tmp);
+	char	*other_ec = xasprintf("%s/b/server-ec.crt", tmp);
+	char	*other_eckey = xasprintf("%s/b/server-ec.key", tmp);
+	char	*other_cakey = xasprintf("%s/b/ca.key", tmp);
+	char	*ca_path = xasprintf("%s/a/ca.crt", tmp);
+	char	*ec1, *ec2;
+	X509	*ca, *crt;
+	EVP_PKEY *key;
+
+	ck_assert_str_eq(ec_crt + strlen(tmp), "/a/server-ec.crt");
+	ck_assert(tlscert_ensure(crt_path, key_path, err, sizeof err) == 0);
+	ck_assert_msg(tlscert_ensure_ec(ec_crt, ec_key, crt_path, err,
+	    sizeof err) == 0, "%s", err);
+	ck_assert_uint_eq(mode_of(ec_key), 0600);
+	ca = load_cert(ca_path);
+	crt = load_cert(ec_crt);
+	key = load_key(ec_key);
+	ck_assert(X509_check_private_key(crt, key));
+	ck_assert(EVP_PKEY_is_a(key, "EC"));
+	ck_assert_int_eq(EVP_PKEY_get_bits(key), 256);
+	ck_assert(X509_get_key_usage(crt) == KU_DIGITAL_SIGNATURE);
+	for (size_t i = 0; i < NELEM(hosts); i++)
+		ck_assert_msg(verify_for(ca, crt, hosts[i], NULL) == 1, "%s",
+		    hosts[i]);
+	ck_assert_int_eq(verify_for(ca, crt, NULL, "127.0.0.1"), 1);
+	X509_free(ca);
+	X509_free(crt);
+	EVP_PKEY_free(key);
+	ec1 = slurp(ec_crt);
+	ck_assert(tlscert_ensure_ec(ec_crt, ec_key, crt_path, err,
+	    sizeof err) == 0);
+	ec2 = slurp(ec_crt);
+	ck_assert_str_eq(ec1, ec2);
+
+	/* An RSA pair from a CA that is not beside it (b/ has none). */
+	ck_assert(tlscert_ensure(other_crt, other_key, err, sizeof err) == 0);
+	ck_assert_int_eq(unlink(other_cakey), 0);
+	ck_assert(tlscert_ensure_ec(other_ec, other_eckey, other_crt, err,
+	    sizeof err) == 1);
+	ck_assert_int_ne(access(other_ec, F_OK), 0);
+	/* a/'s CA did not issue b/'s certificate either. */
+	ck_assert_int_eq(unlink(ec_crt), 0);
+	ck_assert(tlscert_ensure_ec(ec_crt, ec_key, other_crt, err,
+	    sizeof err) == 1);
+	ck_assert_int_ne(access(ec_crt, F_OK), 0);
+	free(ec1);
+	free(ec2);
+	free(crt_path);
+	free(key_path);
+	free(ec_crt);
+	free(ec_key);
+	free(other_crt);
+	free(other_key);
+	free(other_ec);
+	free(other_eckey);
+	free(other_cakey);
+	free(ca_path);
+}
+END_TEST
+
 static Suite *
 tlscert_suite(void)
 {
@@ -340,6 +410,7 @@ tlscert_suite(void)
 	tcase_add_test(tc, test_regenerate_keeps_ca);
 	tcase_add_test(tc, test_relative);
 	tcase_add_test(tc, test_errors);
+	tcase_add_test(tc, test_ecdsa_twin);
 	suite_add_tcase(s, tc);
 	return (s);
 }
