@@ -94,7 +94,7 @@ INSERT INTO users (id, nickname, nickname_updated_at, country, birthday,
     personal_notification_updated_at, extras, presence_state,
     presence_extras, presence_state_updated_at, presence_expires_at,
     logout_at, blocks_updated_at, friends_updated_at, created_at,
-    updated_at, etag)
+    updated_at, etag, device_account_ids)
 SELECT b.id, 'Player ' || b.k, t.c, 'US', '1990-01-01',
     'https://cdn-image.example/1/' || to_hex(b.id),
     'https://cdn-image.example/2/' || to_hex(b.id), t.c,
@@ -111,7 +111,11 @@ SELECT b.id, 'Player ' || b.k, t.c, 'US', '1990-01-01',
     baas_now() - 60,
     CASE WHEN b.k % 5 = 0 THEN baas_now() + 86400 ELSE 0 END,
     CASE WHEN b.k % 5 = 0 THEN 0 ELSE baas_now() - 3600 END,
-    t.c, t.c, t.c, t.c, substr(md5('e' || b.k), 1, 16)
+    t.c, t.c, t.c, t.c, substr(md5('e' || b.k), 1, 16),
+    -- What 0012's trigger keeps: the device accounts below, oldest first.
+    CASE WHEN b.k % 10 = 3 THEN ARRAY[b.da,
+	('x' || substr(md5('d2.' || b.k), 1, 15))::bit(60)::bigint + 1]
+	ELSE ARRAY[b.da] END
 FROM bench_users b,
     LATERAL (SELECT 1500000000 + b.k % 100000000 AS c) t
 ORDER BY b.k;
@@ -217,6 +221,8 @@ BEGIN
 END
 $$;
 RESET session_replication_role;
+-- What 0015's triggers keep (skipped above): the owner lookup tables.
+SELECT baas_sync_owner_lookups() AS lookup_rows_added;
 
 \echo vacuum analyze
 VACUUM ANALYZE;

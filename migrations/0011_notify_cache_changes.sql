@@ -26,19 +26,23 @@ $$;
 
 -- users: any update changes what lists showing the user render; banned
 -- or deleted changing revokes the user's tokens. New users are in no cache.
+-- Static statements only (planned once per session, not per call: these
+-- run inside every presence batch and friend request).
 CREATE FUNCTION baas_users_notify()
 RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+	r	bigint[];
+	c	bigint[];
 BEGIN
 	IF TG_OP = 'UPDATE' THEN
-		PERFORM baas_cache_notify('r', ARRAY(SELECT n.id FROM n
-		    JOIN o ON o.id = n.id
-		    WHERE o.banned IS DISTINCT FROM n.banned
-		    OR o.deleted IS DISTINCT FROM n.deleted));
-		PERFORM baas_cache_notify('c', ARRAY(SELECT id FROM n
-		    EXCEPT SELECT n.id FROM n JOIN o ON o.id = n.id
-		    WHERE o.banned IS DISTINCT FROM n.banned
-		    OR o.deleted IS DISTINCT FROM n.deleted));
+		SELECT array_agg(n.id) FILTER (WHERE o.banned IS DISTINCT FROM
+		    n.banned OR o.deleted IS DISTINCT FROM n.deleted),
+		    array_agg(n.id) FILTER (WHERE o.banned IS NOT DISTINCT FROM
+		    n.banned AND o.deleted IS NOT DISTINCT FROM n.deleted)
+		INTO r, c FROM n JOIN o ON o.id = n.id;
+		PERFORM baas_cache_notify('r', r);
+		PERFORM baas_cache_notify('c', c);
 	ELSE
 		PERFORM baas_cache_notify('r', ARRAY(SELECT id FROM o));
 	END IF;
@@ -75,57 +79,92 @@ CREATE TRIGGER device_accounts_notify_delete AFTER DELETE ON device_accounts
     REFERENCING OLD TABLE AS o
     FOR EACH STATEMENT EXECUTE FUNCTION baas_device_accounts_notify();
 
--- The tables of pairs: both users of every row written. TG_ARGV names the
--- two columns; one function for the three tables and three events.
-CREATE FUNCTION baas_pairs_notify()
+-- The tables of pairs: both users of every row written, one function per
+-- table with static statements (a dynamic EXECUTE is planned at every
+-- call, and these run in every friend request and answer).
+CREATE FUNCTION baas_friendships_notify()
 RETURNS trigger
 LANGUAGE plpgsql AS $$
-DECLARE
-	a	text := quote_ident(TG_ARGV[0]);
-	b	text := quote_ident(TG_ARGV[1]);
-	q	text;
-	ids	bigint[];
 BEGIN
 	IF TG_OP = 'INSERT' THEN
-		q := format('SELECT %1$s FROM n UNION SELECT %2$s FROM n', a, b);
+		PERFORM baas_cache_notify('c', ARRAY(SELECT owner_id FROM n
+		    UNION SELECT friend_id FROM n));
 	ELSIF TG_OP = 'DELETE' THEN
-		q := format('SELECT %1$s FROM o UNION SELECT %2$s FROM o', a, b);
+		PERFORM baas_cache_notify('c', ARRAY(SELECT owner_id FROM o
+		    UNION SELECT friend_id FROM o));
 	ELSE
-		q := format('SELECT %1$s FROM n UNION SELECT %2$s FROM n '
-		    'UNION SELECT %1$s FROM o UNION SELECT %2$s FROM o', a, b);
+		PERFORM baas_cache_notify('c', ARRAY(SELECT owner_id FROM n
+		    UNION SELECT friend_id FROM n UNION SELECT owner_id FROM o
+		    UNION SELECT friend_id FROM o));
 	END IF;
-	EXECUTE format('SELECT ARRAY(%s)', q) INTO ids;
-	PERFORM baas_cache_notify('c', ids);
+	RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION baas_friend_requests_notify()
+RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP = 'INSERT' THEN
+		PERFORM baas_cache_notify('c', ARRAY(SELECT sender_id FROM n
+		    UNION SELECT receiver_id FROM n));
+	ELSIF TG_OP = 'DELETE' THEN
+		PERFORM baas_cache_notify('c', ARRAY(SELECT sender_id FROM o
+		    UNION SELECT receiver_id FROM o));
+	ELSE
+		PERFORM baas_cache_notify('c', ARRAY(SELECT sender_id FROM n
+		    UNION SELECT receiver_id FROM n UNION SELECT sender_id FROM o
+		    UNION SELECT receiver_id FROM o));
+	END IF;
+	RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION baas_blocks_notify()
+RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP = 'INSERT' THEN
+		PERFORM baas_cache_notify('c', ARRAY(SELECT owner_id FROM n
+		    UNION SELECT target_id FROM n));
+	ELSIF TG_OP = 'DELETE' THEN
+		PERFORM baas_cache_notify('c', ARRAY(SELECT owner_id FROM o
+		    UNION SELECT target_id FROM o));
+	ELSE
+		PERFORM baas_cache_notify('c', ARRAY(SELECT owner_id FROM n
+		    UNION SELECT target_id FROM n UNION SELECT owner_id FROM o
+		    UNION SELECT target_id FROM o));
+	END IF;
 	RETURN NULL;
 END
 $$;
 
 CREATE TRIGGER friendships_notify_insert AFTER INSERT ON friendships
     REFERENCING NEW TABLE AS n FOR EACH STATEMENT
-    EXECUTE FUNCTION baas_pairs_notify('owner_id', 'friend_id');
+    EXECUTE FUNCTION baas_friendships_notify();
 CREATE TRIGGER friendships_notify_update AFTER UPDATE ON friendships
     REFERENCING OLD TABLE AS o NEW TABLE AS n FOR EACH STATEMENT
-    EXECUTE FUNCTION baas_pairs_notify('owner_id', 'friend_id');
+    EXECUTE FUNCTION baas_friendships_notify();
 CREATE TRIGGER friendships_notify_delete AFTER DELETE ON friendships
     REFERENCING OLD TABLE AS o FOR EACH STATEMENT
-    EXECUTE FUNCTION baas_pairs_notify('owner_id', 'friend_id');
+    EXECUTE FUNCTION baas_friendships_notify();
 
 CREATE TRIGGER friend_requests_notify_insert AFTER INSERT ON friend_requests
     REFERENCING NEW TABLE AS n FOR EACH STATEMENT
-    EXECUTE FUNCTION baas_pairs_notify('sender_id', 'receiver_id');
+    EXECUTE FUNCTION baas_friend_requests_notify();
 CREATE TRIGGER friend_requests_notify_update AFTER UPDATE ON friend_requests
     REFERENCING OLD TABLE AS o NEW TABLE AS n FOR EACH STATEMENT
-    EXECUTE FUNCTION baas_pairs_notify('sender_id', 'receiver_id');
+    EXECUTE FUNCTION baas_friend_requests_notify();
 CREATE TRIGGER friend_requests_notify_delete AFTER DELETE ON friend_requests
     REFERENCING OLD TABLE AS o FOR EACH STATEMENT
-    EXECUTE FUNCTION baas_pairs_notify('sender_id', 'receiver_id');
+    EXECUTE FUNCTION baas_friend_requests_notify();
 
 CREATE TRIGGER blocks_notify_insert AFTER INSERT ON blocks
     REFERENCING NEW TABLE AS n FOR EACH STATEMENT
-    EXECUTE FUNCTION baas_pairs_notify('owner_id', 'target_id');
+    EXECUTE FUNCTION baas_blocks_notify();
 CREATE TRIGGER blocks_notify_update AFTER UPDATE ON blocks
     REFERENCING OLD TABLE AS o NEW TABLE AS n FOR EACH STATEMENT
-    EXECUTE FUNCTION baas_pairs_notify('owner_id', 'target_id');
+    EXECUTE FUNCTION baas_blocks_notify();
 CREATE TRIGGER blocks_notify_delete AFTER DELETE ON blocks
     REFERENCING OLD TABLE AS o FOR EACH STATEMENT
-    EXECUTE FUNCTION baas_pairs_notify('owner_id', 'target_id');
+    EXECUTE FUNCTION baas_blocks_notify();
