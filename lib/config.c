@@ -555,6 +555,7 @@ config_free(struct config *c)
 		char			**s;
 
 		if (v->parse != config_parse_string &&
+		    v->parse != config_parse_conninfo &&
 		    v->parse != config_parse_url)
 			continue;
 		s = (char **)(void *)((char *)c + v->off);
