@@ -256,11 +256,13 @@ main_serve(void)
 		fatal("evthread_use_pthreads failed");
 
 	main_check_nofile();
-	notices_start();
 	listener_open(&http, &app.cfg.http_addr, app.cfg.threads);
 	listener_open(&https, &app.cfg.https_addr, app.cfg.threads);
 	listener_open(&metrics, &app.cfg.metrics_addr, 1);
 	listener_open(&internal, &app.cfg.internal_addr, app.cfg.threads);
+	/* After the listeners: a port in use ends the start before any
+	 * thread; the caches serve nothing until it listens anyway. */
+	notices_start();
 	workers = xcalloc(app.cfg.threads, sizeof *workers);
 	stats = xcalloc(app.cfg.threads, sizeof *stats);
 	for (int i = 0; i < app.cfg.threads; i++) {
