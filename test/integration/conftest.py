@@ -72,7 +72,8 @@ def needs_own_server():
 def needs_direct_connection():
     """Skips the calling test when the suite runs through a proxy
     (TEST_THROUGH_PROXY, set by scripts/test-cluster.sh): HAProxy answers
-    malformed HTTP itself, before any instance sees it."""
+    malformed HTTP itself, before any instance sees it, and holds the TLS
+    side (the RSA certificate alone)."""
     if os.environ.get("TEST_THROUGH_PROXY"):
         pytest.skip("needs a direct connection to the server (the suite "
                     "runs through a proxy)")

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from conftest import http
+from conftest import http, needs_direct_connection
 
 BAAS_HOSTS = [
     "e0d67c509fb203858ebcb2fe3f88c2aa.baas.nintendo.com",
@@ -228,12 +228,19 @@ def peer_key(out):
     (["-tls1_3", "-sigalgs", "rsa_pss_rsae_sha256"], 2048),
 ])
 def test_certificate_follows_client_signature_algorithms(tls_port, args, bits):
+    # Where TLS ends at HAProxy (scripts/test-cluster.sh) it serves the RSA
+    # certificate alone: every client speaks RSA, and HAProxy 2.6 would
+    # pick ECDSA for a TLS 1.2 client offering ECDSA signatures but only
+    # RSA suites, and fail it. The choice tested here is the instances'.
+    if bits != 2048:
+        needs_direct_connection()
     rc, out = s_client(tls_port, *args)
     assert rc == 0, out
     assert peer_key(out)[1] == bits, out
 
 
 def test_ecdsa_certificate_verifies_like_the_rsa_one(server):
+    needs_direct_connection()	# HAProxy serves RSA only (see above)
     if server.keys_dir is None or server.https_port is None:
         pytest.skip("keys folder of the server unknown")
     tls = server.keys_dir / "tls"
