@@ -1,0 +1,169 @@
+/* rs256: RS256 signatures with per-thread contexts (rs256.h).
+ *
+ * Each thread keeps a few EVP_PKEY_CTX, one per (key, operation), set up
+ * once for PKCS#1 v1.5 and SHA-256; a call then hashes the message and
+ * signs or verifies the digest on the ready context. A context holds a
+ * reference to its key, so a key dropped by a reload stays alive (and its
+ * address unused by another key) until its slot is taken by another. */
+#include "rs256.h"
+
+#include <openssl/err.h>
+#include <openssl/rsa.h>
+
+#include <pthread.h>
+#include <stdlib.h>
+
+#define RS256_SLOTS	8	/* keys in use at once: signers, trusted */
+
+enum rs256_op {
+	RS256_SIGN,
+	RS256_VERIFY,
+};
+
+struct rs256_slot {
+	EVP_PKEY	*pkey;
+	enum rs256_op	 op;
+	EVP_PKEY_CTX	*ctx;
+};
+
+struct rs256_cache {
+	struct rs256_slot	slot[RS256_SLOTS];
+	unsigned		next;	/* the slot to take next, in turn */
+};
+
+static pthread_once_t	 rs256_once = PTHREAD_ONCE_INIT;
+static pthread_key_t	 rs256_key;
+static EVP_MD		*rs256_sha256;
+
+static void
+rs256_cache_free(void *arg)
+{
+	struct rs256_cache	*c = arg;
+
+	for (size_t i = 0; i < RS256_SLOTS; i++)
+		EVP_PKEY_CTX_free(c->slot[i].ctx);
+	free(c);
+}
+
+static void
+rs256_init(void)
+{
+	/* EVP_sha256() would look SHA-256 up again on every use. */
+	if ((rs256_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+		fatal("OpenSSL has no SHA256");
+	if (pthread_key_create(&rs256_key, rs256_cache_free) != 0)
+		fatal("pthread_key_create failed");
+}
+
+const EVP_MD *
+rs256_md(void)
+{
+	pthread_once(&rs256_once, rs256_init);
+	return (rs256_sha256);
+}
+
+/* A context for op with pkey, PKCS#1 v1.5 over a SHA-256 digest; NULL
+ * when the key cannot do op. */
+static EVP_PKEY_CTX *
+rs256_ctx_new(EVP_PKEY *pkey, enum rs256_op op)
+{
+	EVP_PKEY_CTX	*ctx;
+
+	if ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL)) == NULL)
+		return (NULL);
+	if ((op == RS256_SIGN ? EVP_PKEY_sign_init(ctx) :
+	    EVP_PKEY_verify_init(ctx)) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) != 1 ||
+	    EVP_PKEY_CTX_set_signature_md(ctx, rs256_md()) != 1) {
+		EVP_PKEY_CTX_free(ctx);
+		return (NULL);
+	}
+	return (ctx);
+}
+
+/* This thread's slot for (pkey, op), made when missing; NULL when the
+ * key cannot do op. */
+static struct rs256_slot *
+rs256_slot_get(EVP_PKEY *pkey, enum rs256_op op)
+{
+	struct rs256_cache	*c;
+	struct rs256_slot	*s;
+	EVP_PKEY_CTX		*ctx;
+
+	(void)rs256_md();
+	if ((c = pthread_getspecific(rs256_key)) == NULL) {
+		c = xcalloc(1, sizeof *c);
+		if (pthread_setspecific(rs256_key, c) != 0)
+			fatal("pthread_setspecific failed");
+	}
+	for (size_t i = 0; i < RS256_SLOTS; i++)
+		if (c->slot[i].pkey == pkey && c->slot[i].op == op &&
+		    c->slot[i].ctx != NULL)
+			return (&c->slot[i]);
+	if ((ctx = rs256_ctx_new(pkey, op)) == NULL)
+		return (NULL);
+	s = &c->slot[c->next];
+	c->next = (c->next + 1) % RS256_SLOTS;
+	EVP_PKEY_CTX_free(s->ctx);
+	s->pkey = pkey;
+	s->op = op;
+	s->ctx = ctx;
+	return (s);
+}
+
+/* Drops a slot whose context failed: the next call starts afresh. */
+static void
+rs256_slot_drop(struct rs256_slot *s)
+{
+	EVP_PKEY_CTX_free(s->ctx);
+	s->ctx = NULL;
+	s->pkey = NULL;
+}
+
+static void
+rs256_digest(const void *msg, size_t len, unsigned char md[32])
+{
+	unsigned int	n = 0;
+
+	if (EVP_Digest(msg, len, md, &n, rs256_md(), NULL) != 1 || n != 32)
+		fatal("SHA-256 failed");
+}
+
+int
+rs256_sign(EVP_PKEY *pkey, const void *msg, size_t len, unsigned char *sig,
+    size_t *siglen)
+{
+	struct rs256_slot	*s;
+	unsigned char		 md[32];
+
+	if (pkey == NULL || (s = rs256_slot_get(pkey, RS256_SIGN)) == NULL) {
+		ERR_clear_error();
+		return (-1);
+	}
+	rs256_digest(msg, len, md);
+	if (EVP_PKEY_sign(s->ctx, sig, siglen, md, sizeof md) != 1) {
+		rs256_slot_drop(s);
+		ERR_clear_error();
+		return (-1);
+	}
+	return (0);
+}
+
+int
+rs256_verify(EVP_PKEY *pkey, const void *msg, size_t len,
+    const unsigned char *sig, size_t siglen)
+{
+	struct rs256_slot	*s;
+	unsigned char		 md[32];
+
+	if (pkey == NULL || (s = rs256_slot_get(pkey, RS256_VERIFY)) == NULL) {
+		ERR_clear_error();
+		return (0);
+	}
+	rs256_digest(msg, len, md);
+	/* A bad signature is no fault of the context: it stays. */
+	if (EVP_PKEY_verify(s->ctx, sig, siglen, md, sizeof md) == 1)
+		return (1);
+	ERR_clear_error();
+	return (0);
+}
