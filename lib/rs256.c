@@ -6,6 +6,7 @@
  * reference to its key, so a key dropped by a reload stays alive (and its
  * address unused by another key) until its slot is taken by another. */
 #include "rs256.h"
+#include "ossl.h"
 
 #include <openssl/err.h>
 #include <openssl/rsa.h>
@@ -33,7 +34,6 @@ struct rs256_cache {
 
 static pthread_once_t	 rs256_once = PTHREAD_ONCE_INIT;
 static pthread_key_t	 rs256_key;
-static EVP_MD		*rs256_sha256;
 
 static void
 rs256_cache_free(void *arg)
@@ -48,18 +48,8 @@ rs256_cache_free(void *arg)
 static void
 rs256_init(void)
 {
-	/* EVP_sha256() would look SHA-256 up again on every use. */
-	if ((rs256_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
-		fatal("OpenSSL has no SHA256");
 	if (pthread_key_create(&rs256_key, rs256_cache_free) != 0)
 		fatal("pthread_key_create failed");
-}
-
-const EVP_MD *
-rs256_md(void)
-{
-	pthread_once(&rs256_once, rs256_init);
-	return (rs256_sha256);
 }
 
 /* A context for op with pkey, PKCS#1 v1.5 over a SHA-256 digest; NULL
@@ -74,7 +64,7 @@ rs256_ctx_new(EVP_PKEY *pkey, enum rs256_op op)
 	if ((op == RS256_SIGN ? EVP_PKEY_sign_init(ctx) :
 	    EVP_PKEY_verify_init(ctx)) != 1 ||
 	    EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) != 1 ||
-	    EVP_PKEY_CTX_set_signature_md(ctx, rs256_md()) != 1) {
+	    EVP_PKEY_CTX_set_signature_md(ctx, ossl_sha256()) != 1) {
 		EVP_PKEY_CTX_free(ctx);
 		return (NULL);
 	}
@@ -90,7 +80,7 @@ rs256_slot_get(EVP_PKEY *pkey, enum rs256_op op)
 	struct rs256_slot	*s;
 	EVP_PKEY_CTX		*ctx;
 
-	(void)rs256_md();
+	pthread_once(&rs256_once, rs256_init);
 	if ((c = pthread_getspecific(rs256_key)) == NULL) {
 		c = xcalloc(1, sizeof *c);
 		if (pthread_setspecific(rs256_key, c) != 0)
@@ -125,7 +115,7 @@ rs256_digest(const void *msg, size_t len, unsigned char md[32])
 {
 	unsigned int	n = 0;
 
-	if (EVP_Digest(msg, len, md, &n, rs256_md(), NULL) != 1 || n != 32)
+	if (EVP_Digest(msg, len, md, &n, ossl_sha256(), NULL) != 1 || n != 32)
 		fatal("SHA-256 failed");
 }
 

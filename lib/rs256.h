@@ -22,7 +22,4 @@ int	 rs256_sign(EVP_PKEY *pkey, const void *msg, size_t len,
 int	 rs256_verify(EVP_PKEY *pkey, const void *msg, size_t len,
 	    const unsigned char *sig, size_t siglen) WUR;
 
-/* The SHA-256 method, fetched once for the process. */
-const EVP_MD *rs256_md(void);
-
 #endif
