@@ -4,7 +4,14 @@
  * once for PKCS#1 v1.5 and SHA-256; a call then hashes the message and
  * signs or verifies the digest on the ready context. A context holds a
  * reference to its key, so a key dropped by a reload stays alive (and its
- * address unused by another key) until its slot is taken by another. */
+ * address unused by another key) until its slot is taken by another.
+ *
+ * Each thread also remembers the last signatures it found valid, by exact
+ * message, signature and key (referenced too): a console presents the same
+ * device token again and again, and verifying is a pure function of the
+ * three, so a repeat costs a comparison instead of the RSA arithmetic.
+ * Only the signature is remembered: every check of the header and claims
+ * runs again on each call, and a key no longer trusted is never asked. */
 #include "rs256.h"
 #include "ossl.h"
 
@@ -13,8 +20,11 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define RS256_SLOTS	8	/* keys in use at once: signers, trusted */
+#define RS256_MEMO	256	/* valid signatures remembered a thread */
+#define RS256_MEMO_MAX	4096	/* longest message remembered (bytes) */
 
 enum rs256_op {
 	RS256_SIGN,
@@ -27,13 +37,29 @@ struct rs256_slot {
 	EVP_PKEY_CTX	*ctx;
 };
 
+struct rs256_memo {
+	EVP_PKEY	*pkey;		/* referenced; NULL when empty */
+	unsigned char	*data;		/* the message, then the signature */
+	size_t		 len;
+	size_t		 siglen;
+};
+
 struct rs256_cache {
 	struct rs256_slot	slot[RS256_SLOTS];
 	unsigned		next;	/* the slot to take next, in turn */
+	struct rs256_memo	memo[RS256_MEMO];
 };
 
 static pthread_once_t	 rs256_once = PTHREAD_ONCE_INIT;
 static pthread_key_t	 rs256_key;
+
+static void
+rs256_memo_clear(struct rs256_memo *m)
+{
+	EVP_PKEY_free(m->pkey);
+	free(m->data);
+	memset(m, 0, sizeof *m);
+}
 
 static void
 rs256_cache_free(void *arg)
@@ -42,6 +68,8 @@ rs256_cache_free(void *arg)
 
 	for (size_t i = 0; i < RS256_SLOTS; i++)
 		EVP_PKEY_CTX_free(c->slot[i].ctx);
+	for (size_t i = 0; i < RS256_MEMO; i++)
+		rs256_memo_clear(&c->memo[i]);
 	free(c);
 }
 
@@ -71,14 +99,10 @@ rs256_ctx_new(EVP_PKEY *pkey, enum rs256_op op)
 	return (ctx);
 }
 
-/* This thread's slot for (pkey, op), made when missing; NULL when the
- * key cannot do op. */
-static struct rs256_slot *
-rs256_slot_get(EVP_PKEY *pkey, enum rs256_op op)
+static struct rs256_cache *
+rs256_cache_get(void)
 {
 	struct rs256_cache	*c;
-	struct rs256_slot	*s;
-	EVP_PKEY_CTX		*ctx;
 
 	pthread_once(&rs256_once, rs256_init);
 	if ((c = pthread_getspecific(rs256_key)) == NULL) {
@@ -86,6 +110,17 @@ rs256_slot_get(EVP_PKEY *pkey, enum rs256_op op)
 		if (pthread_setspecific(rs256_key, c) != 0)
 			fatal("pthread_setspecific failed");
 	}
+	return (c);
+}
+
+/* c's slot for (pkey, op), made when missing; NULL when the key cannot
+ * do op. */
+static struct rs256_slot *
+rs256_slot_get(struct rs256_cache *c, EVP_PKEY *pkey, enum rs256_op op)
+{
+	struct rs256_slot	*s;
+	EVP_PKEY_CTX		*ctx;
+
 	for (size_t i = 0; i < RS256_SLOTS; i++)
 		if (c->slot[i].pkey == pkey && c->slot[i].op == op &&
 		    c->slot[i].ctx != NULL)
@@ -126,7 +161,8 @@ rs256_sign(EVP_PKEY *pkey, const void *msg, size_t len, unsigned char *sig,
 	struct rs256_slot	*s;
 	unsigned char		 md[32];
 
-	if (pkey == NULL || (s = rs256_slot_get(pkey, RS256_SIGN)) == NULL) {
+	if (pkey == NULL ||
+	    (s = rs256_slot_get(rs256_cache_get(), pkey, RS256_SIGN)) == NULL) {
 		ERR_clear_error();
 		return (-1);
 	}
@@ -139,21 +175,67 @@ rs256_sign(EVP_PKEY *pkey, const void *msg, size_t len, unsigned char *sig,
 	return (0);
 }
 
+/* The memo entry a signature would sit in: its last bytes are as good as
+ * random (and a forger choosing them only evicts an entry). */
+static struct rs256_memo *
+rs256_memo_entry(struct rs256_cache *c, const unsigned char *sig,
+    size_t siglen)
+{
+	unsigned	h = 0;
+
+	if (siglen >= 2)
+		h = sig[siglen - 1] | (unsigned)sig[siglen - 2] << 8;
+	return (&c->memo[h % RS256_MEMO]);
+}
+
+static int
+rs256_memo_has(const struct rs256_memo *m, EVP_PKEY *pkey, const void *msg,
+    size_t len, const unsigned char *sig, size_t siglen)
+{
+	return (m->pkey == pkey && m->len == len && m->siglen == siglen &&
+	    memcmp(m->data, msg, len) == 0 &&
+	    memcmp(m->data + len, sig, siglen) == 0);
+}
+
+static void
+rs256_memo_put(struct rs256_memo *m, EVP_PKEY *pkey, const void *msg,
+    size_t len, const unsigned char *sig, size_t siglen)
+{
+	if (len > RS256_MEMO_MAX || siglen > RS256_MEMO_MAX ||
+	    EVP_PKEY_up_ref(pkey) != 1)
+		return;
+	rs256_memo_clear(m);
+	m->pkey = pkey;
+	m->data = xmalloc(len + siglen);
+	memcpy(m->data, msg, len);
+	memcpy(m->data + len, sig, siglen);
+	m->len = len;
+	m->siglen = siglen;
+}
+
 int
 rs256_verify(EVP_PKEY *pkey, const void *msg, size_t len,
     const unsigned char *sig, size_t siglen)
 {
+	struct rs256_cache	*c = rs256_cache_get();
+	struct rs256_memo	*m = rs256_memo_entry(c, sig, siglen);
 	struct rs256_slot	*s;
 	unsigned char		 md[32];
 
-	if (pkey == NULL || (s = rs256_slot_get(pkey, RS256_VERIFY)) == NULL) {
+	if (pkey == NULL)
+		return (0);
+	if (rs256_memo_has(m, pkey, msg, len, sig, siglen))
+		return (1);
+	if ((s = rs256_slot_get(c, pkey, RS256_VERIFY)) == NULL) {
 		ERR_clear_error();
 		return (0);
 	}
 	rs256_digest(msg, len, md);
 	/* A bad signature is no fault of the context: it stays. */
-	if (EVP_PKEY_verify(s->ctx, sig, siglen, md, sizeof md) == 1)
-		return (1);
-	ERR_clear_error();
-	return (0);
+	if (EVP_PKEY_verify(s->ctx, sig, siglen, md, sizeof md) != 1) {
+		ERR_clear_error();
+		return (0);
+	}
+	rs256_memo_put(m, pkey, msg, len, sig, siglen);
+	return (1);
 }

@@ -1,7 +1,9 @@
 /* check_rs256: the per-thread contexts sign exactly what a fresh
  * EVP_DigestSign does (PKCS#1 v1.5 is deterministic, so the bytes must be
- * equal), verify what EVP_DigestVerify does and refuse the rest, across
- * more keys than a thread keeps, keys freed while cached, and threads. */
+ * equal), verify what EVP_DigestVerify does and refuse the rest (the
+ * memo of valid signatures included: same bytes, other key, one bit
+ * off), across more keys than a thread keeps, keys freed while cached,
+ * and threads. */
 #include "check_main.h"
 
 #include "keys.h"
@@ -82,11 +84,16 @@ check_one(EVP_PKEY *pkey, const char *msg)
 	ck_assert_mem_eq(got, want, wantlen);
 	ck_assert(rs256_verify(pkey, msg, strlen(msg), got, gotlen));
 	ck_assert(verify_fresh(pkey, msg, got, gotlen));
-	/* One bit off, a byte short, another message: refused by both. */
-	got[gotlen / 2] ^= 0x01;
-	ck_assert(!rs256_verify(pkey, msg, strlen(msg), got, gotlen));
-	ck_assert(!verify_fresh(pkey, msg, got, gotlen));
-	got[gotlen / 2] ^= 0x01;
+	/* Again: from the memo this time. */
+	ck_assert(rs256_verify(pkey, msg, strlen(msg), got, gotlen));
+	/* One bit off (beside the remembered one, or where it is looked
+	 * up), a byte short, another message: refused by both. */
+	for (size_t at = gotlen / 2; at < gotlen; at += gotlen / 2 - 1) {
+		got[at] ^= 0x01;
+		ck_assert(!rs256_verify(pkey, msg, strlen(msg), got, gotlen));
+		ck_assert(!verify_fresh(pkey, msg, got, gotlen));
+		got[at] ^= 0x01;
+	}
 	ck_assert(!rs256_verify(pkey, msg, strlen(msg), got, gotlen - 1));
 	ck_assert(!rs256_verify(pkey, "x", 1, got, gotlen));
 }
