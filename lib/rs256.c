@@ -3,8 +3,8 @@
  * Each thread keeps a few EVP_PKEY_CTX, one per (key, operation), set up
  * once for PKCS#1 v1.5 and SHA-256; a call then hashes the message and
  * signs or verifies the digest on the ready context. A context holds a
- * reference to its key, so a key dropped by a reload stays alive (and its
- * address unused by another key) until its slot is taken by another.
+ * reference to its key, so its address cannot be another key's while it
+ * is kept; rs256_forget (a thread taking up reloaded keys) drops them.
  *
  * Each thread also remembers the last signatures it found valid, by exact
  * message, signature and key (referenced too): a console presents the same
@@ -61,16 +61,23 @@ rs256_memo_clear(struct rs256_memo *m)
 	memset(m, 0, sizeof *m);
 }
 
+/* Drops every context and remembered signature of c (and their keys). */
+static void
+rs256_cache_empty(struct rs256_cache *c)
+{
+	for (size_t i = 0; i < RS256_SLOTS; i++)
+		EVP_PKEY_CTX_free(c->slot[i].ctx);
+	memset(c->slot, 0, sizeof c->slot);
+	c->next = 0;
+	for (size_t i = 0; i < RS256_MEMO; i++)
+		rs256_memo_clear(&c->memo[i]);
+}
+
 static void
 rs256_cache_free(void *arg)
 {
-	struct rs256_cache	*c = arg;
-
-	for (size_t i = 0; i < RS256_SLOTS; i++)
-		EVP_PKEY_CTX_free(c->slot[i].ctx);
-	for (size_t i = 0; i < RS256_MEMO; i++)
-		rs256_memo_clear(&c->memo[i]);
-	free(c);
+	rs256_cache_empty(arg);
+	free(arg);
 }
 
 static void
@@ -97,6 +104,16 @@ rs256_ctx_new(EVP_PKEY *pkey, enum rs256_op op)
 		return (NULL);
 	}
 	return (ctx);
+}
+
+void
+rs256_forget(void)
+{
+	struct rs256_cache	*c;
+
+	pthread_once(&rs256_once, rs256_init);
+	if ((c = pthread_getspecific(rs256_key)) != NULL)
+		rs256_cache_empty(c);
 }
 
 static struct rs256_cache *

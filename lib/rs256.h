@@ -22,4 +22,9 @@ int	 rs256_sign(EVP_PKEY *pkey, const void *msg, size_t len,
 int	 rs256_verify(EVP_PKEY *pkey, const void *msg, size_t len,
 	    const unsigned char *sig, size_t siglen) WUR;
 
+/* Drops the calling thread's contexts and remembered signatures, and with
+ * them its references to keys: called when a thread takes up reloaded
+ * keys, so that a key taken out of the folder leaves the process. */
+void	 rs256_forget(void);
+
 #endif
