@@ -206,6 +206,7 @@ jws_sign_new(const struct key *key, const char *jku, json_t *claims)
 	char		*input = NULL, *s64 = NULL, *token = NULL;
 	unsigned char	*sig = NULL;
 	size_t		 siglen;
+	int		 size;
 
 	if (key == NULL || key->pkey == NULL || !key->has_private ||
 	    !json_is_object(claims))
@@ -223,7 +224,9 @@ jws_sign_new(const struct key *key, const char *jku, json_t *claims)
 	p64 = b64url_encode_new(p, strlen(p));
 	input = xasprintf("%s.%s", h64, p64);
 
-	siglen = (size_t)EVP_PKEY_get_size(key->pkey);
+	if ((size = EVP_PKEY_get_size(key->pkey)) <= 0)
+		goto out;
+	siglen = (size_t)size;
 	sig = xmalloc(siglen);
 	if (rs256_sign(key->pkey, input, strlen(input), sig, &siglen) != 0)
 		goto out;
