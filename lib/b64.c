@@ -4,8 +4,10 @@
  * takes no padding at all (RFC 7515 section 2), so a token has one spelling. */
 #include "b64.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const char b64_url_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -40,21 +42,24 @@ b64url_encode_new(const void *data, size_t n)
 	return (out);
 }
 
-/* Value of c in the url (or standard) alphabet, or -1. */
-static int
-b64_value(int url, unsigned char c)
+static const char b64_std_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* Each byte's value in the standard [0] and url [1] alphabets, -1 outside:
+ * a lookup, not five tests that random text mispredicts. */
+static signed char	b64_values[2][256];
+static pthread_once_t	b64_values_once = PTHREAD_ONCE_INIT;
+
+static void
+b64_values_fill(void)
 {
-	if (c >= 'A' && c <= 'Z')
-		return (c - 'A');
-	if (c >= 'a' && c <= 'z')
-		return (c - 'a' + 26);
-	if (c >= '0' && c <= '9')
-		return (c - '0' + 52);
-	if (c == (url ? '-' : '+'))
-		return (62);
-	if (c == (url ? '_' : '/'))
-		return (63);
-	return (-1);
+	memset(b64_values, -1, sizeof b64_values);
+	for (int i = 0; i < 64; i++) {
+		b64_values[0][(unsigned char)b64_std_alphabet[i]] =
+		    (signed char)i;
+		b64_values[1][(unsigned char)b64_url_alphabet[i]] =
+		    (signed char)i;
+	}
 }
 
 /*
@@ -67,10 +72,11 @@ static unsigned char *
 b64_decode_any(int url, int canonical, const char *s, size_t len,
     size_t *outlen)
 {
-	unsigned char	*out, *o;
-	size_t		 i, pad = 0;
-	uint32_t	 v = 0;
-	int		 d, bits = 0;
+	const signed char	*values;
+	unsigned char		*out, *o;
+	size_t			 i, pad = 0;
+	uint32_t		 v = 0;
+	int			 d, bits = 0;
 
 	if (outlen != NULL)
 		*outlen = 0;
@@ -84,9 +90,11 @@ b64_decode_any(int url, int canonical, const char *s, size_t len,
 	if (len % 4 == 1)
 		return (NULL);
 
+	pthread_once(&b64_values_once, b64_values_fill);
+	values = b64_values[url != 0];
 	out = o = xmalloc(len / 4 * 3 + 3);
 	for (i = 0; i < len; i++) {
-		if ((d = b64_value(url, (unsigned char)s[i])) < 0) {
+		if ((d = values[(unsigned char)s[i]]) < 0) {
 			free(out);
 			return (NULL);
 		}

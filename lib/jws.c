@@ -5,36 +5,16 @@
  * is touched, so a public key can never be used as an HMAC secret. */
 #include "jws.h"
 #include "b64.h"
+#include "rs256.h"
 
-#include <openssl/err.h>
 #include <openssl/evp.h>
 
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define JWT_MAX_LEN	16384	/* far above any BaaS, dauth or NA token */
-
-/* SHA-256 fetched once: EVP_sha256() would look it up again (locks and
- * all) for every token on the signing hot path. */
-static pthread_once_t	 sha256_once = PTHREAD_ONCE_INIT;
-static EVP_MD		*sha256;
-
-static void
-sha256_fetch(void)
-{
-	if ((sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
-		fatal("OpenSSL has no SHA256");
-}
-
-static const EVP_MD *
-md_sha256(void)
-{
-	pthread_once(&sha256_once, sha256_fetch);
-	return (sha256);
-}
 
 /* A token cut at its dots and decoded; the signing input is borrowed. */
 struct jws_parts {
@@ -218,25 +198,6 @@ claims_check(json_t *claims, const struct jws_expect *x, char *err,
 	return (0);
 }
 
-/* One RS256 verification; its own EVP_MD_CTX, so keys are shared freely
- * between threads. */
-static int
-rs256_verify(EVP_PKEY *pkey, const struct jws_parts *jp)
-{
-	EVP_MD_CTX	*ctx;
-	int		 ok;
-
-	if ((ctx = EVP_MD_CTX_new()) == NULL)
-		fatal("out of memory (EVP_MD_CTX_new)");
-	ok = EVP_DigestVerifyInit(ctx, NULL, md_sha256(), NULL, pkey) == 1 &&
-	    EVP_DigestVerify(ctx, jp->sig, jp->siglen,
-	    (const unsigned char *)jp->input, jp->inputlen) == 1;
-	EVP_MD_CTX_free(ctx);
-	if (!ok)
-		ERR_clear_error();
-	return (ok);
-}
-
 char *
 jws_sign_new(const struct key *key, const char *jku, json_t *claims)
 {
@@ -244,8 +205,8 @@ jws_sign_new(const struct key *key, const char *jku, json_t *claims)
 	char		*h = NULL, *p = NULL, *h64 = NULL, *p64 = NULL;
 	char		*input = NULL, *s64 = NULL, *token = NULL;
 	unsigned char	*sig = NULL;
-	size_t		 siglen = 0;
-	EVP_MD_CTX	*ctx = NULL;
+	size_t		 siglen;
+	int		 size;
 
 	if (key == NULL || key->pkey == NULL || !key->has_private ||
 	    !json_is_object(claims))
@@ -263,21 +224,15 @@ jws_sign_new(const struct key *key, const char *jku, json_t *claims)
 	p64 = b64url_encode_new(p, strlen(p));
 	input = xasprintf("%s.%s", h64, p64);
 
-	if ((ctx = EVP_MD_CTX_new()) == NULL)
-		fatal("out of memory (EVP_MD_CTX_new)");
-	if (EVP_DigestSignInit(ctx, NULL, md_sha256(), NULL, key->pkey) != 1 ||
-	    EVP_DigestSign(ctx, NULL, &siglen, (unsigned char *)input,
-	    strlen(input)) != 1)
+	if ((size = EVP_PKEY_get_size(key->pkey)) <= 0)
 		goto out;
+	siglen = (size_t)size;
 	sig = xmalloc(siglen);
-	if (EVP_DigestSign(ctx, sig, &siglen, (unsigned char *)input,
-	    strlen(input)) != 1)
+	if (rs256_sign(key->pkey, input, strlen(input), sig, &siglen) != 0)
 		goto out;
 	s64 = b64url_encode_new(sig, siglen);
 	token = xasprintf("%s.%s", input, s64);
 out:
-	ERR_clear_error();
-	EVP_MD_CTX_free(ctx);
 	free(h);
 	free(p);
 	free(h64);
@@ -286,6 +241,14 @@ out:
 	free(sig);
 	free(s64);
 	return (token);
+}
+
+/* Whether jp's signature is pkey's over its signing input. */
+static int
+jws_sig_ok(EVP_PKEY *pkey, const struct jws_parts *jp)
+{
+	return (rs256_verify(pkey, jp->input, jp->inputlen, jp->sig,
+	    jp->siglen));
 }
 
 /* The header and signature checks of jws_verify: 0 when they pass. */
@@ -315,10 +278,10 @@ jws_check_signed(const struct jws_parts *jp, const struct keyset *ks,
 	if (v != NULL)
 		key = keyset_find(ks, kid);
 	if (key != NULL)
-		ok = rs256_verify(key->pkey, jp);
+		ok = jws_sig_ok(key->pkey, jp);
 	else if (expect->any_key) {
 		for (size_t i = 0; i < ks->n && !ok; i++)
-			ok = rs256_verify(ks->keys[i].pkey, jp);
+			ok = jws_sig_ok(ks->keys[i].pkey, jp);
 	} else
 		return (jws_err(err, errlen, "unknown kid"), -1);
 	if (!ok)

@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 
 #include "ids.h"
+#include "ossl.h"
 
 #define SALT_LEN	16
 #define DIGEST_LEN	32
@@ -53,7 +54,7 @@ password_digest(const unsigned char salt[SALT_LEN], const char *password,
 
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		fatal("out of memory (EVP_MD_CTX_new)");
-	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
+	if (EVP_DigestInit_ex(ctx, ossl_sha256(), NULL) != 1 ||
 	    EVP_DigestUpdate(ctx, salt, SALT_LEN) != 1 ||
 	    EVP_DigestUpdate(ctx, password, strlen(password)) != 1 ||
 	    EVP_DigestFinal_ex(ctx, out, &len) != 1 || len != DIGEST_LEN)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "rs256.h"
 
 static pthread_mutex_t		 keyring_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct keyring		*keyring_latest;
@@ -92,14 +93,19 @@ keyring_install(struct keyring *k)
 void
 keyring_adopt(void)
 {
+	int	changed;
+
 	pthread_mutex_lock(&keyring_lock);
-	if (keyring_mine != keyring_latest) {
+	if ((changed = keyring_mine != keyring_latest)) {
 		keyring_unref(keyring_mine);
 		keyring_mine = keyring_latest;
 		if (keyring_mine != NULL)
 			keyring_mine->refs++;
 	}
 	pthread_mutex_unlock(&keyring_lock);
+	/* This thread's RS256 contexts hold the old keys. */
+	if (changed)
+		rs256_forget();
 }
 
 void

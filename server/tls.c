@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <fcntl.h>
 #include <openssl/crypto.h>
@@ -200,15 +202,44 @@ tls_ctx_new(const struct tls_files *f, char *err, size_t errlen)
 	return (ctx);
 }
 
+/*
+ * libevent's OpenSSL bufferevent makes one SSL_write, so one TLS record
+ * and one send, per chain of the output buffer, and evhttp's reply is at
+ * least two chains (head, then body). A small reply is joined into one
+ * chain before it is written (the write waits for the loop), so it costs
+ * one record and one system call, as plain HTTP's writev does. Larger
+ * replies fill whole records anyway and are left alone.
+ */
+#define TLS_COALESCE_MAX	(16 * 1024)	/* one full TLS record */
+
+static void
+tls_coalesce_cb(struct evbuffer *out, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	size_t	len;
+
+	if (info->n_added == 0 || (len = evbuffer_get_length(out)) >
+	    TLS_COALESCE_MAX || evbuffer_peek(out, -1, NULL, NULL, 0) < 2)
+		return;
+	(void)evbuffer_pullup(out, (ev_ssize_t)len);
+}
+
 struct bufferevent *
 tls_bev_cb(struct event_base *base, void *arg)
 {
-	SSL	*ssl = SSL_new(arg);
+	SSL			*ssl = SSL_new(arg);
+	struct bufferevent	*bev;
 
 	if (ssl == NULL)
 		return (NULL);
-	return (bufferevent_openssl_socket_new(base, -1, ssl,
-	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE));
+	bev = bufferevent_openssl_socket_new(base, -1, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (bev != NULL && evbuffer_add_cb(bufferevent_get_output(bev),
+	    tls_coalesce_cb, NULL) == NULL) {
+		bufferevent_free(bev);
+		return (NULL);
+	}
+	return (bev);
 }
 
 /*
