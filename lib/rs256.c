@@ -15,6 +15,7 @@
 #include "rs256.h"
 #include "ossl.h"
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/rsa.h>
 
@@ -209,9 +210,11 @@ static int
 rs256_memo_has(const struct rs256_memo *m, EVP_PKEY *pkey, const void *msg,
     size_t len, const unsigned char *sig, size_t siglen)
 {
+	/* In constant time: a remembered signature is another console's
+	 * token, which timing must not reveal byte by byte. */
 	return (m->pkey == pkey && m->len == len && m->siglen == siglen &&
-	    memcmp(m->data, msg, len) == 0 &&
-	    memcmp(m->data + len, sig, siglen) == 0);
+	    (CRYPTO_memcmp(m->data, msg, len) |
+	    CRYPTO_memcmp(m->data + len, sig, siglen)) == 0);
 }
 
 static void
