@@ -85,18 +85,8 @@ psql "$admin_url" -XAtq -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" \
 /usr/bin/python3 bench/friends_setup.py keygen "$tmp/keys"
 port=$(free_port)
 sport=$(free_port)
-BAAS_DATABASE_URL=$db_url BAAS_HTTP_ADDR=127.0.0.1:$port \
-BAAS_HTTPS_ADDR=127.0.0.1:$sport \
-BAAS_METRICS_ADDR=${BAAS_METRICS_ADDR:-127.0.0.1:0} \
-BAAS_KEYS_DIR=$tmp/keys BAAS_TRUSTED_ID_KEYS=$tmp/keys/trusted-id \
-BAAS_TLS_CERT=$tmp/keys/tls/server.crt BAAS_TLS_KEY=$tmp/keys/tls/server.key \
-BAAS_DEVICE_TOKEN_KEYS=$tmp/keys/dauth \
-BAAS_NA_TOKEN_KEYS=$tmp/keys/nintendo-account \
-BAAS_APP_TOKEN_KEYS=$tmp/keys/aauth \
-BAAS_THREADS=${BAAS_THREADS:-$(nproc)} \
-BAAS_LOG_LEVEL=${BAAS_LOG_LEVEL:-warn} BAAS_RATE_LIMITS=off \
-    "$BIN" 2>"$tmp/baas.log" &
-pid=$!
+bench_server "$BIN" "$db_url" "$tmp/keys" "$port" "127.0.0.1:$sport" \
+    "$tmp/baas.log"
 base=http://127.0.0.1:$port
 wait_http "$base/1.0.0/certificates" || { tail -n 20 "$tmp/baas.log" >&2; exit 1; }
 /usr/bin/python3 bench/friends_setup.py seed "$base" "$db_url" "$tmp/keys" "$tmp"

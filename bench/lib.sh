@@ -150,6 +150,25 @@ fault_server() {
 	wait_http "$base/health" || { tail -n 20 "$1/server.log" >&2; return 1; }
 }
 
+# bench_server BIN DB_URL KEYS HTTP_PORT HTTPS_ADDR LOG: starts BIN in the
+# background on 127.0.0.1:HTTP_PORT (HTTPS on HTTPS_ADDR, or off) with the
+# keys and trusted keys bench/friends_setup.py keygen made under KEYS, rate
+# limits off, its errors in LOG; BAAS_THREADS (nproc), BAAS_LOG_LEVEL
+# (warn) and BAAS_METRICS_ADDR come from the caller. Its pid in pid.
+bench_server() {
+	BAAS_DATABASE_URL=$2 BAAS_HTTP_ADDR=127.0.0.1:$4 BAAS_HTTPS_ADDR=$5 \
+	BAAS_METRICS_ADDR=${BAAS_METRICS_ADDR:-127.0.0.1:0} \
+	BAAS_KEYS_DIR=$3 BAAS_TRUSTED_ID_KEYS=$3/trusted-id \
+	BAAS_TLS_CERT=$3/tls/server.crt BAAS_TLS_KEY=$3/tls/server.key \
+	BAAS_DEVICE_TOKEN_KEYS=$3/dauth \
+	BAAS_NA_TOKEN_KEYS=$3/nintendo-account \
+	BAAS_APP_TOKEN_KEYS=$3/aauth \
+	BAAS_THREADS=${BAAS_THREADS:-$(nproc)} \
+	BAAS_LOG_LEVEL=${BAAS_LOG_LEVEL:-warn} BAAS_RATE_LIMITS=off \
+	    "$1" 2>"$6" &
+	pid=$!
+}
+
 # rss_kb PID: resident set size of PID in KiB (0 when gone).
 rss_kb() {
 	awk '/^VmRSS:/ { print $2; f = 1 } END { if (!f) print 0 }' \

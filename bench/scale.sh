@@ -160,17 +160,7 @@ fi
 
 /usr/bin/python3 bench/friends_setup.py keygen "$tmp/keys"
 port=$(free_port)
-BAAS_DATABASE_URL=$db_url BAAS_HTTP_ADDR=127.0.0.1:$port BAAS_HTTPS_ADDR=off \
-BAAS_METRICS_ADDR=${BAAS_METRICS_ADDR:-127.0.0.1:0} \
-BAAS_KEYS_DIR=$tmp/keys BAAS_TRUSTED_ID_KEYS=$tmp/keys/trusted-id \
-BAAS_TLS_CERT=$tmp/keys/tls/server.crt BAAS_TLS_KEY=$tmp/keys/tls/server.key \
-BAAS_DEVICE_TOKEN_KEYS=$tmp/keys/dauth \
-BAAS_NA_TOKEN_KEYS=$tmp/keys/nintendo-account \
-BAAS_APP_TOKEN_KEYS=$tmp/keys/aauth \
-BAAS_THREADS=${BAAS_THREADS:-$(nproc)} \
-BAAS_LOG_LEVEL=${BAAS_LOG_LEVEL:-warn} BAAS_RATE_LIMITS=off \
-    "$BIN" 2>"$tmp/baas.log" &
-pid=$!
+bench_server "$BIN" "$db_url" "$tmp/keys" "$port" off "$tmp/baas.log"
 base=http://127.0.0.1:$port
 # The first start after a new migration may build indexes over big tables.
 i=0
