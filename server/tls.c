@@ -3,7 +3,11 @@
  * for, so one offered anyway is simply ignored. */
 #include "tls.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <event2/buffer.h>
@@ -212,16 +216,42 @@ tls_ctx_new(const struct tls_files *f, char *err, size_t errlen)
  */
 #define TLS_COALESCE_MAX	(16 * 1024)	/* one full TLS record */
 
+/*
+ * A reply that ends the connection ("Connection: close", which a console
+ * that reconnects for each request sends) is followed by close_notify and
+ * FIN. Corked, the three leave in one TCP segment when evhttp shuts the
+ * socket down, not in two or three, each of which the client's kernel and
+ * the client must wake for. Only a reply that says it closes is corked: a
+ * corked keep-alive reply would wait for the kernel's 200 ms timer.
+ */
+static void
+tls_cork_if_closing(struct bufferevent *bev, const unsigned char *p,
+    size_t len)
+{
+	static const char	 close_[] = "\r\nConnection: close\r\n";
+	const unsigned char	*end;
+	int			 on = 1;
+
+	if (len < 7 || memcmp(p, "HTTP/1.", 7) != 0 ||
+	    (end = memmem(p, len, "\r\n\r\n", 4)) == NULL ||
+	    memmem(p, (size_t)(end - p) + 2, close_, sizeof close_ - 1) == NULL)
+		return;
+	(void)setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_CORK, &on,
+	    sizeof on);
+}
+
 static void
 tls_coalesce_cb(struct evbuffer *out, const struct evbuffer_cb_info *info,
     void *arg)
 {
-	size_t	len;
+	unsigned char	*p;
+	size_t		 len;
 
 	if (info->n_added == 0 || (len = evbuffer_get_length(out)) >
 	    TLS_COALESCE_MAX || evbuffer_peek(out, -1, NULL, NULL, 0) < 2)
 		return;
-	(void)evbuffer_pullup(out, (ev_ssize_t)len);
+	if ((p = evbuffer_pullup(out, (ev_ssize_t)len)) != NULL)
+		tls_cork_if_closing(arg, p, len);
 }
 
 struct bufferevent *
@@ -235,7 +265,7 @@ tls_bev_cb(struct event_base *base, void *arg)
 	bev = bufferevent_openssl_socket_new(base, -1, ssl,
 	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 	if (bev != NULL && evbuffer_add_cb(bufferevent_get_output(bev),
-	    tls_coalesce_cb, NULL) == NULL) {
+	    tls_coalesce_cb, bev) == NULL) {
 		bufferevent_free(bev);
 		return (NULL);
 	}
