@@ -166,10 +166,11 @@ tls_session_setup(SSL_CTX *ctx)
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
 	SSL_CTX_sess_set_cache_size(ctx, TLS_SESSION_CACHE_SIZE);
 	SSL_CTX_set_timeout(ctx, TLS_SESSION_TIMEOUT);
-	/* TLS 1.3: one ticket a handshake, not OpenSSL's two (one more
-	 * encryption and write per connection; a client opening parallel
-	 * connections may use one ticket for all of them). */
-	(void)SSL_CTX_set_num_tickets(ctx, 1);
+	/* TLS 1.3: no ticket right after the handshake; one goes with the
+	 * first reply instead (tls_ticket_with_reply). One ticket, not
+	 * OpenSSL's two: a client opening parallel connections may use one
+	 * ticket for all of them. */
+	(void)SSL_CTX_set_num_tickets(ctx, 0);
 	(void)SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof sid_ctx - 1);
 }
 
@@ -240,6 +241,28 @@ tls_cork_if_closing(struct bufferevent *bev, const unsigned char *p,
 	    sizeof on);
 }
 
+/*
+ * TLS 1.3 issues its ticket after the handshake, in a record of its own
+ * that a console which sends one request and closes receives alone (one
+ * more segment and wake-up each side). Sent as the first reply starts
+ * instead, it is written just before that reply, and a reply that closes
+ * carries it in its one segment (tls_cork_if_closing). A connection that
+ * never gets a reply gets no ticket. The SSL's app data marks it sent.
+ */
+static void
+tls_ticket_with_reply(struct bufferevent *bev)
+{
+	static char	 sent;
+	SSL		*ssl = bufferevent_openssl_get_ssl(bev);
+
+	if (ssl == NULL || SSL_get_app_data(ssl) != NULL ||
+	    SSL_version(ssl) != TLS1_3_VERSION || !SSL_is_init_finished(ssl))
+		return;
+	SSL_set_app_data(ssl, &sent);
+	if (SSL_new_session_ticket(ssl) != 1)
+		ERR_clear_error();
+}
+
 static void
 tls_coalesce_cb(struct evbuffer *out, const struct evbuffer_cb_info *info,
     void *arg)
@@ -247,6 +270,8 @@ tls_coalesce_cb(struct evbuffer *out, const struct evbuffer_cb_info *info,
 	unsigned char	*p;
 	size_t		 len;
 
+	if (info->n_added > 0 && info->orig_size == 0)
+		tls_ticket_with_reply(arg);
 	if (info->n_added == 0 || (len = evbuffer_get_length(out)) >
 	    TLS_COALESCE_MAX || evbuffer_peek(out, -1, NULL, NULL, 0) < 2)
 		return;
