@@ -67,7 +67,14 @@ newconn() {
 	echo "--- $_n: tlsload -c$NEWCONN_THREADS -d$secs $* $_u" >&2
 	c0=$(cpu_ticks $_p)
 	_s0=$(steal_ms)
-	"$TLSLOAD" -c "$NEWCONN_THREADS" -d "$secs" "$@" "$_u" >"$tmp/$_n.wrk"
+	_rc=0
+	"$TLSLOAD" -c "$NEWCONN_THREADS" -d "$secs" "$@" "$_u" >"$tmp/$_n.wrk" ||
+	    _rc=$?
+	case $_rc in
+	0) ;;
+	3) unresumed="$unresumed $_n" ;;	# a handshake did not resume
+	*) exit 1 ;;
+	esac
 	echo "Steal: $(( $(steal_ms) - _s0 ))" >>"$tmp/$_n.wrk"
 	n=$(wrk_field "$tmp/$_n.wrk" requests)
 	[ -z "$_p" ] ||
@@ -75,6 +82,8 @@ newconn() {
 	    >>"$tmp/$_n.wrk"
 	cat "$tmp/$_n.wrk" >&2
 }
+
+unresumed=""
 
 # field NAME WHAT: a figure of NAME's wrk output (wrk_field), in ms to the
 # microsecond.
@@ -158,12 +167,13 @@ label() {
 	esac
 }
 echo
-printf '%-40s %10s %8s %8s %9s %9s\n' "GET $jwks" "req/s" "p50 ms" "p99 ms" \
-    "steal ms" "CPU us"
+printf '%-40s %10s %8s %8s %9s %9s %9s\n' "GET $jwks" "req/s" "p50 ms" \
+    "p99 ms" "steal ms" "CPU us" "client us"
 for n in trivial $rows; do
-	printf '%-40s %10s %8s %8s %9s %9s\n' "$(label $n)" "$(field $n rps)" \
-	    "$(field $n p50)" "$(field $n p99)" "$(field $n steal)" \
-	    "$(field $n cpu)"
+	printf '%-40s %10s %8s %8s %9s %9s %9s\n' "$(label $n)" \
+	    "$(field $n rps)" "$(field $n p50)" "$(field $n p99)" \
+	    "$(field $n steal)" "$(field $n cpu)" \
+	    "$(awk '$1 == "Client" { print $3 }' "$tmp/$n.wrk")"
 done
 ratio() {
 	[ -f "$tmp/$2.wrk" ] && [ -f "$tmp/$3.wrk" ] || return 0
@@ -184,4 +194,8 @@ for n in trivial $rows; do
 done
 echo "(wrk -t$THREADS -c$CONNECTIONS -d$DURATION and tlsload -c$NEWCONN_THREADS on $(nproc) cores, sharing them with the server;"
 echo " steal: CPU time the hypervisor gave to other guests during the run;"
-echo " CPU: the server's CPU microseconds per request)"
+echo " CPU: the server's CPU microseconds per request; client: tlsload's)"
+if [ -n "$unresumed" ]; then
+	echo "bench: not every handshake that should resume did:$unresumed" >&2
+	exit 1
+fi

@@ -3,7 +3,11 @@
  * for, so one offered anyway is simply ignored. */
 #include "tls.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <event2/buffer.h>
@@ -162,10 +166,11 @@ tls_session_setup(SSL_CTX *ctx)
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
 	SSL_CTX_sess_set_cache_size(ctx, TLS_SESSION_CACHE_SIZE);
 	SSL_CTX_set_timeout(ctx, TLS_SESSION_TIMEOUT);
-	/* TLS 1.3: one ticket a handshake, not OpenSSL's two (one more
-	 * encryption and write per connection; a client opening parallel
-	 * connections may use one ticket for all of them). */
-	(void)SSL_CTX_set_num_tickets(ctx, 1);
+	/* TLS 1.3: no ticket right after the handshake; one goes with the
+	 * first reply instead (tls_ticket_with_reply). One ticket, not
+	 * OpenSSL's two: a client opening parallel connections may use one
+	 * ticket for all of them. */
+	(void)SSL_CTX_set_num_tickets(ctx, 0);
 	(void)SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof sid_ctx - 1);
 }
 
@@ -212,16 +217,66 @@ tls_ctx_new(const struct tls_files *f, char *err, size_t errlen)
  */
 #define TLS_COALESCE_MAX	(16 * 1024)	/* one full TLS record */
 
+/*
+ * A reply that ends the connection ("Connection: close", which a console
+ * that reconnects for each request sends) is followed by close_notify and
+ * FIN. Corked, the three leave in one TCP segment when evhttp shuts the
+ * socket down, not in two or three, each of which the client's kernel and
+ * the client must wake for. Only a reply that says it closes is corked: a
+ * corked keep-alive reply would wait for the kernel's 200 ms timer.
+ */
+static void
+tls_cork_if_closing(struct bufferevent *bev, const unsigned char *p,
+    size_t len)
+{
+	static const char	 close_[] = "\r\nConnection: close\r\n";
+	const unsigned char	*end;
+	int			 on = 1;
+
+	if (len < 7 || memcmp(p, "HTTP/1.", 7) != 0 ||
+	    (end = memmem(p, len, "\r\n\r\n", 4)) == NULL ||
+	    memmem(p, (size_t)(end - p) + 2, close_, sizeof close_ - 1) == NULL)
+		return;
+	(void)setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_CORK, &on,
+	    sizeof on);
+}
+
+/*
+ * TLS 1.3 issues its ticket after the handshake, in a record of its own
+ * that a console which sends one request and closes receives alone (one
+ * more segment and wake-up each side). Sent as the first reply starts
+ * instead, it is written just before that reply, and a reply that closes
+ * carries it in its one segment (tls_cork_if_closing). A connection that
+ * never gets a reply gets no ticket. The SSL's app data marks it sent.
+ */
+static void
+tls_ticket_with_reply(struct bufferevent *bev)
+{
+	static char	 sent;
+	SSL		*ssl = bufferevent_openssl_get_ssl(bev);
+
+	if (ssl == NULL || SSL_get_app_data(ssl) != NULL ||
+	    SSL_version(ssl) != TLS1_3_VERSION || !SSL_is_init_finished(ssl))
+		return;
+	SSL_set_app_data(ssl, &sent);
+	if (SSL_new_session_ticket(ssl) != 1)
+		ERR_clear_error();
+}
+
 static void
 tls_coalesce_cb(struct evbuffer *out, const struct evbuffer_cb_info *info,
     void *arg)
 {
-	size_t	len;
+	unsigned char	*p;
+	size_t		 len;
 
+	if (info->n_added > 0 && info->orig_size == 0)
+		tls_ticket_with_reply(arg);
 	if (info->n_added == 0 || (len = evbuffer_get_length(out)) >
 	    TLS_COALESCE_MAX || evbuffer_peek(out, -1, NULL, NULL, 0) < 2)
 		return;
-	(void)evbuffer_pullup(out, (ev_ssize_t)len);
+	if ((p = evbuffer_pullup(out, (ev_ssize_t)len)) != NULL)
+		tls_cork_if_closing(arg, p, len);
 }
 
 struct bufferevent *
@@ -235,7 +290,7 @@ tls_bev_cb(struct event_base *base, void *arg)
 	bev = bufferevent_openssl_socket_new(base, -1, ssl,
 	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 	if (bev != NULL && evbuffer_add_cb(bufferevent_get_output(bev),
-	    tls_coalesce_cb, NULL) == NULL) {
+	    tls_coalesce_cb, bev) == NULL) {
 		bufferevent_free(bev);
 		return (NULL);
 	}

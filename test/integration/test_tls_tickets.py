@@ -6,6 +6,7 @@ its own random ticket keys and makes a full handshake. A file of the wrong
 size or readable by others refuses the start with one line."""
 
 import os
+import re
 import socket
 import ssl
 import subprocess
@@ -135,3 +136,67 @@ def test_reconnect_resumes(server, tmp_path, ticket, sigalgs):
     # Without the saved session: a full handshake again.
     rc, out = s_client(server.https_port, *args)
     assert rc == 0 and "\nNew, TLSv1.2" in out, out
+
+
+def data_segments_in(sock):
+    """Segments with data this socket received (Linux struct tcp_info's
+    tcpi_data_segs_in, at byte 152)."""
+    info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
+    return int.from_bytes(info[152:156], "little")
+
+
+def get_to_close(ctx, port, session=None, keep_alive=0):
+    """keep_alive GETs on one TLS connection, then one with Connection:
+    close, each answered in time; the last read to the server's
+    close_notify. Returns (session, reused, data segments received)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        with ctx.wrap_socket(s, session=session,
+                             suppress_ragged_eofs=False) as t:
+            for i in range(keep_alive + 1):
+                last = i == keep_alive
+                t.sendall(b"GET /health HTTP/1.1\r\nHost: localhost\r\n" +
+                          (b"Connection: close\r\n" if last else b"") +
+                          b"\r\n")
+                # A keep-alive reply held back (corked) would take the
+                # kernel's 200 ms: each must come at once.
+                t.settimeout(0.15 if not last else 5)
+                data, need = b"", None
+                while need is None or len(data) < need:
+                    chunk = t.recv(4096)
+                    assert chunk, data
+                    data += chunk
+                    head, sep, _ = data.partition(b"\r\n\r\n")
+                    if sep:
+                        need = len(head) + 4 + int(re.search(
+                            rb"(?i)\ncontent-length: *(\d+)", head).group(1))
+                assert data.startswith(b"HTTP/1.1 200"), data[:100]
+            # The server's close_notify, then its FIN (an EOF without
+            # close_notify raises SSLEOFError here).
+            while t.recv(4096):
+                pass
+            return t.session, t.session_reused, data_segments_in(t)
+
+
+# A console that reconnects for each request: the resumed handshake is one
+# flight from the server, and the reply, close_notify and FIN leave
+# together (with TLS 1.3, the new ticket too), so the client's kernel and
+# the client wake once for them, not two to four times. Keep-alive replies
+# before it are not held back.
+@pytest.mark.parametrize("keep_alive", [0, 2])
+@pytest.mark.parametrize("version", VERSIONS, ids=["1.2", "1.3"])
+def test_resumed_reply_and_close_notify_in_one_segment(server, version,
+                                                       keep_alive):
+    if server.https_port is None:
+        pytest.skip("HTTPS side of the server unknown")
+    needs_direct_connection()	# HAProxy re-segments
+    ctx = client_ctx(version)
+    sess, reused, _ = get_to_close(ctx, server.https_port)
+    assert not reused
+    for _ in range(2):
+        sess, reused, segs = get_to_close(ctx, server.https_port, sess,
+                                          keep_alive)
+        assert reused
+        # A TLS 1.3 ticket goes just before the first reply: in its own
+        # segment when that reply keeps the connection.
+        ticket_alone = version == ssl.TLSVersion.TLSv1_3 and keep_alive
+        assert segs == 2 + keep_alive + bool(ticket_alone), segs
