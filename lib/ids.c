@@ -61,16 +61,21 @@ id_random(void)
 void
 uuid_v4(char out[37])
 {
-	unsigned char	b[16];
+	static const char	hex[] = "0123456789abcdef";
+	unsigned char		b[16];
 
 	random_bytes(b, sizeof b);
 	b[6] = (b[6] & 0x0f) | 0x40;	/* version 4 */
 	b[8] = (b[8] & 0x3f) | 0x80;	/* RFC 4122 variant */
-	snprintf(out, 37,
-	    "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-	    "%02x%02x%02x%02x%02x%02x",
-	    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
-	    b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+	/* 8-4-4-4-12 by hand: snprintf's sixteen %02x cost more than the
+	 * random bytes (one a token issued). */
+	for (size_t i = 0; i < sizeof b; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*out++ = '-';
+		*out++ = hex[b[i] >> 4];
+		*out++ = hex[b[i] & 15];
+	}
+	*out = '\0';
 }
 
 void
