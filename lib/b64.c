@@ -12,15 +12,29 @@
 static const char b64_url_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
+size_t
+b64url_len(size_t n)
+{
+	return (n / 3 * 4 + (n % 3 == 0 ? 0 : n % 3 + 1));
+}
+
 char *
 b64url_encode_new(const void *data, size_t n)
 {
+	char	*out = xmalloc(b64url_len(n) + 1);
+
+	(void)b64url_encode_into(out, data, n);
+	return (out);
+}
+
+size_t
+b64url_encode_into(char *out, const void *data, size_t n)
+{
 	const unsigned char	*p = data;
-	char			*out, *o;
+	char			*o = out;
 	size_t			 i;
 	uint32_t		 v;
 
-	out = o = xmalloc(n / 3 * 4 + 4 + 1);
 	for (i = 0; i + 3 <= n; i += 3) {
 		v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
 		*o++ = b64_url_alphabet[v >> 18 & 63];
@@ -39,7 +53,7 @@ b64url_encode_new(const void *data, size_t n)
 		*o++ = b64_url_alphabet[v >> 6 & 63];
 	}
 	*o = '\0';
-	return (out);
+	return ((size_t)(o - out));
 }
 
 static const char b64_std_alphabet[] =

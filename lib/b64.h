@@ -7,6 +7,11 @@
 
 /* Encodes n bytes as base64url without padding; caller frees. */
 char	*b64url_encode_new(const void *data, size_t n);
+/* The length of n bytes in base64url without padding. */
+size_t	 b64url_len(size_t n);
+/* Encodes n bytes as base64url without padding into out (b64url_len(n) + 1
+ * bytes, NUL-terminated); returns the length written. */
+size_t	 b64url_encode_into(char *out, const void *data, size_t n);
 /* Decodes base64url without padding ('=' is refused, as any other character
  * outside the alphabet); NULL on invalid input. *outlen set. */
 unsigned char *b64url_decode_new(const char *s, size_t len, size_t *outlen);

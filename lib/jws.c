@@ -198,48 +198,110 @@ claims_check(json_t *claims, const struct jws_expect *x, char *err,
 	return (0);
 }
 
+/* The encoded headers of the tokens a thread signs, kept by kid and jku:
+ * every token a key signs has the same one, so jansson builds it once (a
+ * login signs with two keys: a few are kept, replaced in turn). */
+#define JWS_HEADS		4
+#define JWS_HEAD_KID_MAX	128
+#define JWS_HEAD_JKU_MAX	512
+#define JWS_HEAD_B64_MAX	1024
+
+struct jws_head {
+	char	kid[JWS_HEAD_KID_MAX];
+	char	jku[JWS_HEAD_JKU_MAX];	/* "" for none */
+	char	b64[JWS_HEAD_B64_MAX];
+	size_t	len;			/* of b64; 0 when empty */
+};
+
+static __thread struct jws_head	jws_heads[JWS_HEADS];
+static __thread unsigned	jws_heads_next;
+
+/* The header {"alg":"RS256","kid":...[,"jku":...]} in base64url: the
+ * thread's kept one, or *fresh (caller frees) when kid or jku is too long
+ * to keep. NULL when jansson fails. */
+static const char *
+jws_head_b64(const char *kid, const char *jku, size_t *len, char **fresh)
+{
+	struct jws_head	*c;
+	json_t		*header;
+	char		*h;
+	size_t		 hlen;
+
+	*fresh = NULL;
+	if (jku == NULL)
+		jku = "";
+	for (size_t i = 0; i < JWS_HEADS; i++) {
+		c = &jws_heads[i];
+		if (c->len > 0 && strcmp(c->kid, kid) == 0 &&
+		    strcmp(c->jku, jku) == 0) {
+			*len = c->len;
+			return (c->b64);
+		}
+	}
+	header = json_object();
+	json_object_set_new(header, "alg", json_string("RS256"));
+	json_object_set_new(header, "kid", json_string(kid));
+	if (*jku != '\0')
+		json_object_set_new(header, "jku", json_string(jku));
+	h = json_dumps(header, JSON_COMPACT);
+	json_decref(header);
+	if (h == NULL)
+		return (NULL);
+	hlen = strlen(h);
+	if (strlen(kid) >= sizeof c->kid || strlen(jku) >= sizeof c->jku ||
+	    b64url_len(hlen) >= sizeof c->b64) {
+		*fresh = xmalloc(b64url_len(hlen) + 1);
+		*len = b64url_encode_into(*fresh, h, hlen);
+		free(h);
+		return (*fresh);
+	}
+	c = &jws_heads[jws_heads_next];
+	jws_heads_next = (jws_heads_next + 1) % JWS_HEADS;
+	snprintf(c->kid, sizeof c->kid, "%s", kid);
+	snprintf(c->jku, sizeof c->jku, "%s", jku);
+	c->len = b64url_encode_into(c->b64, h, hlen);
+	free(h);
+	*len = c->len;
+	return (c->b64);
+}
+
+/* The token is built in one buffer: header and claims encoded in place,
+ * signed there, the signature encoded after them. */
 char *
 jws_sign_new(const struct key *key, const char *jku, json_t *claims)
 {
-	json_t		*header;
-	char		*h = NULL, *p = NULL, *h64 = NULL, *p64 = NULL;
-	char		*input = NULL, *s64 = NULL, *token = NULL;
+	const char	*h64;
+	char		*fresh = NULL, *p = NULL, *token = NULL;
 	unsigned char	*sig = NULL;
-	size_t		 siglen;
+	size_t		 h64len, plen, inputlen, siglen;
 	int		 size;
 
 	if (key == NULL || key->pkey == NULL || !key->has_private ||
 	    !json_is_object(claims))
 		return (NULL);
-	header = json_object();
-	json_object_set_new(header, "alg", json_string("RS256"));
-	json_object_set_new(header, "kid", json_string(key->kid));
-	if (jku != NULL)
-		json_object_set_new(header, "jku", json_string(jku));
-	h = json_dumps(header, JSON_COMPACT);
-	json_decref(header);
-	if (h == NULL || (p = json_dumps(claims, JSON_COMPACT)) == NULL)
+	if ((size = EVP_PKEY_get_size(key->pkey)) <= 0 ||
+	    (h64 = jws_head_b64(key->kid, jku, &h64len, &fresh)) == NULL ||
+	    (p = json_dumps(claims, JSON_COMPACT)) == NULL)
 		goto out;
-	h64 = b64url_encode_new(h, strlen(h));
-	p64 = b64url_encode_new(p, strlen(p));
-	input = xasprintf("%s.%s", h64, p64);
-
-	if ((size = EVP_PKEY_get_size(key->pkey)) <= 0)
-		goto out;
+	plen = strlen(p);
 	siglen = (size_t)size;
+	inputlen = h64len + 1 + b64url_len(plen);
+	token = xmalloc(inputlen + 1 + b64url_len(siglen) + 1);
+	memcpy(token, h64, h64len);
+	token[h64len] = '.';
+	(void)b64url_encode_into(token + h64len + 1, p, plen);
 	sig = xmalloc(siglen);
-	if (rs256_sign(key->pkey, input, strlen(input), sig, &siglen) != 0)
+	if (rs256_sign(key->pkey, token, inputlen, sig, &siglen) != 0) {
+		free(token);
+		token = NULL;
 		goto out;
-	s64 = b64url_encode_new(sig, siglen);
-	token = xasprintf("%s.%s", input, s64);
+	}
+	token[inputlen] = '.';
+	(void)b64url_encode_into(token + inputlen + 1, sig, siglen);
 out:
-	free(h);
+	free(fresh);
 	free(p);
-	free(h64);
-	free(p64);
-	free(input);
 	free(sig);
-	free(s64);
 	return (token);
 }
 

@@ -2,16 +2,23 @@
  *
  * Each thread keeps a few EVP_PKEY_CTX, one per (key, operation), set up
  * once for PKCS#1 v1.5 and SHA-256; a call then hashes the message and
- * signs or verifies the digest on the ready context. A context holds a
+ * signs or verifies the digest on the ready context. A slot holds a
  * reference to its key, so its address cannot be another key's while it
  * is kept; rs256_forget (a thread taking up reloaded keys) drops them.
+ * A signing context works on the thread's own copy of the private key:
+ * OpenSSL's RSA keeps its blinding and Montgomery values in the key object
+ * behind a lock, which threads sharing one key would all take on every
+ * signature (PKCS#1 v1.5 is deterministic: the copy signs the same bytes).
  *
  * Each thread also remembers the last signatures it found valid, by exact
  * message, signature and key (referenced too): a console presents the same
  * device token again and again, and verifying is a pure function of the
  * three, so a repeat costs a comparison instead of the RSA arithmetic.
- * Only the signature is remembered: every check of the header and claims
- * runs again on each call, and a key no longer trusted is never asked. */
+ * The memo is set-associative (a few ways a set, the least recently used
+ * replaced), so two consoles whose signatures share a set do not keep
+ * evicting each other. Only the signature is remembered: every check of
+ * the header and claims runs again on each call, and a key no longer
+ * trusted is never asked. */
 #include "rs256.h"
 #include "ossl.h"
 
@@ -24,7 +31,8 @@
 #include <string.h>
 
 #define RS256_SLOTS	8	/* keys in use at once: signers, trusted */
-#define RS256_MEMO	256	/* valid signatures remembered a thread */
+#define RS256_MEMO_SETS	128	/* memo sets a thread ... */
+#define RS256_MEMO_WAYS	4	/* ... of this many valid signatures */
 #define RS256_MEMO_MAX	4096	/* longest message remembered (bytes) */
 
 enum rs256_op {
@@ -33,9 +41,9 @@ enum rs256_op {
 };
 
 struct rs256_slot {
-	EVP_PKEY	*pkey;
+	EVP_PKEY	*pkey;		/* referenced; NULL when empty */
 	enum rs256_op	 op;
-	EVP_PKEY_CTX	*ctx;
+	EVP_PKEY_CTX	*ctx;		/* on pkey or this thread's copy */
 };
 
 struct rs256_memo {
@@ -43,12 +51,14 @@ struct rs256_memo {
 	unsigned char	*data;		/* the message, then the signature */
 	size_t		 len;
 	size_t		 siglen;
+	unsigned	 used;		/* the cache's clock at the last use */
 };
 
 struct rs256_cache {
 	struct rs256_slot	slot[RS256_SLOTS];
 	unsigned		next;	/* the slot to take next, in turn */
-	struct rs256_memo	memo[RS256_MEMO];
+	unsigned		clock;	/* counts memo uses: LRU order */
+	struct rs256_memo	memo[RS256_MEMO_SETS][RS256_MEMO_WAYS];
 };
 
 static pthread_once_t	 rs256_once = PTHREAD_ONCE_INIT;
@@ -62,16 +72,28 @@ rs256_memo_clear(struct rs256_memo *m)
 	memset(m, 0, sizeof *m);
 }
 
+/* Drops a slot's context and its key reference: the next call for the
+ * key starts afresh. */
+static void
+rs256_slot_drop(struct rs256_slot *s)
+{
+	EVP_PKEY_CTX_free(s->ctx);
+	EVP_PKEY_free(s->pkey);
+	s->ctx = NULL;
+	s->pkey = NULL;
+}
+
 /* Drops every context and remembered signature of c (and their keys). */
 static void
 rs256_cache_empty(struct rs256_cache *c)
 {
 	for (size_t i = 0; i < RS256_SLOTS; i++)
-		EVP_PKEY_CTX_free(c->slot[i].ctx);
-	memset(c->slot, 0, sizeof c->slot);
+		rs256_slot_drop(&c->slot[i]);
 	c->next = 0;
-	for (size_t i = 0; i < RS256_MEMO; i++)
-		rs256_memo_clear(&c->memo[i]);
+	for (size_t i = 0; i < RS256_MEMO_SETS; i++)
+		for (size_t j = 0; j < RS256_MEMO_WAYS; j++)
+			rs256_memo_clear(&c->memo[i][j]);
+	c->clock = 0;
 }
 
 static void
@@ -89,13 +111,21 @@ rs256_init(void)
 }
 
 /* A context for op with pkey, PKCS#1 v1.5 over a SHA-256 digest; NULL
- * when the key cannot do op. */
+ * when the key cannot do op. Signing uses a copy of the key of its own
+ * (the context holds the copy's only reference), or the key itself when
+ * it cannot be copied. */
 static EVP_PKEY_CTX *
 rs256_ctx_new(EVP_PKEY *pkey, enum rs256_op op)
 {
 	EVP_PKEY_CTX	*ctx;
+	EVP_PKEY	*own = NULL;
 
-	if ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL)) == NULL)
+	if (op == RS256_SIGN && (own = EVP_PKEY_dup(pkey)) == NULL)
+		ERR_clear_error();
+	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, own != NULL ? own : pkey,
+	    NULL);
+	EVP_PKEY_free(own);
+	if (ctx == NULL)
 		return (NULL);
 	if ((op == RS256_SIGN ? EVP_PKEY_sign_init(ctx) :
 	    EVP_PKEY_verify_init(ctx)) != 1 ||
@@ -145,22 +175,17 @@ rs256_slot_get(struct rs256_cache *c, EVP_PKEY *pkey, enum rs256_op op)
 			return (&c->slot[i]);
 	if ((ctx = rs256_ctx_new(pkey, op)) == NULL)
 		return (NULL);
+	if (EVP_PKEY_up_ref(pkey) != 1) {
+		EVP_PKEY_CTX_free(ctx);
+		return (NULL);
+	}
 	s = &c->slot[c->next];
 	c->next = (c->next + 1) % RS256_SLOTS;
-	EVP_PKEY_CTX_free(s->ctx);
+	rs256_slot_drop(s);
 	s->pkey = pkey;
 	s->op = op;
 	s->ctx = ctx;
 	return (s);
-}
-
-/* Drops a slot whose context failed: the next call starts afresh. */
-static void
-rs256_slot_drop(struct rs256_slot *s)
-{
-	EVP_PKEY_CTX_free(s->ctx);
-	s->ctx = NULL;
-	s->pkey = NULL;
 }
 
 static void
@@ -193,17 +218,17 @@ rs256_sign(EVP_PKEY *pkey, const void *msg, size_t len, unsigned char *sig,
 	return (0);
 }
 
-/* The memo entry a signature would sit in: its last bytes are as good as
- * random (and a forger choosing them only evicts an entry). */
+/* The memo set a signature would sit in: its last bytes are as good as
+ * random (and a forger choosing them only evicts entries). */
 static struct rs256_memo *
-rs256_memo_entry(struct rs256_cache *c, const unsigned char *sig,
+rs256_memo_set(struct rs256_cache *c, const unsigned char *sig,
     size_t siglen)
 {
 	unsigned	h = 0;
 
 	if (siglen >= 2)
 		h = sig[siglen - 1] | (unsigned)sig[siglen - 2] << 8;
-	return (&c->memo[h % RS256_MEMO]);
+	return (c->memo[h % RS256_MEMO_SETS]);
 }
 
 static int
@@ -217,12 +242,40 @@ rs256_memo_has(const struct rs256_memo *m, EVP_PKEY *pkey, const void *msg,
 	    CRYPTO_memcmp(m->data + len, sig, siglen)) == 0);
 }
 
-static void
-rs256_memo_put(struct rs256_memo *m, EVP_PKEY *pkey, const void *msg,
-    size_t len, const unsigned char *sig, size_t siglen)
+/* Whether set holds the signature; a hit becomes the most recently used.
+ * Every way is compared, so the time does not tell which one held it. */
+static int
+rs256_memo_find(struct rs256_cache *c, struct rs256_memo *set,
+    EVP_PKEY *pkey, const void *msg, size_t len, const unsigned char *sig,
+    size_t siglen)
 {
-	if (len > RS256_MEMO_MAX || siglen > RS256_MEMO_MAX ||
-	    EVP_PKEY_up_ref(pkey) != 1)
+	struct rs256_memo	*hit = NULL;
+
+	for (size_t i = 0; i < RS256_MEMO_WAYS; i++)
+		if (rs256_memo_has(&set[i], pkey, msg, len, sig, siglen))
+			hit = &set[i];
+	if (hit != NULL)
+		hit->used = ++c->clock;
+	return (hit != NULL);
+}
+
+/* Remembers a valid signature in set, in place of its least recently used
+ * (or an empty) way. */
+static void
+rs256_memo_put(struct rs256_cache *c, struct rs256_memo *set,
+    EVP_PKEY *pkey, const void *msg, size_t len, const unsigned char *sig,
+    size_t siglen)
+{
+	struct rs256_memo	*m = &set[0];
+
+	if (len > RS256_MEMO_MAX || siglen > RS256_MEMO_MAX)
+		return;
+	for (size_t i = 1; i < RS256_MEMO_WAYS && m->pkey != NULL; i++)
+		/* Unsigned differences: right across the clock's wrap. */
+		if (set[i].pkey == NULL ||
+		    c->clock - set[i].used > c->clock - m->used)
+			m = &set[i];
+	if (EVP_PKEY_up_ref(pkey) != 1)
 		return;
 	rs256_memo_clear(m);
 	m->pkey = pkey;
@@ -231,6 +284,7 @@ rs256_memo_put(struct rs256_memo *m, EVP_PKEY *pkey, const void *msg,
 	memcpy(m->data + len, sig, siglen);
 	m->len = len;
 	m->siglen = siglen;
+	m->used = ++c->clock;
 }
 
 int
@@ -238,13 +292,13 @@ rs256_verify(EVP_PKEY *pkey, const void *msg, size_t len,
     const unsigned char *sig, size_t siglen)
 {
 	struct rs256_cache	*c = rs256_cache_get();
-	struct rs256_memo	*m = rs256_memo_entry(c, sig, siglen);
+	struct rs256_memo	*set = rs256_memo_set(c, sig, siglen);
 	struct rs256_slot	*s;
 	unsigned char		 md[32];
 
 	if (pkey == NULL)
 		return (0);
-	if (rs256_memo_has(m, pkey, msg, len, sig, siglen))
+	if (rs256_memo_find(c, set, pkey, msg, len, sig, siglen))
 		return (1);
 	if ((s = rs256_slot_get(c, pkey, RS256_VERIFY)) == NULL) {
 		ERR_clear_error();
@@ -256,6 +310,6 @@ rs256_verify(EVP_PKEY *pkey, const void *msg, size_t len,
 		ERR_clear_error();
 		return (0);
 	}
-	rs256_memo_put(m, pkey, msg, len, sig, siglen);
+	rs256_memo_put(c, set, pkey, msg, len, sig, siglen);
 	return (1);
 }

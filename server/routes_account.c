@@ -50,7 +50,8 @@ account_application_token(struct req *r)
 	struct tokens_trust	 t;
 	struct tokens_ctx	 c = account_token_ctx();
 	json_t			*device = NULL, *claims;
-	char			*token, *body;
+	struct jsonw		 w;
+	char			*token;
 
 	if (sign_limit_take(r) != 0)
 		return (ROUTE_ERROR);
@@ -75,10 +76,15 @@ account_application_token(struct req *r)
 		return (ROUTE_DONE);
 	}
 	stats_token_issued(STATS_TOKEN_ANONYMOUS);
-	body = xasprintf("{\"accessToken\":\"%s\",\"tokenType\":\"Bearer\","
-	    "\"expiresIn\":%d}", token, TOKENS_LIFETIME);
-	req_reply_json_text(r, 200, body, strlen(body), NULL);
-	free(body);
+	/* A token is base64url and dots: nothing in it needs escaping. */
+	jsonw_init(&w, strlen(token) + 96);
+	jsonw_lit(&w, "{\"accessToken\":\"");
+	jsonw_raw(&w, token, strlen(token));
+	jsonw_lit(&w, "\",\"tokenType\":\"Bearer\",\"expiresIn\":");
+	jsonw_int(&w, TOKENS_LIFETIME);
+	jsonw_lit(&w, "}");
+	req_reply_json_text(r, 200, w.buf, w.len, NULL);
+	jsonw_free(&w);
 	free(token);
 	return (ROUTE_DONE);
 fail:

@@ -150,6 +150,7 @@ START_TEST(test_roundtrip)
 	for (size_t len = 0; len <= sizeof buf; len++) {
 		s = b64url_encode_new(buf, len);
 		ck_assert_uint_eq(strlen(s), (len * 4 + 2) / 3);
+		ck_assert_uint_eq(b64url_len(len), strlen(s));
 		ck_assert(strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
 		    "qrstuvwxyz0123456789-_") == strlen(s));
 		d = b64url_decode_new(s, strlen(s), &n);

@@ -1,6 +1,8 @@
 /* check_ids: id parsing and formatting, random ids, UUIDs. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "check_main.h"
 #include "ids.h"
@@ -115,6 +117,37 @@ START_TEST(test_uuid)
 }
 END_TEST
 
+/* UUIDs come from a pool per thread: many in a row are all distinct (the
+ * pool refilled on the way), and a forked child does not repeat the
+ * parent's next one. */
+START_TEST(test_uuid_pool)
+{
+	char	u[100][37], mine[37], child[37];
+	int	fds[2], status;
+	pid_t	pid;
+
+	for (int i = 0; i < 100; i++) {
+		uuid_v4(u[i]);
+		for (int j = 0; j < i; j++)
+			ck_assert_str_ne(u[i], u[j]);
+	}
+	ck_assert_int_eq(pipe(fds), 0);
+	if ((pid = fork()) == 0) {
+		uuid_v4(child);
+		_exit(write(fds[1], child, sizeof child) == sizeof child ? 0 :
+		    1);
+	}
+	ck_assert_int_gt(pid, 0);
+	uuid_v4(mine);
+	ck_assert_int_eq(read(fds[0], child, sizeof child), sizeof child);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_str_ne(mine, child);
+	close(fds[0]);
+	close(fds[1]);
+}
+END_TEST
+
 START_TEST(test_random_bytes)
 {
 	unsigned char	buf[64], zero[64] = { 0 };
@@ -144,6 +177,7 @@ ids_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("uuid_v4");
 	tcase_add_test(tc, test_uuid);
+	tcase_add_test(tc, test_uuid_pool);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("random_bytes");
 	tcase_add_test(tc, test_random_bytes);

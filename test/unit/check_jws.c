@@ -263,6 +263,47 @@ START_TEST(test_sign_verify)
 }
 END_TEST
 
+/* The header a thread keeps per kid and jku: more jku values than it
+ * keeps, in turn and twice over, one too long to keep; each token carries
+ * its own header exactly. */
+START_TEST(test_sign_headers_kept)
+{
+	char		 lng[700], *jkus[7], *t, *dot, *h;
+	unsigned char	*raw;
+	size_t		 n;
+	json_t		*c;
+
+	memset(lng, 'x', sizeof lng - 1);
+	lng[sizeof lng - 1] = '\0';
+	jkus[0] = NULL;
+	jkus[1] = JKU;
+	jkus[2] = "https://a.example/";
+	jkus[3] = "https://b.example/";
+	jkus[4] = "https://c.example/";
+	jkus[5] = lng;
+	jkus[6] = "https://d.example/";
+	for (int round = 0; round < 2; round++)
+		for (size_t i = 0; i < NELEM(jkus); i++) {
+			c = claims_new();
+			t = jws_sign_new(ks.signer, jkus[i], c);
+			json_decref(c);
+			ck_assert_ptr_nonnull(t);
+			dot = strchr(t, '.');
+			raw = b64url_decode_new(t, (size_t)(dot - t), &n);
+			h = jkus[i] == NULL ?
+			    xasprintf("{\"alg\":\"RS256\",\"kid\":\"%s\"}",
+			    ks.signer->kid) :
+			    xasprintf("{\"alg\":\"RS256\",\"kid\":\"%s\","
+			    "\"jku\":\"%s\"}", ks.signer->kid, jkus[i]);
+			ck_assert_uint_eq(n, strlen(h));
+			ck_assert_mem_eq(raw, h, n);
+			free(raw);
+			free(h);
+			free(t);
+		}
+}
+END_TEST
+
 /* The older key of the set still verifies what it signed. */
 START_TEST(test_older_key)
 {
@@ -928,6 +969,7 @@ jws_suite(void)
 	tcase_add_unchecked_fixture(tc, setup_once, teardown_once);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_sign_verify);
+	tcase_add_test(tc, test_sign_headers_kept);
 	tcase_add_test(tc, test_older_key);
 	tcase_add_test(tc, test_sign_refused);
 	tcase_add_test(tc, test_threads);
