@@ -199,7 +199,7 @@ bench() {
 	    FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database
 	    WHERE datname = current_database()) AND calls > 10 AND
 	    query !~ '^(BEGIN|COMMIT|SET|SELECT pg_stat)'
-	    ORDER BY total_exec_time DESC LIMIT 3" >"$tmp/$name.pgss"
+	    ORDER BY total_exec_time DESC LIMIT ${SCALE_TOP:-3}" >"$tmp/$name.pgss"
 }
 
 for r in $ROUTES; do
