@@ -28,7 +28,8 @@
 # BAAS_THREADS (server loops, nproc), KEEP_LOG=FILE, SCALE_LOAD_ONLY=1
 # (load, print the size, stop there), SCALE_STOP=1 (stop the cluster on
 # exit), SCALE_EXPLAIN=RATE (see below), SCALE_NICE (the load's niceness,
-# 10). `make` first.
+# 10), SCALE_TOP (statements listed per route, 3; nested ones count).
+# `make` first.
 set -eu
 
 cd "$(dirname "$0")/.."
