@@ -28,7 +28,8 @@
 # BAAS_THREADS (server loops, nproc), KEEP_LOG=FILE, SCALE_LOAD_ONLY=1
 # (load, print the size, stop there), SCALE_STOP=1 (stop the cluster on
 # exit), SCALE_EXPLAIN=RATE (see below), SCALE_NICE (the load's niceness,
-# 10). `make` first.
+# 10), SCALE_TOP (statements listed per route, 3; nested ones count).
+# `make` first.
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -199,7 +200,7 @@ bench() {
 	    FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database
 	    WHERE datname = current_database()) AND calls > 10 AND
 	    query !~ '^(BEGIN|COMMIT|SET|SELECT pg_stat)'
-	    ORDER BY total_exec_time DESC LIMIT 3" >"$tmp/$name.pgss"
+	    ORDER BY total_exec_time DESC LIMIT ${SCALE_TOP:-3}" >"$tmp/$name.pgss"
 }
 
 for r in $ROUTES; do

@@ -23,17 +23,13 @@
 	"ORDER BY created_at DESC, id DESC LIMIT 1) i ON true "		\
 	"WHERE u.id = $1::bigint"
 
-/* The public profiles of the users FROM_USERS finds (u, in the order q.n)
- * as $1 sees them, but not the deleted ones nor those who block $1: one
- * call of friends_profiles (0003, 0013) for all of them, half the cost of
- * public_profile_json's nested functions per user. */
-#define LOOKUP_PROFILES(FROM_USERS)					\
-	"WITH q AS (SELECT u.id, q.n " FROM_USERS			\
-	"WHERE NOT u.deleted AND NOT EXISTS (SELECT 1 FROM blocks b "	\
-	"WHERE b.owner_id = u.id AND b.target_id = $1::bigint)) "	\
-	"SELECT p.profile::text AS profile FROM q "			\
-	"JOIN friends_profiles(ARRAY(SELECT id FROM q), $1::bigint) p "	\
-	"ON p.profile_id = q.id ORDER BY q.n"
+/* The public profiles of the users $2 (ids, or friend codes) names, as $1
+ * sees them, in the order asked, without the deleted ones nor those who
+ * block $1: friends_lookup (0017), whose plans are generic (this query
+ * was planned again at every call, five times the cost of running it). */
+#define LOOKUP_PROFILES(ARGS)						\
+	"SELECT profile::text AS profile FROM friends_lookup($1::bigint, "	\
+	ARGS ") ORDER BY n"
 
 static const struct db_stmt account_stmts[] = {
 	{ "account_create_user",
@@ -59,13 +55,10 @@ static const struct db_stmt account_stmts[] = {
 	{ "account_user_patch",
 	  "SELECT account_patch_user($1::bigint, $2::jsonb, $3::text)::text "
 	  "AS user" },
-	{ "account_lookup_ids", LOOKUP_PROFILES(
-	  "FROM unnest($2::bigint[]) WITH ORDINALITY AS q(id, n) "
-	  "JOIN users u ON u.id = q.id ") },
-	{ "account_lookup_codes", LOOKUP_PROFILES(
-	  "FROM unnest($2::char(12)[]) WITH ORDINALITY AS q(code, n) "
-	  "JOIN friend_codes f ON f.code = q.code AND f.is_current "
-	  "JOIN users u ON u.id = f.user_id ") },
+	{ "account_lookup_ids",
+	  LOOKUP_PROFILES("$2::bigint[], NULL") },
+	{ "account_lookup_codes",
+	  LOOKUP_PROFILES("NULL, $2::char(12)[]") },
 	{ "account_device_account_add",
 	  "SELECT account_add_device_account($1::bigint, $2::bigint, "
 	  "$3::text)::text AS created_at" },
