@@ -66,7 +66,13 @@ def friend_code(k):
 
 LUA = r"""
 -- %(name)s: %(count)d items {method, path, body, token}.
-local items = %(items)s
+local items = {}
+-- Rows come in chunks, each in a function of its own: LuaJIT allows a
+-- function 65,536 constants, fewer than a large route's rows hold.
+local function add(rows)
+  for _, r in ipairs(rows) do items[#items + 1] = r end
+end
+%(items)s
 local once = %(once)s
 local nthreads = %(threads)d
 local serial = 0
@@ -97,6 +103,8 @@ request = function()
 end
 """
 
+LUA_CHUNK = 5000    # rows a chunk of a script's items (5 constants a row)
+
 PRESENCE = json.dumps([
     {"op": "replace", "path": "/presence/state", "value": "PLAYING"},
     {"op": "add", "path": "/presence/extras/friends/appField",
@@ -120,7 +128,9 @@ def write_lua(out, name, items, once, threads):
     (Path(out) / (name + ".lua")).write_text(LUA % {
         "name": name, "count": len(items), "threads": threads,
         "once": "true" if once else "false",
-        "items": "{\n" + ",\n".join(rows) + "\n}"})
+        "items": "\n".join(
+            ";(function() add({\n" + ",\n".join(rows[i:i + LUA_CHUNK]) +
+            "\n}) end)()" for i in range(0, len(rows), LUA_CHUNK))})
 
 
 def main(base, db_url, keys_dir, out, sample, hubs, threads, password):
