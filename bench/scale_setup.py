@@ -25,12 +25,13 @@ from friends_setup import Api  # noqa: E402
 
 FORM = "application/x-www-form-urlencoded"
 
-# Offsets of scale_offsets 'free' (rank): sends take 1..8, the requests
-# accept answers 9..18; disjoint, so neither meets the other's pairs. Ten
-# new requests to each sampled user: at 10,000 users (5,000 sampled) three
-# were used up within a 10 s run.
-SEND_OFFSETS = (1, 8)
-ACCEPT_OFFSETS = (9, 18)
+# Offsets of scale_offsets 'free' (rank): sends take 1..16, the requests
+# accept answers 17..26; disjoint, so neither meets the other's pairs.
+# Sixteen sends from and ten new requests to each sampled user: at 10,000
+# users (5,000 sampled) a 10 s run sends 60,000 and accepts 36,000, and a
+# script that runs out starts over, whose repeats fail.
+SEND_OFFSETS = (1, 16)
+ACCEPT_OFFSETS = (17, 26)
 
 # A pair (s, r) may get a new request: not friends, no pending request
 # either way, no block either way, the receiver not at the cap.
