@@ -393,6 +393,18 @@ class Server:
         with self._lock:
             return len(self._lines)
 
+    def wait_log(self, text, mark=0, timeout=5):
+        """The output from line mark on, once it holds text. The server
+        writes a line before it acts (a metric, a reply), but our reader
+        thread may not have read it yet when the test sees the act."""
+        deadline = time.monotonic() + timeout
+        while text not in self.log(mark):
+            assert time.monotonic() < deadline, \
+                "%r not logged within %g s:\n%s" % (text, timeout,
+                                                   self.log(mark))
+            time.sleep(0.01)
+        return self.log(mark)
+
     @property
     def pid(self):
         return self.proc.pid if self.proc else None

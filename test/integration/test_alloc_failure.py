@@ -60,4 +60,4 @@ def test_allocation_failure_costs_one_request(start_server):
              {"Content-Type": "application/json"}, b'{"image":"AA"}')
     assert_problem(r, 400, "invalid_request")
     assert s.proc.poll() is None
-    assert "out of memory: 503 for this request" in s.log()
+    s.wait_log("out of memory: 503 for this request")

@@ -121,7 +121,7 @@ def test_read_only_session_is_left(make_cluster, workdir):
         time.sleep(1.5)     # a reconnect attempt or two
         assert_problem(http("GET", a.url("/health")), 503,
                        "under_maintenance")
-        assert "the server is read-only" in a.srv.log()
+        a.srv.wait_log("the server is read-only")
         c.query("ALTER SYSTEM RESET default_transaction_read_only")
         c.query("SELECT pg_reload_conf()")
         ro = False

@@ -445,7 +445,7 @@ def test_health_follows_postgres_restart(start_server, make_cluster):
         time.sleep(0.25)
     assert isinstance(last, Resp) and last.status == 200, \
         "health not back within 15 s of Postgres restarting: %r" % (last,)
-    assert "database available again" in srv.log(mark), srv.log(mark)
+    srv.wait_log("database available again", mark)
     assert last.body == {"status": "ok"}
 
 
