@@ -87,39 +87,6 @@ SELECT k, ('x' || substr(md5('u' || k), 1, 15))::bit(60)::bigint + 1,
     k % :hubmod = 0
 FROM generate_series(0, :n - 1) k;
 
-\echo users
-INSERT INTO users (id, nickname, nickname_updated_at, country, birthday,
-    thumbnail_url, thumbnail2_url, thumbnail_uploaded_at, perm_friends,
-    perm_presence, presence_updated_at, personal_analytics_updated_at,
-    personal_notification_updated_at, extras, presence_state,
-    presence_extras, presence_state_updated_at, presence_expires_at,
-    logout_at, blocks_updated_at, friends_updated_at, created_at,
-    updated_at, etag, device_account_ids)
-SELECT b.id, 'Player ' || b.k, t.c, 'US', '1990-01-01',
-    'https://cdn-image.example/1/' || to_hex(b.id),
-    'https://cdn-image.example/2/' || to_hex(b.id), t.c,
-    'FRIENDS',
-    CASE b.k % 3 WHEN 0 THEN 'FAVORITE_FRIENDS' ELSE 'FRIENDS' END,
-    t.c, t.c, t.c,
-    CASE WHEN b.k % 2 = 0 THEN jsonb_set(baas_empty_extras(), '{friends}',
-	'{"playLog":"[{\"appInfo:appId\":\"0100000000010000\",\"totalPlayCount\":12,\"totalPlayTime\":340,\"firstPlayedAt\":1600000000,\"lastPlayedAt\":1700000000}]"}')
-	ELSE baas_empty_extras() END,
-    CASE WHEN b.k % 5 = 0 THEN 'PLAYING' ELSE 'OFFLINE' END,
-    CASE WHEN b.k % 5 = 0 THEN jsonb_set(baas_empty_extras(), '{friends}',
-	'{"appField":"{\"Description\":\"In a match\"}","appInfo:appId":"0100000000010000","appInfo:acdIndex":0,"appInfo:presenceGroupId":"0100000000010000"}')
-	ELSE baas_empty_extras() END,
-    baas_now() - 60,
-    CASE WHEN b.k % 5 = 0 THEN baas_now() + 86400 ELSE 0 END,
-    CASE WHEN b.k % 5 = 0 THEN 0 ELSE baas_now() - 3600 END,
-    t.c, t.c, t.c, t.c, substr(md5('e' || b.k), 1, 16),
-    -- What 0012's trigger keeps: the device accounts below, oldest first.
-    CASE WHEN b.k % 10 = 3 THEN ARRAY[b.da,
-	('x' || substr(md5('d2.' || b.k), 1, 15))::bit(60)::bigint + 1]
-	ELSE ARRAY[b.da] END
-FROM bench_users b,
-    LATERAL (SELECT 1500000000 + b.k % 100000000 AS c) t
-ORDER BY b.k;
-
 \echo device accounts
 INSERT INTO device_accounts (id, user_id, password_hash, created_at,
     updated_at)
@@ -173,6 +140,48 @@ FROM (SELECT b.k, b.id, 300 - d.n AS missing
 JOIN (SELECT o, row_number() OVER (ORDER BY o) AS r FROM scale_offsets
 	WHERE kind = 'hub') ho ON ho.r <= h.missing
 JOIN bench_users y ON y.k = (h.k + ho.o) % :n;
+
+-- Users come after the edges: friend_count (migration 0019) is a user's
+-- number of edges.
+CREATE TEMP TABLE degrees AS
+SELECT v, count(*) AS n FROM (SELECT a AS v FROM edges UNION ALL
+    SELECT b FROM edges) s GROUP BY v;
+\echo users
+INSERT INTO users (id, nickname, nickname_updated_at, country, birthday,
+    thumbnail_url, thumbnail2_url, thumbnail_uploaded_at, perm_friends,
+    perm_presence, presence_updated_at, personal_analytics_updated_at,
+    personal_notification_updated_at, extras, presence_state,
+    presence_extras, presence_state_updated_at, presence_expires_at,
+    logout_at, blocks_updated_at, friends_updated_at, created_at,
+    updated_at, etag, device_account_ids, friend_count)
+SELECT b.id, 'Player ' || b.k, t.c, 'US', '1990-01-01',
+    'https://cdn-image.example/1/' || to_hex(b.id),
+    'https://cdn-image.example/2/' || to_hex(b.id), t.c,
+    'FRIENDS',
+    CASE b.k % 3 WHEN 0 THEN 'FAVORITE_FRIENDS' ELSE 'FRIENDS' END,
+    t.c, t.c, t.c,
+    CASE WHEN b.k % 2 = 0 THEN jsonb_set(baas_empty_extras(), '{friends}',
+	'{"playLog":"[{\"appInfo:appId\":\"0100000000010000\",\"totalPlayCount\":12,\"totalPlayTime\":340,\"firstPlayedAt\":1600000000,\"lastPlayedAt\":1700000000}]"}')
+	ELSE baas_empty_extras() END,
+    CASE WHEN b.k % 5 = 0 THEN 'PLAYING' ELSE 'OFFLINE' END,
+    CASE WHEN b.k % 5 = 0 THEN jsonb_set(baas_empty_extras(), '{friends}',
+	'{"appField":"{\"Description\":\"In a match\"}","appInfo:appId":"0100000000010000","appInfo:acdIndex":0,"appInfo:presenceGroupId":"0100000000010000"}')
+	ELSE baas_empty_extras() END,
+    baas_now() - 60,
+    CASE WHEN b.k % 5 = 0 THEN baas_now() + 86400 ELSE 0 END,
+    CASE WHEN b.k % 5 = 0 THEN 0 ELSE baas_now() - 3600 END,
+    t.c, t.c, t.c, t.c, substr(md5('e' || b.k), 1, 16),
+    -- What 0012's trigger keeps: the device accounts below, oldest first.
+    CASE WHEN b.k % 10 = 3 THEN ARRAY[b.da,
+	('x' || substr(md5('d2.' || b.k), 1, 15))::bit(60)::bigint + 1]
+	ELSE ARRAY[b.da] END,
+    COALESCE(d.n, 0)
+FROM bench_users b
+LEFT JOIN degrees d ON d.v = b.id,
+    LATERAL (SELECT 1500000000 + b.k % 100000000 AS c) t
+ORDER BY b.k;
+
+DROP TABLE degrees;
 
 \echo friendships: rows
 INSERT INTO friendships (owner_id, friend_id, is_favorite, favored,

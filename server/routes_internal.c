@@ -38,8 +38,7 @@ static const struct db_stmt internal_stmts[] = {
 	  "FROM friendships f WHERE f.owner_id = u.id "
 	  "ORDER BY f.created_at DESC, f.friend_id "
 	  "LIMIT $3::int OFFSET $2::bigint) p), '[]'::jsonb), "
-	  "'count', (SELECT count(*) FROM friendships f "
-	  "WHERE f.owner_id = u.id), 'itemsPerPage', $3::int)::text AS body "
+	  "'count', u.friend_count, 'itemsPerPage', $3::int)::text AS body "
 	  "FROM users u WHERE u.id = $1::bigint" },
 	{ "internal_relationship",
 	  "SELECT (SELECT count(*) FROM users "

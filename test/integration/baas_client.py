@@ -235,6 +235,8 @@ class Baas:
             user.int_id, i, i, user.int_id) for i in ids)
         self.sql("INSERT INTO friendships (owner_id, friend_id, created_at, "
                  "updated_at) VALUES " + values)
+        self.sql("SELECT friends_recount(ARRAY[%s]::bigint[])" % ",".join(
+            str(i) for i in ids + [user.int_id]))
         return ids
 
     def seed_blocks(self, user, n):

@@ -142,6 +142,9 @@ def test_many_accepts_at_the_cap(baas):
     assert baas.friends(x)["count"] == 300
     assert int(baas.sql("SELECT count(*) FROM friendships WHERE owner_id = %d"
                         % x.int_id)[0][0]) == 300
+    # The count the accepts read (migration 0019) says the same.
+    assert int(baas.sql("SELECT friend_count FROM users WHERE id = %d"
+                        % x.int_id)[0][0]) == 300
 
 
 def test_many_receivers_accept_a_full_sender(baas):

@@ -59,6 +59,8 @@ def make_graph(baas, n=12):
         for k, (a, b) in enumerate(pairs))
     baas.sql("INSERT INTO friendships (owner_id, friend_id, is_favorite, "
              "created_at, updated_at) VALUES " + values)
+    baas.sql("SELECT friends_recount(ARRAY[%s]::bigint[])" %
+             ",".join(map(str, ids)))
     # Blocks both ways, a deleted user, a code each (and an old one).
     baas.sql("INSERT INTO blocks (owner_id, target_id, created_at) "
              "VALUES (%d, %d, 0), (%d, %d, 0)" % (ids[1], ids[5], ids[7],

@@ -150,8 +150,9 @@ def befriend(api, a, b):
     api.acct.sql(
         "INSERT INTO friendships (owner_id, friend_id, created_at, "
         "updated_at) VALUES (x'{0}'::bigint, x'{1}'::bigint, {2}, {2}), "
-        "(x'{1}'::bigint, x'{0}'::bigint, {2}, {2})".format(
-            a, b, int(time.time())))
+        "(x'{1}'::bigint, x'{0}'::bigint, {2}, {2}); "
+        "SELECT friends_recount(ARRAY[x'{0}'::bigint, x'{1}'::bigint])"
+        .format(a, b, int(time.time())))
 
 
 def test_friends_paged(api):
