@@ -8,17 +8,16 @@
 #include "friends_cache.h"
 #include "jsonw.h"
 
-/* The columns of a friend row (friend_view in 0003_friends_functions.sql),
+/* The columns of a friend row (friend_view in 0020_friend_list_text.sql),
  * in the order friend_render reads them: db_value finds a column
- * by a linear search of the names, 300 rows at a time. */
+ * by a linear search of the names, 300 rows at a time. The time is read
+ * once a statement (an InitPlan), not once a row. */
 #define FRIEND_COLUMNS \
 	"perm_presence, favored, friend_id, nickname, thumbnail_url, " \
 	"thumbnail2_url, presence_state, presence_updated_at, " \
 	"presence_logout_at, presence_expires_at, " \
-	"extract(epoch FROM now())::bigint AS now, " \
-	"presence_friends::text AS presence_friends, " \
-	"presence_favorite::text AS presence_favorite, playlog_friends, " \
-	"playlog_favorite, is_favorite, friend_note, " \
+	"(SELECT baas_now()) AS now, presence_friends, presence_favorite, " \
+	"playlog_friends, playlog_favorite, is_favorite, friend_note, " \
 	"channels::text AS channels, extras_self::text AS extras_self, " \
 	"created_at, updated_at"
 
