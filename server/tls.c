@@ -245,12 +245,9 @@ tls_kick(struct tls_conn *tc)
 static void
 tls_info_cb(const SSL *ssl, int where, int ret)
 {
-	struct tls_conn	*tc;
-
 	/* The kick runs once libevent has finished the handshake's step. */
-	if ((where & SSL_CB_HANDSHAKE_DONE) && (tc = tls_conn_of(ssl)) != NULL &&
-	    !tc->closed)
-		event_active(&tc->kick, EV_TIMEOUT, 1);
+	if (where & SSL_CB_HANDSHAKE_DONE)
+		tls_kick(tls_conn_of(ssl));
 }
 
 static void
