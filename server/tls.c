@@ -226,7 +226,8 @@ tls_kick_cb(evutil_socket_t fd, short what, void *arg)
 	    !SSL_has_pending(ssl) ||
 	    !(bufferevent_get_enabled(tc->bev) & EV_READ))
 		return;
-	/* The bufferevent's own read callback, as if the socket were
+	/* The bufferevent's own read callback (its event is public in
+	 * libevent 2.1's bufferevent_struct.h), as if the socket were
 	 * readable: it reads until OpenSSL wants the socket. */
 	event_active(&tc->bev->ev_read, EV_READ, 1);
 }
@@ -236,7 +237,7 @@ tls_kick(struct tls_conn *tc)
 {
 	SSL	*ssl;
 
-	if (tc != NULL && !tc->closed &&
+	if (tc != NULL && !tc->closed && tc->bev != NULL &&
 	    (ssl = bufferevent_openssl_get_ssl(tc->bev)) != NULL &&
 	    SSL_has_pending(ssl))
 		event_active(&tc->kick, EV_TIMEOUT, 1);
