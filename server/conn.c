@@ -478,6 +478,7 @@ conn_request_done_cb(struct evhttp_request *req, void *arg)
 
 	conn_release_body(c);
 	conn_set_idle(c);
+	tls_read_pending(c->bev);
 	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0) {
 		/* Pipelined: evhttp parses those bytes before we could take
 		 * the connection over, so only the deadline and the small

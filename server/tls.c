@@ -13,6 +13,8 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
+#include <event2/bufferevent_struct.h>
+#include <event2/event.h>
 #include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -174,6 +176,95 @@ tls_session_setup(SSL_CTX *ctx)
 	(void)SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof sid_ctx - 1);
 }
 
+/*
+ * Read-ahead: OpenSSL reads what the socket holds in one read() (the
+ * client's Finished and its request, say) rather than each record's header
+ * and then its body, two system calls a record. libevent 2.1's OpenSSL
+ * bufferevent cannot know about records read ahead: it asks OpenSSL for
+ * more only while the record it decrypted last has bytes left, and it
+ * learns of new ones from the socket, which has nothing more to say. So
+ * each connection has a kick, an event that makes the bufferevent read
+ * again when OpenSSL holds bytes and reading is on: when the handshake
+ * ends, after each read, and when a reply is done (tls_read_pending), as
+ * evhttp turns reading off while it answers. It lives in the SSL's ex_data
+ * and goes with it.
+ */
+struct tls_conn {
+	struct bufferevent	*bev;
+	struct event		 kick;
+	int			 closed;	/* evhttp freed the connection */
+	int			 ticket_sent;	/* tls_ticket_with_reply */
+};
+
+static int	tls_conn_idx = -1;
+
+static struct tls_conn *
+tls_conn_of(const SSL *ssl)
+{
+	return (ssl != NULL ? SSL_get_ex_data(ssl, tls_conn_idx) : NULL);
+}
+
+static void
+tls_conn_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
+    long argl, void *argp)
+{
+	struct tls_conn	*tc = ptr;
+
+	if (tc == NULL)
+		return;
+	event_del(&tc->kick);
+	free(tc);
+}
+
+static void
+tls_kick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct tls_conn	*tc = arg;
+	SSL		*ssl = bufferevent_openssl_get_ssl(tc->bev);
+
+	if (tc->closed || ssl == NULL || !SSL_is_init_finished(ssl) ||
+	    !SSL_has_pending(ssl) ||
+	    !(bufferevent_get_enabled(tc->bev) & EV_READ))
+		return;
+	/* The bufferevent's own read callback (its event is public in
+	 * libevent 2.1's bufferevent_struct.h), as if the socket were
+	 * readable: it reads until OpenSSL wants the socket. */
+	event_active(&tc->bev->ev_read, EV_READ, 1);
+}
+
+static void
+tls_kick(struct tls_conn *tc)
+{
+	SSL	*ssl;
+
+	if (tc != NULL && !tc->closed && tc->bev != NULL &&
+	    (ssl = bufferevent_openssl_get_ssl(tc->bev)) != NULL &&
+	    SSL_has_pending(ssl))
+		event_active(&tc->kick, EV_TIMEOUT, 1);
+}
+
+static void
+tls_info_cb(const SSL *ssl, int where, int ret)
+{
+	/* The kick runs once libevent has finished the handshake's step. */
+	if (where & SSL_CB_HANDSHAKE_DONE)
+		tls_kick(tls_conn_of(ssl));
+}
+
+static void
+tls_input_cb(struct evbuffer *in, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	if (info->n_added > 0)
+		tls_kick(arg);
+}
+
+void
+tls_read_pending(struct bufferevent *bev)
+{
+	tls_kick(tls_conn_of(bufferevent_openssl_get_ssl(bev)));
+}
+
 SSL_CTX *
 tls_ctx_new(const struct tls_files *f, char *err, size_t errlen)
 {
@@ -194,6 +285,11 @@ tls_ctx_new(const struct tls_files *f, char *err, size_t errlen)
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
 	    SSL_OP_CIPHER_SERVER_PREFERENCE);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	if (tls_conn_idx < 0)
+		tls_conn_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL,
+		    tls_conn_free);
+	SSL_CTX_set_read_ahead(ctx, 1);
+	SSL_CTX_set_info_callback(ctx, tls_info_cb);
 	SSL_CTX_set_alpn_select_cb(ctx, tls_alpn_cb, NULL);
 	tls_session_setup(ctx);
 	if (tls_use_pair(ctx, f->cert, f->key, err, errlen) != 0 ||
@@ -247,18 +343,18 @@ tls_cork_if_closing(struct bufferevent *bev, const unsigned char *p,
  * more segment and wake-up each side). Sent as the first reply starts
  * instead, it is written just before that reply, and a reply that closes
  * carries it in its one segment (tls_cork_if_closing). A connection that
- * never gets a reply gets no ticket. The SSL's app data marks it sent.
+ * never gets a reply gets no ticket.
  */
 static void
 tls_ticket_with_reply(struct bufferevent *bev)
 {
-	static char	 sent;
 	SSL		*ssl = bufferevent_openssl_get_ssl(bev);
+	struct tls_conn	*tc = tls_conn_of(ssl);
 
-	if (ssl == NULL || SSL_get_app_data(ssl) != NULL ||
+	if (tc == NULL || tc->ticket_sent ||
 	    SSL_version(ssl) != TLS1_3_VERSION || !SSL_is_init_finished(ssl))
 		return;
-	SSL_set_app_data(ssl, &sent);
+	tc->ticket_sent = 1;
 	if (SSL_new_session_ticket(ssl) != 1)
 		ERR_clear_error();
 }
@@ -283,14 +379,27 @@ struct bufferevent *
 tls_bev_cb(struct event_base *base, void *arg)
 {
 	SSL			*ssl = SSL_new(arg);
+	struct tls_conn		*tc;
 	struct bufferevent	*bev;
 
 	if (ssl == NULL)
 		return (NULL);
+	if ((tc = calloc(1, sizeof *tc)) == NULL ||
+	    SSL_set_ex_data(ssl, tls_conn_idx, tc) != 1) {
+		free(tc);
+		SSL_free(ssl);
+		return (NULL);
+	}
+	event_assign(&tc->kick, base, -1, 0, tls_kick_cb, tc);
+	/* Frees ssl, and with it tc, on failure. */
 	bev = bufferevent_openssl_socket_new(base, -1, ssl,
 	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
-	if (bev != NULL && evbuffer_add_cb(bufferevent_get_output(bev),
-	    tls_coalesce_cb, bev) == NULL) {
+	if (bev == NULL)
+		return (NULL);
+	tc->bev = bev;
+	if (evbuffer_add_cb(bufferevent_get_output(bev), tls_coalesce_cb,
+	    bev) == NULL || evbuffer_add_cb(bufferevent_get_input(bev),
+	    tls_input_cb, tc) == NULL) {
 		bufferevent_free(bev);
 		return (NULL);
 	}
@@ -307,8 +416,14 @@ tls_bev_cb(struct event_base *base, void *arg)
 void
 tls_close_notify(struct bufferevent *bev)
 {
-	SSL	*ssl = bufferevent_openssl_get_ssl(bev);
+	SSL		*ssl = bufferevent_openssl_get_ssl(bev);
+	struct tls_conn	*tc = tls_conn_of(ssl);
 
+	if (tc != NULL) {
+		/* evhttp frees bev next: no kick may touch it. */
+		tc->closed = 1;
+		event_del(&tc->kick);
+	}
 	if (ssl == NULL || !SSL_is_init_finished(ssl))
 		return;
 	(void)SSL_shutdown(ssl);

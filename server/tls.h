@@ -19,6 +19,9 @@ struct tls_files {
 SSL_CTX	*tls_ctx_new(const struct tls_files *f, char *err, size_t errlen);
 /* evhttp_set_bevcb callback: arg is the SSL_CTX. */
 struct bufferevent *tls_bev_cb(struct event_base *base, void *arg);
+/* After a reply: reads what OpenSSL read ahead (a pipelined request) now
+ * that evhttp reads again; nothing for plain HTTP. */
+void	 tls_read_pending(struct bufferevent *bev);
 /* Sends TLS close_notify on bev when it is a TLS connection whose
  * handshake finished; nothing otherwise. Before the socket closes. */
 void	 tls_close_notify(struct bufferevent *bev);
