@@ -158,6 +158,17 @@ config_parse_rate_limits(const struct config_var *v, const char *value,
 }
 
 static int
+config_parse_trusted_proxies(const struct config_var *v, const char *value,
+    void *dst, char *err, size_t errlen)
+{
+	char	why[128];
+
+	if (forwarded_parse(value, dst, why, sizeof why) == 0)
+		return (0);
+	return (config_bad(v, value, why, err, errlen));
+}
+
+static int
 config_parse_int(const struct config_var *v, const char *value, void *dst,
     char *err, size_t errlen)
 {
@@ -473,6 +484,10 @@ static const struct config_var config_vars[] = {
 	{ "BAAS_RATE_LIMITS", RATELIMIT_DEFAULT, NULL,
 	  config_parse_rate_limits, OFF(rate_limits), 0, 0, 0,
 	  "per-client limit on token signing (off to disable)" },
+	{ "BAAS_TRUSTED_PROXIES", "", NULL, config_parse_trusted_proxies,
+	  OFF(trusted_proxies), 1, 0, 0,
+	  "proxies (addresses, ADDR/BITS) whose X-Forwarded-For names the "
+	  "client" },
 	{ "BAAS_MAX_CONNECTIONS", NULL, config_default_max_connections,
 	  config_parse_int, OFF(max_connections), 0, 16, 1000000,
 	  "open connections; at the cap the one idle the longest is closed "

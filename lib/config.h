@@ -4,6 +4,7 @@
 #define BAAS_CONFIG_H
 
 #include <stdio.h>
+#include "forwarded.h"
 #include "log.h"
 #include "ratelimit.h"
 
@@ -63,6 +64,7 @@ struct config {
 	int			 cleanup_batch;		/* rows per batch */
 	int			 request_retention_days;
 	struct ratelimit_conf	 rate_limits;		/* signing routes */
+	struct forwarded_trust	 trusted_proxies;	/* X-Forwarded-For */
 	int			 max_connections;
 	int			 head_timeout;		/* seconds */
 	int			 body_timeout;		/* seconds */

@@ -27,7 +27,7 @@
 # after two failures, up after two successes: the drain on SIGTERM answers
 # 503 first). When none is up (all restarting, or the database switching
 # over) HAProxy answers the contract's 503 under_maintenance itself
-# (deploy/haproxy-503.http). Where TLS ends (CLUSTER_TLS):
+# (deploy/haproxy.cfg's http-error, deploy/haproxy-503.json). Where TLS ends (CLUSTER_TLS):
 #   haproxy      (default) HAProxy holds the instances' certificate
 #                (DIR/keys/tls, made by the first instance) and speaks plain
 #                HTTP to them;
@@ -66,7 +66,8 @@ defaults
 	retries 3
 	option redispatch
 	default-server inter 200ms fall 2 rise 2
-	errorfile 503 $(pwd -P)/deploy/haproxy-503.http
+	$(grep '^[[:space:]]*http-error status 503' deploy/haproxy.cfg |
+	    sed "s|/usr/local/etc/haproxy/errors/503.json|$(pwd -P)/deploy/haproxy-503.json|")
 listen stats
 	mode http
 	bind 127.0.0.1:$3
@@ -79,6 +80,7 @@ frontend http
 backend plain
 	mode http
 	balance roundrobin
+	option forwardfor
 	option httpchk GET /health
 	http-check expect status 200
 CFG

@@ -327,7 +327,7 @@ req_fail_db(struct req *r, const struct db_result *res)
 	if (status == 503) {
 		rlog_warn(r, "database: %s", db_result_message(res));
 		/* A failover or restart takes seconds: say when to come back,
-		 * as HAProxy's own 503 does (deploy/haproxy-503.http). */
+		 * as HAProxy's own 503 does (deploy/haproxy.cfg). */
 		req_add_header(r, "Retry-After", "1");
 	}
 	req_reply_problem(r);

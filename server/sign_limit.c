@@ -1,17 +1,46 @@
-/* sign_limit: the client's address from its connection, into lib/ratelimit.
- * The address is the peer's: behind a proxy every client shares the
- * proxy's (set BAAS_RATE_LIMITS for that, or limit at the proxy), since a
- * forwarded-for header is the client's to write. */
+/* sign_limit: the client's address, into lib/ratelimit. The address is
+ * the peer's, or, when the peer is a proxy of BAAS_TRUSTED_PROXIES, the one
+ * its X-Forwarded-For vouches for (lib/forwarded.h): otherwise every client
+ * behind HAProxy would share HAProxy's bucket. */
 #include "sign_limit.h"
 
 #include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 
 #include "app.h"
+#include "forwarded.h"
 #include "stats.h"
 #include "util.h"
+
+/* The request's X-Forwarded-For lines, the last XFF_LINES of them (the
+ * entries that count are the rightmost). */
+#define XFF_LINES	16
+
+static size_t
+forwarded_for(struct evhttp_request *ev, const char **values)
+{
+	struct evkeyvalq	*h = evhttp_request_get_input_headers(ev);
+	struct evkeyval		*kv;
+	size_t			 n = 0;
+
+	TAILQ_FOREACH(kv, h, next) {
+		if (strcasecmp(kv->key, "X-Forwarded-For") != 0)
+			continue;
+		if (n == XFF_LINES) {
+			memmove(values, values + 1, (XFF_LINES - 1) *
+			    sizeof *values);
+			n--;
+		}
+		values[n++] = kv->value;
+	}
+	return (n);
+}
 
 int
 sign_limit_take(struct req *r)
@@ -20,6 +49,8 @@ sign_limit_take(struct req *r)
 	const struct sockaddr		*sa;
 	const unsigned char		*a = NULL;
 	size_t				 n = 0;
+	unsigned char			 client[16];
+	const char			*xff[XFF_LINES];
 	char				 secs[16];
 	int				 wait;
 
@@ -35,6 +66,12 @@ sign_limit_take(struct req *r)
 		a = ((const struct sockaddr_in6 *)(const void *)sa)->
 		    sin6_addr.s6_addr;
 		n = 16;
+	}
+	if (n != 0 && app.cfg.trusted_proxies.n != 0 &&
+	    forwarded_trusts(&app.cfg.trusted_proxies, a, n)) {
+		n = forwarded_client(&app.cfg.trusted_proxies, a, n, xff,
+		    forwarded_for(r->ev, xff), client);
+		a = client;
 	}
 	if ((wait = ratelimit_take(app.sign_limit, a, n, now_mono_ms())) == 0)
 		return (0);

@@ -94,20 +94,16 @@ def test_compose_scale_profile_two_instances_behind_haproxy(tmp_path):
     cfg = mounts["/usr/local/etc/haproxy/haproxy.cfg"]
     assert cfg == str(ROOT / "deploy" / "haproxy.cfg")
     assert mounts["/keys"] == "keys"
-    # With no instance up, HAProxy's own 503 is the contract's problem.
-    err = mounts["/usr/local/etc/haproxy/errors/503.http"]
-    assert err == str(ROOT / "deploy" / "haproxy-503.http")
-    head, body = open(err, "rb").read().split(b"\r\n\r\n", 1)
-    lines = head.decode().split("\r\n")
-    assert lines[0] == "HTTP/1.1 503 Service Unavailable"
-    fields = dict(l.split(": ", 1) for l in lines[1:])
-    assert fields["Content-Type"] == "application/problem+json"
-    assert fields["Retry-After"] == "1"
-    assert int(fields["Content-Length"]) == len(body)
-    problem = json.loads(body)
+    # With no instance up, HAProxy's own 503 is the contract's problem
+    # (test/fault/proxy_limit.sh asks a real HAProxy for it).
+    err = mounts["/usr/local/etc/haproxy/errors/503.json"]
+    assert err == str(ROOT / "deploy" / "haproxy-503.json")
+    template = open(err).read()
+    problem = json.loads(template.replace("%[path,json(utf8ps)]", "/x"))
     assert problem["errorCode"] == "under_maintenance"
     assert problem["type"].endswith("/503/under_maintenance")
     assert problem["status"] == 503
+    assert problem["instance"] == "/x"
     single = resolved("docker-compose.yml")
     names = sorted(h["depends_on"])
     assert names == ["scale-a", "scale-b"]
@@ -122,12 +118,18 @@ def test_compose_scale_profile_two_instances_behind_haproxy(tmp_path):
         assert env["BAAS_TLS_KEY"] == "keys/tls/server.crt.key"
         assert env["BAAS_HTTP_ADDR"] == "0.0.0.0:8080"
         assert not s.get("ports"), "instances are reached through HAProxy"
+        # The rate limit stays on, each console named by HAProxy.
+        assert "BAAS_RATE_LIMITS" not in env
+        assert "172.16.0.0/12" in env["BAAS_TRUSTED_PROXIES"]
 
     text = open(cfg).read()
     servers = [l.split()[1:3] for l in text.splitlines()
                if l.strip().startswith("server ")]
     assert servers == [[n, n + ":8080"] for n in names]
     assert "option httpchk GET /health" in text
+    assert "option forwardfor" in text
+    assert ("http-error status 503 content-type application/problem+json "
+            "hdr Retry-After 1") in text
     assert "inter 200ms" in text
     assert "crt /keys/tls/server.crt alpn http/1.1" in text
     # The front keeps the instances' TLS 1.2 cipher list (server/tls.c).
@@ -150,7 +152,7 @@ def test_compose_scale_profile_two_instances_behind_haproxy(tmp_path):
         tmp_path / "tls" / "server.crt.key")
     local = tmp_path / "haproxy.cfg"
     local.write_text(text.replace("/keys/", str(tmp_path) + "/").replace(
-        "/usr/local/etc/haproxy/errors/503.http", err))
+        "/usr/local/etc/haproxy/errors/503.json", err))
     r = subprocess.run([haproxy, "-c", "-f", str(local)],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr

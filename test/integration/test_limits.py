@@ -105,3 +105,63 @@ def test_default_on_and_roomy(request, pg, workdir):
             break
     assert refused is not None, "100 more signatures, none refused"
     check_429(r, 1, 1)
+
+
+def token_from(s, source, forwarded=()):
+    """application/token from the local address source, with one
+    X-Forwarded-For line per item of forwarded; the status."""
+    import http.client
+    import urllib.parse
+    u = urllib.parse.urlsplit(s.url("/"))
+    body = urllib.parse.urlencode({"grantType": "public_client",
+                                   "assertion": s.device_token()})
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=10,
+                                   source_address=(source, 0))
+    try:
+        c.putrequest("POST", "/1.0.0/application/token")
+        c.putheader("Content-Type", "application/x-www-form-urlencoded")
+        c.putheader("Content-Length", str(len(body)))
+        for v in forwarded:
+            c.putheader("X-Forwarded-For", v)
+        c.endheaders(body.encode())
+        r = c.getresponse()
+        r.read()
+        return r.status
+    finally:
+        c.close()
+
+
+def test_trusted_proxy_names_the_client(request, pg, workdir):
+    """BAAS_TRUSTED_PROXIES: behind a trusted proxy each client has its
+    own bucket, named by the rightmost X-Forwarded-For entry the proxy
+    added; what a client writes itself (to the left, or on a connection
+    of its own) never moves it to another bucket."""
+    needs_own_server()
+    a = AccountServer(pg, workdir, "limits-proxy", env={
+        "BAAS_RATE_LIMITS": "sign=1/m,burst=2",
+        "BAAS_TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8"})
+    request.addfinalizer(a.close)
+    watch(request.node, a.srv)
+    proxy = "127.0.0.1"
+    # Client 198.51.100.1 through the proxy: its burst, then refused.
+    assert token_from(a, proxy, ["198.51.100.1"]) == 200
+    assert token_from(a, proxy, ["198.51.100.1"]) == 200
+    assert token_from(a, proxy, ["198.51.100.1"]) == 429
+    # Another client behind the same proxy is not affected.
+    assert token_from(a, proxy, ["198.51.100.2"]) == 200
+    # A forged entry to the left of the proxy's is ignored, on one line
+    # or on a line of its own before the proxy's.
+    assert token_from(a, proxy, ["203.0.113.9, 198.51.100.1"]) == 429
+    assert token_from(a, proxy, ["203.0.113.9", "198.51.100.1"]) == 429
+    # Two trusted hops (an inner proxy 10.1.2.3): the client before them.
+    assert token_from(a, proxy, ["198.51.100.1, 10.1.2.3"]) == 429
+    assert token_from(a, proxy, ["198.51.100.3, 10.1.2.3"]) == 200
+    # No header, or one that names no address: the proxy's own bucket.
+    assert token_from(a, proxy) == 200
+    assert token_from(a, proxy, ["unknown"]) == 200
+    assert token_from(a, proxy, [""]) == 429
+    # A peer that is not trusted is itself, whatever it writes.
+    other = "127.0.0.2"
+    assert token_from(a, other, ["198.51.100.50"]) == 200
+    assert token_from(a, other, ["198.51.100.51"]) == 200
+    assert token_from(a, other, ["198.51.100.52"]) == 429

@@ -312,6 +312,10 @@ START_TEST(test_bad_values)
 		{ "BAAS_RATE_LIMITS", "sign=5",
 		  "BAAS_RATE_LIMITS: expected off or sign=<n>/s (or /m),"
 		  "burst=<n>, got \"sign=5\"" },
+		{ "BAAS_TRUSTED_PROXIES", "127.0.0.1,localhost",
+		  "BAAS_TRUSTED_PROXIES: expected IP addresses or networks "
+		  "(ADDR/BITS), not \"localhost\", got \"127.0.0.1,localhost\"" },
+		{ "BAAS_TRUSTED_PROXIES", "10.0.0.0/33", NULL },
 		{ "BAAS_LOG_LEVEL", "verbose",
 		  "BAAS_LOG_LEVEL: expected error, warn, info or debug, "
 		  "got \"verbose\"" },
@@ -415,6 +419,7 @@ START_TEST(test_usage)
 		"BAAS_DB_POOL", "BAAS_DB_RESERVE", "BAAS_DB_TIMEOUT", "BAAS_PRESENCE_LEASE",
 		"BAAS_CLEANUP_INTERVAL", "BAAS_CLEANUP_BATCH",
 		"BAAS_REQUEST_RETENTION_DAYS", "BAAS_RATE_LIMITS",
+		"BAAS_TRUSTED_PROXIES",
 		"BAAS_MAX_CONNECTIONS", "BAAS_HEAD_TIMEOUT", "BAAS_BODY_TIMEOUT",
 		"BAAS_IDLE_TIMEOUT", "BAAS_DRAIN_DELAY", "BAAS_DRAIN_TIMEOUT",
 		"BAAS_LOG_LEVEL", "BAAS_KEY_PUBLISH_AHEAD", "BAAS_METRICS_ADDR",
