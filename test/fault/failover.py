@@ -27,7 +27,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -75,15 +74,8 @@ def main():
     primary = os.path.join(cdir, "pg")
     standby = os.path.join(cdir, "pg-standby")
     signer = faultlib.Signer(keys_dir)
-    stop = faultlib.Stopper()
-    acked, replies, lock = [], [], threading.Lock()
-    threads = [threading.Thread(target=faultlib.register_writer,
-                                daemon=True,
-                                args=(front, signer, stop, acked, replies,
-                                      lock, 0.02))
-               for _ in range(WRITERS)]
-    for t in threads:
-        t.start()
+    load = faultlib.WriteLoad(front, signer, WRITERS, 0.02)
+    acked, replies, lock = load.acked, load.replies, load.lock
     time.sleep(max(WARMUP - LAG, 0))
     if LAG > 0:
         # Commits are now acknowledged (asynchronous replication) or wait
@@ -103,12 +95,10 @@ def main():
                        capture_output=True, text=True)
     promoted = time.time()
     if r.returncode != 0:
-        stop.stop()
+        load.stop()
         sys.exit("failover: promotion failed: %s" % r.stderr)
     time.sleep(AFTER)
-    stop.stop()
-    for t in threads:
-        t.join(40)
+    load.stop()
 
     lost = faultlib.acked_lost(
         "host=%s dbname=baas user=postgres" % standby, acked)
@@ -117,8 +107,6 @@ def main():
     switch = [x for x in replies if killed <= x[0] < back]
     lat = [(x[1] - x[0]) * 1000 for x in switch if x[2] != 201]
     worst = max(lat, default=0.0)
-    bad = faultlib.unexpected(replies)
-    n201 = sum(1 for x in replies if x[2] == 201)
 
     print("failover: %d writers through HAProxy; primary crashed after "
           "%.0f s (postmaster + %d backends SIGKILLed), standby promoted "
@@ -127,11 +115,7 @@ def main():
     print("acknowledged writes: %d users (+ %d device accounts), %d of "
           "them before the crash" % (len(acked), len(acked), before))
     print("acknowledged writes lost: %d" % lost)
-    print("replies: %d, 201: %d, 503 under_maintenance: %d, other: %d"
-          % (len(replies), n201,
-             sum(1 for x in replies if x[2] == 503), len(bad)))
-    for x in bad[:5]:
-        print("  unexpected: status %s %r %s" % (x[2], x[3], x[4] or ""))
+    bad = faultlib.report_replies(replies)
     print("during the switch: %d replies, latency p50 %.1f ms, p99 %.1f ms, "
           "max %.0f ms (limit %.0f)"
           % (len(lat), faultlib.percentile(lat, 50),

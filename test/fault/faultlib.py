@@ -238,6 +238,39 @@ def register_writer(base, signer, stop, acked, replies, lock, pause=0.0):
     c.close()
 
 
+class WriteLoad:
+    """n threads of register_writer against base, started at once:
+    .acked, .replies (under .lock) as register_writer fills them; .stop()
+    ends them and waits for each (at most 40 s)."""
+
+    def __init__(self, base, signer, n, pause=0.0):
+        self.acked, self.replies, self.lock = [], [], threading.Lock()
+        self.stopper = Stopper()
+        self.threads = [threading.Thread(
+            target=register_writer, daemon=True,
+            args=(base, signer, self.stopper, self.acked, self.replies,
+                  self.lock, pause)) for _ in range(n)]
+        for t in self.threads:
+            t.start()
+
+    def stop(self):
+        self.stopper.stop()
+        for t in self.threads:
+            t.join(40)
+
+
+def report_replies(replies):
+    """Prints the reply counts and up to five unexpected ones; returns the
+    unexpected (faultlib.unexpected)."""
+    bad = unexpected(replies)
+    print("replies: %d, 201: %d, 503 under_maintenance: %d, other: %d"
+          % (len(replies), sum(1 for x in replies if x[2] == 201),
+             sum(1 for x in replies if x[2] == 503), len(bad)))
+    for x in bad[:5]:
+        print("  unexpected: status %s %r %s" % (x[2], x[3], x[4] or ""))
+    return bad
+
+
 def psql(db_url, sql):
     # On stdin: tens of thousands of ids do not fit in one argument.
     r = subprocess.run(["psql", db_url, "-XAtq", "-v", "ON_ERROR_STOP=1"],

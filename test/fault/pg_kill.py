@@ -58,15 +58,8 @@ def restart(pg_dir, log):
 def main():
     base, pg_dir, db_url, keys_dir = sys.argv[1:5]
     signer = faultlib.Signer(keys_dir)
-    stop = faultlib.Stopper()
-    acked, replies, lock = [], [], threading.Lock()
-    threads = [threading.Thread(target=faultlib.register_writer,
-                                daemon=True,
-                                args=(base, signer, stop, acked, replies,
-                                      lock))
-               for _ in range(WRITERS)]
-    for t in threads:
-        t.start()
+    load = faultlib.WriteLoad(base, signer, WRITERS)
+    acked, replies = load.acked, load.replies
     outages = []    # (killed at, accepting at, started at)
     log = open(os.path.join(os.path.dirname(pg_dir), "restart.log"), "a")
     time.sleep(WARMUP)
@@ -91,9 +84,7 @@ def main():
             sys.exit("pg_kill: Postgres did not come back (see restart.log)")
         outages.append((killed, accepting, started))
         time.sleep(AFTER)
-    stop.stop()
-    for t in threads:
-        t.join(40)
+    load.stop()
 
     # What the database kept of what was acknowledged.
     lost = faultlib.acked_lost(db_url, acked)
@@ -105,14 +96,7 @@ def main():
           % (len(acked), len(acked)))
     print("acknowledged writes lost: %d" % lost)
     ok &= lost == 0
-    bad = faultlib.unexpected(replies)
-    n503 = sum(1 for r in replies if r[2] == 503)
-    print("replies: %d, 201: %d, 503 under_maintenance: %d, other: %d"
-          % (len(replies), sum(1 for r in replies if r[2] == 201), n503,
-             len(bad)))
-    for r in bad[:5]:
-        print("  unexpected: status %s %r %s" % (r[2], r[3], r[4] or ""))
-    ok &= not bad
+    ok &= not faultlib.report_replies(replies)
     for i, (killed, accepting, started) in enumerate(outages):
         during = [r for r in replies if killed <= r[0] < accepting]
         # The 503s must be fast; a write sent while Postgres was starting
