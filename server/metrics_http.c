@@ -199,8 +199,9 @@ mh_render_app(struct metrics_text *t, const struct stats *sum)
 	metrics_text_u64(t, "baas_cache_listener_up", NULL,
 	    metrics_read(&db_listen_stats.up));
 	metrics_text_family(t, "baas_cache_replies_late_total", "counter",
-	    "Write replies sent at the end of their wait (50 ms), before "
-	    "every instance's listener had acknowledged the write.");
+	    "Write replies sent before every instance's listener had "
+	    "acknowledged the write (their 50 ms wait over, or the fence "
+	    "given up on).");
 	metrics_text_u64(t, "baas_cache_replies_late_total", NULL,
 	    metrics_read(&notices_late));
 	metrics_text_family(t, "baas_presence_batch_size", "histogram",

@@ -40,6 +40,7 @@ struct notices_loop {
 static pthread_mutex_t		 notices_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct notices_loop	*notices_loops[NOTICES_MAX_LOOPS];
 static _Atomic uint64_t		 notices_done;	/* last fence heard */
+static _Atomic uint64_t		 notices_acked;	/* ... acked by all */
 static __thread struct notices_loop *notices_self;
 uint64_t			 notices_late;
 
@@ -64,8 +65,11 @@ notices_notice(const char *payload)
 }
 
 static void
-notices_fence(uint64_t done)
+notices_fence(uint64_t done, int acked)
 {
+	/* acked before done: a loop that sees done sees acked too. */
+	if (acked && done > atomic_load(&notices_acked))
+		atomic_store(&notices_acked, done);
 	if (done > atomic_load(&notices_done))
 		atomic_store(&notices_done, done);
 	pthread_mutex_lock(&notices_lock);
@@ -106,20 +110,36 @@ notices_release(struct notices_loop *l, struct held *h)
 	free(h);
 }
 
-/* A fence came back: the replies it covers leave. */
+/* Every loop counts its late replies here: an atomic add. */
+static void
+notices_count_late(void)
+{
+	__atomic_fetch_add(&notices_late, 1, __ATOMIC_RELAXED);
+}
+
+/* A fence came back: the replies it covers leave. Those that only a fence
+ * given up on covers leave late, as if their own wait had ended (under
+ * load the listener may give up before this loop runs its timers). */
 static void
 notices_fence_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct notices_loop	*l = arg;
 	struct held		*h, *next;
 	uint64_t		 done = atomic_load(&notices_done);
+	uint64_t		 acked = atomic_load(&notices_acked);
 
 	(void)fd;
 	(void)what;
 	for (h = TAILQ_FIRST(&l->held); h != NULL; h = next) {
 		next = TAILQ_NEXT(h, entry);
-		if (h->ticket <= done)
-			notices_release(l, h);
+		if (h->ticket > done)
+			continue;
+		if (h->ticket > acked) {
+			rlog_debug(h->r, "fence not acked by every listener: "
+			    "replying");
+			notices_count_late();
+		}
+		notices_release(l, h);
 	}
 }
 
@@ -131,7 +151,7 @@ notices_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	rlog_debug(h->r, "no fence within %d ms: replying", NOTICES_WAIT_MS);
-	metrics_add(&notices_late, 1);
+	notices_count_late();
 	notices_release(notices_self, h);
 }
 

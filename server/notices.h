@@ -16,8 +16,9 @@ struct evbuffer;
 
 #define NOTICES_WAIT_MS	50
 
-/* Replies that left at the end of the wait, before every listener had
- * acknowledged (/metrics; relaxed reads). */
+/* Replies that left before every listener had acknowledged: at the end
+ * of the wait, or covered only by a fence given up on (/metrics; every
+ * loop adds atomically, relaxed reads). */
 extern uint64_t notices_late;
 
 /* Caches serve nothing until the listener listens. Before the loops. */

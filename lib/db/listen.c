@@ -116,7 +116,7 @@ listen_set_live(int live)
 	metrics_set(&db_listen_stats.up, (uint64_t)live);
 	ls.hooks.live(live);
 	if (!live)
-		ls.hooks.fence(done);
+		ls.hooks.fence(done, 0);
 }
 
 /* Connects without blocking past a stop. NULL on failure (logged by the
@@ -316,7 +316,7 @@ listen_check_fence(struct listen_conn *lc, int64_t now_ms)
 	if (done > ls.done)
 		ls.done = done;
 	pthread_mutex_unlock(&ls.lock);
-	ls.hooks.fence(done);
+	ls.hooks.fence(done, all);
 	return (lc->unheard_ms != 0 &&
 	    now_ms - lc->unheard_ms > LISTEN_DEAD_MS ? -1 : 0);
 }

@@ -17,7 +17,10 @@
 struct db_listen_hooks {
 	void	(*live)(int live);		/* listening, or not */
 	void	(*notice)(const char *payload);	/* another write's */
-	void	(*fence)(uint64_t done);	/* fences <= done are back */
+	/* Fences <= done are back; acked: every listener acknowledged done
+	 * (0: given up on, some listener did not ack in time or we stopped
+	 * hearing, so the writes it covers may not be heard everywhere). */
+	void	(*fence)(uint64_t done, int acked);
 };
 
 /* What /metrics shows (any thread reads, relaxed). */

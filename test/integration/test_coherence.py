@@ -142,6 +142,24 @@ def two(request, pair):
     return pair
 
 
+def wait_for(cond, what):
+    """True once cond() is (polled); fails after STALE_LIMIT."""
+    deadline = time.monotonic() + STALE_LIMIT
+    while not cond():
+        assert time.monotonic() < deadline, "no %s within %g s" % (
+            what, STALE_LIMIT)
+        time.sleep(0.01)
+    return True
+
+
+def read_is_hit(p, user, tok):
+    """Reads user's status through B (200 expected): whether B's token
+    cache served it."""
+    hits = cache_hits(p.b_metrics, "tokens")
+    assert get_user_status(p, user, tok) == 200
+    return cache_hits(p.b_metrics, "tokens") == hits + 1
+
+
 def stale_ms(read_b, is_new):
     """Reads through B at once; None when B served the new answer, else
     the ms from now until it did."""
@@ -378,14 +396,14 @@ def test_lost_listener_bypasses_caches(two, pg):
     db = re.search(r"dbname=(\S+)", p.a.srv.db_url).group(1)
     user, tok = new_user(p)
     ban = "/internal/1.0.0/users/%s/ban" % user["id"]
-    assert get_user_status(p, user, tok) == 200
-    hits = cache_hits(p.b_metrics, "tokens")
-    assert get_user_status(p, user, tok) == 200
-    assert cache_hits(p.b_metrics, "tokens") == hits + 1    # cached
+    # Cached on B. Not at the first try when a reply of new_user's was
+    # late: its notification, heard after B's read, drops what it cached.
+    assert wait_for(lambda: read_is_hit(p, user, tok), "a cache hit on B")
     assert metric(p.b_metrics, "baas_cache_listener_up") == 1
-    heard = metric(p.b_metrics, "baas_cache_notifications_total")
-    assert heard > 0
-    mark = p.b.srv.log_mark()
+    assert wait_for(lambda: metric(p.b_metrics,
+                                   "baas_cache_notifications_total") > 0,
+                    "B hearing a notification")
+    mark, mark_a = p.b.srv.log_mark(), p.a.srv.log_mark()
     pg.query("ALTER DATABASE %s ALLOW_CONNECTIONS false" % db)
     try:
         rows = pg.query("SELECT pg_terminate_backend(pid) FROM "
@@ -414,7 +432,16 @@ def test_lost_listener_bypasses_caches(two, pg):
     assert get_user_status(p, user, tok) == 200
     assert get_user_status(p, user, tok) == 200
     assert cache_hits(p.b_metrics, "tokens") >= hits + 1
+    # A's reply waits for B only once A listens again too (its retries
+    # back off to a second while the database refuses them).
+    Pair.wait_listening(p.a.srv, mark_a)
     heard = metric(p.b_metrics, "baas_cache_notifications_total")
+    late0 = metric(p.a_metrics, "baas_cache_replies_late_total")
     assert p.ci.call("POST", ban, bearer(p.key))[0] == 204
-    assert get_user_status(p, user, tok) == 403
-    assert metric(p.b_metrics, "baas_cache_notifications_total") > heard
+    s = stale_ms(lambda: get_user_status(p, user, tok), lambda v: v == 403)
+    late = metric(p.a_metrics, "baas_cache_replies_late_total") - late0
+    assert s is None or late > 0, "B served the old answer for %.1f ms " \
+        "after A's reply, which was not late" % s
+    assert wait_for(lambda: metric(p.b_metrics,
+                                   "baas_cache_notifications_total") > heard,
+                    "B hearing the ban")
