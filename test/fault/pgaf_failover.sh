@@ -25,35 +25,50 @@ pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -t/ -k5,5n | tail -n 1)
 
 fault_begin pgaf
 af=$tmp/af
+# pgaf_stop: each keeper (its process group) asked to stop, which stops its
+# Postgres; whatever still runs after 10 s is killed, the postmaster's
+# children first (once it is gone they belong to init); then nothing may
+# still write under $af when fault_end removes it.
+pgaf_pids() {
+	for _f in "$af"/*/data/postmaster.pid; do
+		[ -s "$_f" ] || continue
+		_p=$(head -n 1 "$_f")
+		! kill -0 "$_p" 2>/dev/null || echo "$_p"
+	done
+}
 pgaf_stop() {
 	for n in a b mon; do
-		[ -s "$af/$n.pid" ] || continue
-		# The keeper's process group holds its postmaster too.
-		kill -TERM -- "-$(cat "$af/$n.pid")" 2>/dev/null || true
+		[ ! -s "$af/$n.pid" ] ||
+		    kill -TERM "-$(cat "$af/$n.pid")" 2>/dev/null || true
 	done
-	sleep 1
+	_i=0
+	while [ -n "$(pgaf_pids)" ] && [ $_i -lt 100 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	for _p in $(pgaf_pids); do
+		pkill -KILL -P "$_p" 2>/dev/null || true
+		kill -KILL "$_p" 2>/dev/null || true
+	done
 	for n in a b mon; do
-		[ -s "$af/$n.pid" ] || continue
-		kill -KILL -- "-$(cat "$af/$n.pid")" 2>/dev/null || true
-		pm=$af/$n/data/postmaster.pid
-		[ -s "$pm" ] || continue
-		kill -KILL "$(head -n 1 "$pm")" 2>/dev/null || true
-		pkill -KILL -P "$(head -n 1 "$pm")" 2>/dev/null || true
+		[ ! -s "$af/$n.pid" ] ||
+		    kill -KILL "-$(cat "$af/$n.pid")" 2>/dev/null || true
+	done
+	_i=0
+	while [ $_i -lt 50 ] && ls -l /proc/[0-9]*/cwd 2>/dev/null |
+	    grep -q -- "-> $af/"; do
+		sleep 0.1
+		_i=$((_i + 1))
 	done
 }
 trap 'stop_pid "$server_pid"; pgaf_stop; fault_end' EXIT
 mkdir -p "$af" /var/run/postgresql
 chown postgres "$af" /var/run/postgresql
 
-# pg_autoctl refuses to run as root; its configuration and state live
-# under XDG folders of our own, its Postgres's sockets in Debian's folder.
-autoctl() {
-	runuser -u postgres -- env XDG_CONFIG_HOME="$af/xdg/config" \
-	    XDG_DATA_HOME="$af/xdg/data" XDG_RUNTIME_DIR="$af/xdg/run" \
-	    PGHOST=/var/run/postgresql PATH="$pgbin:$PATH" pg_autoctl "$@"
-}
 # keeper NAME ARGS: `pg_autoctl create ARGS --run` in its own process
-# group (its pid, which is the group's, in $af/NAME.pid).
+# group (its pid, which is the group's, in $af/NAME.pid). pg_autoctl
+# refuses to run as root; its configuration and state live under XDG
+# folders of our own, its Postgres's sockets in Debian's folder.
 keeper() {
 	_n=$1
 	shift
