@@ -10,7 +10,7 @@ libssl-dev libpq-dev check libsubunit-dev postgresql python3-pytest
 python3-jwt python3-requests python3-cryptography python3-jsonschema
 python3-yaml python3-pytest-xdist wrk curl openssl
 clang libfuzzer-14-dev libclang-rt-14-dev prometheus haproxy
-postgresql-15-auto-failover pg-auto-failover-cli"
+postgresql-15-auto-failover pg-auto-failover-cli patroni python3-pysyncobj"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "deps.sh: not a Debian system (no dpkg-query); install by hand:" >&2

@@ -89,6 +89,9 @@ def main():
         before = len(acked)
     killed = time.time()
     nkilled = crash(primary)
+    # A write sent while the kills were under way may still have been
+    # committed by the old primary: recovery counts from here.
+    dead = time.time()
     time.sleep(DETECT)
     p0 = time.time()
     r = subprocess.run(["scripts/pg.sh", "promote", standby],
@@ -102,7 +105,7 @@ def main():
 
     lost = faultlib.acked_lost(
         "host=%s dbname=baas user=postgres" % standby, acked)
-    after = [x[1] for x in replies if x[2] == 201 and x[0] >= killed]
+    after = [x[1] for x in replies if x[2] == 201 and x[0] >= dead]
     back = min(after) if after else float("inf")
     switch = [x for x in replies if killed <= x[0] < back]
     lat = [(x[1] - x[0]) * 1000 for x in switch if x[2] != 201]
