@@ -22,7 +22,7 @@ command -v patroni >/dev/null 2>&1 ||
 
 fault_begin patroni
 fault_name=patroni_failover
-. test/fault/halib.sh
+. test/fault/lib/ha.sh
 
 ra=$(free_port) rb=$(free_port)			# REST API
 xa=$(free_port) xb=$(free_port) xc=$(free_port)	# Raft

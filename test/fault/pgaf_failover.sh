@@ -24,7 +24,7 @@ command -v pg_autoctl >/dev/null 2>&1 ||
 
 fault_begin pgaf
 fault_name=pgaf_failover
-. test/fault/halib.sh
+. test/fault/lib/ha.sh
 mkdir -p /var/run/postgresql
 chown postgres /var/run/postgresql
 

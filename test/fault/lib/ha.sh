@@ -1,8 +1,10 @@
-# test/fault/halib.sh: what the failover scripts that run a real HA manager
-# (pgaf_failover.sh, patroni_failover.sh) share; sourced after bench/lib.sh
-# and fault_begin, whose EXIT trap it replaces with one that also stops
-# the server and everything ha_run started. Their processes run as "postgres" (Postgres refuses
-# root), each started in a process group of its own under $ha_dir.
+# test/fault/lib/ha.sh: what the failover scripts that run a real HA
+# manager (pgaf_failover.sh, patroni_failover.sh) share; not a fault
+# script of its own (make fault runs test/fault/*.sh). Sourced after
+# bench/lib.sh and fault_begin, whose EXIT trap it replaces with one that
+# also stops the server and everything ha_run started. The managers run
+# as "postgres" (Postgres refuses root), each in a process group of its
+# own under $ha_dir.
 
 ha_dir=$tmp/ha
 trap 'stop_pid "$server_pid"; ha_stop; fault_end' EXIT
