@@ -6,19 +6,14 @@
 #include <stdio.h>
 #include <string.h>
 
-static const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0xff, 0xff };
-
 /* Copies an address into out as IPv4 when it is IPv4-mapped IPv6. */
 static size_t
 fw_normal(const unsigned char *a, size_t len, unsigned char *out)
 {
-	if (len == 16 && memcmp(a, v4mapped, sizeof v4mapped) == 0) {
-		a += 12;
-		len = 4;
-	}
-	memcpy(out, a, len);
-	return (len);
+	size_t	at = ip_v4mapped_at(a, len);
+
+	memcpy(out, a + at, len - at);
+	return (len - at);
 }
 
 /* A bare IPv4 or IPv6 address of len bytes (spaces around trimmed) into
@@ -60,6 +55,7 @@ fw_net(const char *s, size_t len, struct forwarded_net *net)
 {
 	const char	*slash = memchr(s, '/', len);
 	size_t		 alen = slash != NULL ? (size_t)(slash - s) : len;
+	int		 v6text = memchr(s, ':', alen) != NULL;
 	unsigned	 bits = 0;
 	size_t		 i;
 
@@ -77,17 +73,14 @@ fw_net(const char *s, size_t len, struct forwarded_net *net)
 		return (-1);
 	for (; i < len && (s[i] == ' ' || s[i] == '\t'); i++)
 		;
-	if (i != len || bits > (memchr(s, ':', alen) != NULL ? 128u :
-	    32u))
+	if (i != len || bits > (v6text ? 128u : 32u))
 		return (-1);
 	/* An IPv4-mapped network names IPv4 addresses: ::ffff:10.0.0.0/104. */
-	if (net->len == 4 && memchr(s, ':', alen) != NULL) {
+	if (net->len == 4 && v6text) {
 		if (bits < 96)
 			return (-1);
 		bits -= 96;
 	}
-	if (bits > net->len * 8u)
-		return (-1);
 	net->bits = (uint8_t)bits;
 	fw_mask(net->addr, net->len, bits);
 	return (0);

@@ -161,10 +161,7 @@ rl_hash(const struct ratelimit *rl, uint64_t key, uint8_t family)
 static int
 rl_key(const unsigned char *a, size_t len, uint64_t *key, uint8_t *family)
 {
-	static const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0,
-	    0, 0, 0xff, 0xff };
-
-	if (len == 16 && memcmp(a, v4mapped, 12) == 0) {
+	if (ip_v4mapped_at(a, len) != 0) {
 		a += 12;
 		len = 4;
 	}

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdarg.h>
+#include <string.h>
 
 #define WUR __attribute__((warn_unused_result))
 #define PRINTFLIKE(a, b) __attribute__((format(printf, a, b)))
@@ -28,5 +29,17 @@ int64_t	 now_mono_ms(void);
 
 /* Constant-time equality of two buffers of the same length. */
 int	 ct_equal(const void *, const void *, size_t);
+
+/* 12 when the 16-byte address is IPv4-mapped IPv6 (::ffff:a.b.c.d), where
+ * its IPv4 address starts; 0 otherwise. A dual-stack listener sees IPv4
+ * clients so, and they must count as the IPv4 address. */
+static inline size_t
+ip_v4mapped_at(const unsigned char *a, size_t len)
+{
+	static const unsigned char	pre[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0, 0xff, 0xff };
+
+	return (len == 16 && memcmp(a, pre, sizeof pre) == 0 ? 12 : 0);
+}
 
 #endif
