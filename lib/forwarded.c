@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "log.h"
+
 /* Copies an address into out as IPv4 when it is IPv4-mapped IPv6. */
 static size_t
 fw_normal(const unsigned char *a, size_t len, unsigned char *out)
@@ -105,9 +107,15 @@ forwarded_parse(const char *spec, struct forwarded_trust *out, char *err,
 			return (-1);
 		}
 		if (fw_net(p, len, &out->nets[out->n]) != 0) {
+			char	member[64], esc[96];
+
+			/* Named escaped: it may hold control bytes. */
+			snprintf(member, sizeof member, "%.*s",
+			    (int)(len < sizeof member ? len : sizeof member -
+			    1), p);
 			snprintf(err, errlen, "IP addresses or networks "
-			    "(ADDR/BITS), not \"%.*s\"", (int)(len > 60 ? 60 :
-			    len), p);
+			    "(ADDR/BITS), not \"%s\"", log_escape(member, esc,
+			    sizeof esc));
 			return (-1);
 		}
 		out->n++;

@@ -99,6 +99,22 @@ START_TEST(test_parse_bad)
 }
 END_TEST
 
+/* A bad member is named, but never with its control bytes (the message
+ * reaches the log). */
+START_TEST(test_parse_bad_escaped)
+{
+	struct forwarded_trust	t;
+	char			err[160] = "";
+
+	ck_assert_int_eq(forwarded_parse("127.0.0.1,10.0.\x1b[31m\t",
+	    &t, err, sizeof err), -1);
+	for (const char *e = err; *e != '\0'; e++)
+		ck_assert_msg((unsigned char)*e >= 0x20 && *e != 0x7f,
+		    "control byte in: %s", err);
+	ck_assert(strstr(err, "10.0.") != NULL);
+}
+END_TEST
+
 START_TEST(test_too_many)
 {
 	struct forwarded_trust	t;
@@ -166,6 +182,7 @@ forwarded_suite(void)
 
 	tcase_add_test(tc, test_parse_and_match);
 	tcase_add_loop_test(tc, test_parse_bad, 0, NELEM(bad_specs));
+	tcase_add_test(tc, test_parse_bad_escaped);
 	tcase_add_test(tc, test_too_many);
 	tcase_add_test(tc, test_client);
 	suite_add_tcase(s, tc);
